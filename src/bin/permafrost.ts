@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { ConfigError, loadConfig, type ConfigFlags } from '../config/config';
+import { createLogger } from '../log';
+import { ApiServer } from '../server';
+
+const program = new Command()
+  .name('permafrost')
+  .description('Permafrost: backup orchestration service, wire-compatible with OpenStack Freezer')
+  .showHelpAfterError();
+
+program
+  .command('serve')
+  .description('run the API server (v1 and v2) on the configured database')
+  .option('-c, --config <file>', 'YAML config file (env PERMAFROST_CONFIG); see etc/permafrost.yaml')
+  .option('--bind <host:port>', 'listen address (env PERMAFROST_BIND, default 127.0.0.1:9090)')
+  .option('--database <url>', 'sqlite:/path/file.db (env PERMAFROST_DATABASE, default <data-dir>/permafrost.db)')
+  .option('--data-dir <dir>', 'data directory (env PERMAFROST_DATA_DIR, default ./data)')
+  .option('--auth <mode>', 'auth mode: noauth (env PERMAFROST_AUTH)')
+  .option('--body-limit <size>', 'largest request body, e.g. 25mb (env PERMAFROST_BODY_LIMIT)')
+  .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env PERMAFROST_LOG_LEVEL)')
+  .option('--noauth-user <id>', 'noauth: user id for requests without X-User-Id (env PERMAFROST_NOAUTH_USER)')
+  .option('--noauth-project <id>', 'noauth: default project (env PERMAFROST_NOAUTH_PROJECT)')
+  .option('--noauth-roles <list>', 'noauth: comma-separated default roles (env PERMAFROST_NOAUTH_ROLES)')
+  .action(async (flags: ConfigFlags) => {
+    const config = configOrExit(flags);
+    const log = createLogger(config.log_level);
+    const server = new ApiServer(config, log);
+    try {
+      await server.start();
+    } catch (err) {
+      log.fatal({ err }, 'cannot start');
+      console.error(`permafrost: cannot start: ${(err as Error).message}`);
+      process.exit(1);
+    }
+    const shutdown = (signal: string) => {
+      log.info({ signal }, 'stopping');
+      server.stop().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          log.error({ err }, 'error while stopping');
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', shutdown);
+    process.once('SIGINT', shutdown);
+  });
+
+function configOrExit(flags: ConfigFlags) {
+  try {
+    return loadConfig(flags);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`permafrost: ${err.message}`);
+    process.exit(2);
+  }
+}
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  console.error(`permafrost: ${(err as Error).message}`);
+  process.exit(1);
+});

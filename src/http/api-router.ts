@@ -1,0 +1,101 @@
+import Router from '@koa/router';
+import type { Context, Next } from 'koa';
+import type { Policy } from '../auth/policy';
+import { AppError } from '../errors';
+import type { Services } from '../services';
+import type { ApiContext } from './context';
+import { actionsRoutes } from './routes/actions-routes';
+import { backupsRoutes } from './routes/backups-routes';
+import { clientsRoutes } from './routes/clients-routes';
+import { jobsRoutes } from './routes/jobs-routes';
+import type { RouteDef } from './routes/route';
+import { sessionsRoutes } from './routes/sessions-routes';
+
+const ROUTES: RouteDef[] = [...backupsRoutes, ...clientsRoutes, ...jobsRoutes, ...actionsRoutes, ...sessionsRoutes];
+
+/** How each API version turns the caller into a tenant scope: the only difference between them. */
+const VERSION_PREFIX = {
+  v1: { prefix: '/v1', scope: (ctx: ApiContext) => ({ userId: ctx.state.identity.userId, projectId: null }) },
+  v2: {
+    prefix: '/v2/:project_id',
+    scope: (ctx: ApiContext) => ({ userId: ctx.state.identity.userId, projectId: (ctx.params as Record<string, string>).project_id }),
+  },
+} as const;
+
+type Middleware = (ctx: Context, next: Next) => Promise<void>;
+
+export interface ApiRouter {
+  /** 404 for unknown paths, 405 and OPTIONS from the routed methods. */
+  check: Middleware;
+  /** Dispatch to the matched route. */
+  routes: Middleware;
+}
+
+export function createApiRouter(services: Services, policy: Policy, versions: Array<'v1' | 'v2'>): ApiRouter {
+  const router = new Router();
+  for (const v of versions) {
+    const { prefix, scope } = VERSION_PREFIX[v];
+    router.get(v === 'v1' ? '/v1' : '/v2', (ctx) => jsonHome(ctx, v));
+    for (const route of ROUTES) {
+      router.register(`${prefix}${route.path}`, [route.method], async (ctx) => {
+        const api = ctx as ApiContext;
+        api.state.scope = scope(api);
+        policy.enforce(route.rule, api.state.identity, api.state.scope);
+        await route.handle(api, services);
+      });
+    }
+  }
+  return { check: methodCheck(router), routes: router.routes() as unknown as Middleware };
+}
+
+/** Freezer's answers for paths that exist without the method, and for unknown paths. */
+function methodCheck(router: Router) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    const layers = router.match(ctx.path, ctx.method).path;
+    const methods = [...new Set(layers.flatMap((l) => l.methods))].filter((m) => m !== 'HEAD').sort();
+    if (methods.length === 0) throw new RouteError(404, '404 Not Found');
+    if (ctx.method === 'OPTIONS') {
+      ctx.status = 200;
+      ctx.body = '';
+      ctx.set('Allow', methods.join(', '));
+      return;
+    }
+    if (ctx.method === 'HEAD' || !methods.includes(ctx.method)) {
+      throw new RouteError(405, '405 Method Not Allowed', { Allow: [...methods, 'OPTIONS'].join(', ') }, ctx.method === 'HEAD');
+    }
+    await next();
+  };
+}
+
+/** 404/405 from routing carry Falcon's bodies, whose title is the status line. */
+class RouteError extends AppError {
+  readonly title: string;
+  constructor(
+    readonly status: number,
+    title: string,
+    headers: Record<string, string> = {},
+    empty = false,
+  ) {
+    super();
+    this.title = title;
+    this.headers = headers;
+    this.emptyBody = empty;
+  }
+}
+
+/** GET /v1, /v2: the JSON-home document (spec A.3.2). */
+function jsonHome(ctx: Context, v: 'v1' | 'v2'): void {
+  const hrefVars: Record<string, string> = v === 'v2' ? { project_id: 'param/project_id' } : {};
+  const doc = {
+    resources: {
+      'rel/backups': {
+        'href-template': v === 'v2' ? '/v2/{project_id}/backups/{backup_id}' : '/v1/backups/{backup_id}',
+        'href-vars': { ...hrefVars, backup_id: 'param/backup_id' },
+        hints: { allow: ['GET'], formats: { 'application/json': {} } },
+      },
+    },
+  };
+  ctx.status = 200;
+  ctx.body = JSON.stringify(doc, null, 4);
+  ctx.set('Content-Type', 'application/json-home');
+}

@@ -1,0 +1,31 @@
+import type { Context } from 'koa';
+import type { Identity } from '../auth/identity';
+import type { Scope } from '../store/types';
+
+/** What the middleware chain leaves on ctx.state for the resource handlers. */
+export interface ApiState {
+  identity: Identity;
+  scope: Scope;
+  /** The parsed JSON body; undefined when the request had none. */
+  body: unknown;
+  requestId: string;
+}
+
+export type ApiContext = Context & { state: ApiState };
+
+/** Sends a JSON text as is (lists and stored documents are already JSON: no re-serialising). */
+export function sendJson(ctx: Context, status: number, json: string): void {
+  ctx.status = status;
+  ctx.body = json;
+  ctx.set('Content-Type', 'application/json');
+}
+
+export function send(ctx: Context, status: number, value: unknown): void {
+  sendJson(ctx, status, JSON.stringify(value));
+}
+
+/** 204: no body, no content type. */
+export function sendNoContent(ctx: Context): void {
+  ctx.status = 204;
+  ctx.body = null;
+}

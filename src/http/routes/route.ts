@@ -1,0 +1,35 @@
+import { NotFoundError } from '../../errors';
+import { parseListQuery } from '../../services/paging';
+import type { Services } from '../../services';
+import { sendJson, sendNoContent, type ApiContext } from '../context';
+
+export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+/** One API route, shared by v1 and v2 (they differ only in how ctx.state.scope is built). */
+export interface RouteDef {
+  method: Method;
+  /** Relative to `/v1` or `/v2/:project_id`. */
+  path: string;
+  /** Policy rule name (spec A.2.5). */
+  rule: string;
+  handle: (ctx: ApiContext, services: Services) => Promise<void>;
+}
+
+/** Lists are assembled from stored JSON texts: `{"jobs":[...]}` without a parse. */
+export function sendList(ctx: ApiContext, envelope: string, items: string[]): void {
+  sendJson(ctx, 200, `{"${envelope}":[${items.join(',')}]}`);
+}
+
+export function listQuery(ctx: ApiContext) {
+  return parseListQuery(ctx.query, ctx.state.body);
+}
+
+/** DELETE answers 204 in v2 even when nothing was there; v1 says what was missing (spec A.8). */
+export function sendDeleted(ctx: ApiContext, existed: boolean, type: string, id: string): void {
+  if (!existed && ctx.state.scope.projectId === null) throw new NotFoundError(`No ${type} found with ID:${id}`);
+  sendNoContent(ctx);
+}
+
+export function param(ctx: ApiContext, name: string): string {
+  return (ctx.params as Record<string, string>)[name];
+}

@@ -1,0 +1,86 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { NoauthAuthenticator } from './auth/noauth';
+import { AllowAllPolicy } from './auth/policy';
+import type { Config } from './config/config';
+import { createApp } from './http/app';
+import { createServices } from './services';
+import { systemClock } from './services/common';
+import { openStore } from './store/open-store';
+import type { Store } from './store/types';
+import { createValidator } from './validation';
+
+/** The API process: the composition root for store -> services -> HTTP. Nothing runs until start(). */
+export class ApiServer {
+  private store: Store | null = null;
+  private server: http.Server | null = null;
+
+  constructor(
+    private readonly config: Config,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<AddressInfo> {
+    const { config, log } = this;
+    if (config.auth === 'noauth') {
+      log.warn(
+        { user: config.noauth.user_id, project: config.noauth.project_id },
+        'AUTH IS DISABLED (noauth): identity headers are trusted as sent; do not expose this server',
+      );
+    }
+    const store = openStore(config);
+    await store.start();
+    this.store = store;
+    const services = createServices({ store, validator: createValidator(), clock: systemClock });
+    const app = createApp({
+      services,
+      store,
+      authenticator: new NoauthAuthenticator(config.noauth),
+      policy: new AllowAllPolicy(),
+      log,
+      versions: config.api_versions,
+      bodyLimit: config.body_limit,
+      healthcheckDisableFile: config.healthcheck_disable_file,
+      accessLog: config.access_log,
+    });
+    const server = http.createServer(app.callback());
+    const [host, port] = splitBind(config.bind);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    const address = server.address() as AddressInfo;
+    log.info({ bind: `${address.address}:${address.port}`, database: redactUrl(config.database), engine: store.engine }, 'listening');
+    return address;
+  }
+
+  /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then closes the store. */
+  async stop(graceMs = 5000): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    if (server) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+      await closed;
+      clearTimeout(timer);
+    }
+    await this.store?.stop();
+    this.store = null;
+  }
+}
+
+function splitBind(bind: string): [string, number] {
+  const i = bind.lastIndexOf(':');
+  return [bind.slice(0, i).replace(/^\[|\]$/g, ''), Number(bind.slice(i + 1))];
+}
+
+/** Database URLs may carry credentials (mongodb://user:pass@...): never log them. */
+function redactUrl(url: string): string {
+  return url.replace(/\/\/[^@/]+@/, '//***@');
+}

@@ -1,0 +1,160 @@
+import { termOf } from '../search';
+import { ConflictError, NoSuchDocumentError, NotFoundError } from '../errors';
+import type { Doc, ListQuery, Scope } from '../store/types';
+import { DuplicateError } from '../store/types';
+import { bodyObject, isObject, newId, projectOf, replaceOrCreate } from './common';
+import type { ServiceDeps } from './deps';
+
+/** Keys the reference always shows in a single action's freezer_action, null when unknown. */
+const SHOWN_ACTION_KEYS = ['backup_name', 'action', 'mode', 'container', 'timeout', 'priority', 'path_to_backup', 'log_file'];
+
+/**
+ * Actions. Stored in the list-item shape of the reference; `mandatory` is the top-level flag
+ * (the reference reads it from freezer_action and so loses it: spec A.3.6).
+ */
+export class ActionsService {
+  constructor(private readonly deps: ServiceDeps) {}
+
+  private get repo() {
+    return this.deps.store.repo('actions');
+  }
+
+  async create(scope: Scope, body: unknown): Promise<{ action_id: string }> {
+    const input = bodyObject(body, 'Missing request body');
+    const id = typeof input.action_id === 'string' && input.action_id !== '' ? input.action_id : newId();
+    const doc = this.build(scope, id, input, { max_retries: 5, max_retries_interval: 6 });
+    try {
+      await this.repo.insert(scope, { id, key: id, doc });
+    } catch (err) {
+      if (err instanceof DuplicateError) throw new ConflictError(`Action already registered with ID ${id}`);
+      throw err;
+    }
+    return { action_id: id };
+  }
+
+  async get(scope: Scope, id: string): Promise<Doc> {
+    const found = await this.repo.get(scope, id);
+    if (!found) throw new NoSuchDocumentError();
+    return presentOne(found.doc);
+  }
+
+  listJson(scope: Scope, query: ListQuery): Promise<string[]> {
+    return this.repo.listJson(scope, query);
+  }
+
+  /** Top-level replace: each key of the patch replaces that field (a documented choice, A.3.6). */
+  async patch(scope: Scope, id: string, body: unknown): Promise<{ action_id: string; version: string }> {
+    const input = bodyObject(body);
+    delete input.user_id;
+    delete input.action_id;
+    delete input.project_id;
+    this.deps.validator.assert('action_patch', input);
+    const updated = await this.repo.update(scope, id, (doc) => {
+      const merged = { ...doc };
+      for (const key of ['freezer_action', 'max_retries', 'max_retries_interval', 'mandatory'] as const) {
+        if (input[key] !== undefined) merged[key] = input[key];
+      }
+      return this.shape(merged);
+    });
+    if (!updated) throw new NotFoundError(`No action found with ID:${id}`);
+    return { action_id: id, version: id };
+  }
+
+  async replace(scope: Scope, id: string, body: unknown): Promise<{ action_id: string; version: string }> {
+    const input = bodyObject(body, 'Missing request body');
+    // Keys missing from a replace become null, as in the reference.
+    const doc = this.build(scope, id, input, { max_retries: null, max_retries_interval: null });
+    await replaceOrCreate(this.repo, scope, id, () => doc);
+    return { action_id: id, version: id };
+  }
+
+  async delete(scope: Scope, id: string): Promise<boolean> {
+    return this.repo.delete(scope, id);
+  }
+
+  /**
+   * Registers the actions of a job (spec A.6.7) and returns the job_actions with action_id,
+   * user_id and project_id written in. An action whose freezer_action differs from the stored one
+   * under the same id becomes a new action with a fresh id (the reference fails with a 400).
+   */
+  async registerJobActions(scope: Scope, jobActions: unknown[]): Promise<unknown[]> {
+    const out: unknown[] = [];
+    for (const entry of jobActions) {
+      if (!isObject(entry)) {
+        out.push(entry);
+        continue;
+      }
+      const ja = { ...entry };
+      let id = typeof ja.action_id === 'string' && ja.action_id !== '' ? ja.action_id : null;
+      if (id) {
+        const existing = await this.repo.get(scope, id);
+        if (existing && sameAction(existing.doc.freezer_action, ja.freezer_action)) {
+          out.push({ ...ja, user_id: scope.userId, project_id: projectOf(scope), action_id: id });
+          continue;
+        }
+        if (existing || (await this.repo.ownerOf(id))) id = null;
+      }
+      id ??= newId();
+      const doc = this.build(scope, id, ja, { max_retries: 5, max_retries_interval: 6 });
+      await this.repo.insert(scope, { id, key: id, doc });
+      out.push({ ...ja, user_id: scope.userId, project_id: projectOf(scope), action_id: id });
+    }
+    return out;
+  }
+
+  private build(scope: Scope, id: string, input: Doc, defaults: { max_retries: unknown; max_retries_interval: unknown }): Doc {
+    const candidate = { ...input, action_id: id, user_id: scope.userId, ...(scope.projectId ? { project_id: scope.projectId } : {}) };
+    this.deps.validator.assert('action', candidate);
+    return this.shape({
+      project_id: projectOf(scope),
+      user_id: scope.userId,
+      max_retries_interval: input.max_retries_interval ?? defaults.max_retries_interval,
+      max_retries: input.max_retries ?? defaults.max_retries,
+      action_id: id,
+      mandatory: input.mandatory ?? false,
+      freezer_action: input.freezer_action,
+    });
+  }
+
+  /** The stored (list) shape, with timeout mirrored from freezer_action like the reference. */
+  private shape(d: Doc): Doc {
+    const fa = isObject(d.freezer_action) ? d.freezer_action : {};
+    return {
+      project_id: d.project_id ?? null,
+      user_id: d.user_id,
+      timeout: fa.timeout ?? null,
+      max_retries_interval: d.max_retries_interval ?? null,
+      max_retries: d.max_retries ?? null,
+      action_id: d.action_id,
+      mandatory: d.mandatory ?? false,
+      freezer_action: d.freezer_action,
+    };
+  }
+}
+
+/** GET of one action: the reference's shape, freezer_action with its always-shown keys. */
+function presentOne(doc: Doc): Doc {
+  const fa = isObject(doc.freezer_action) ? doc.freezer_action : {};
+  const shown: Doc = { ...fa };
+  for (const k of SHOWN_ACTION_KEYS) shown[k] = fa[k] ?? null;
+  return {
+    project_id: doc.project_id,
+    action_id: doc.action_id,
+    user_id: doc.user_id,
+    max_retries: doc.max_retries,
+    max_retries_interval: doc.max_retries_interval,
+    mandatory: doc.mandatory,
+    freezer_action: shown,
+  };
+}
+
+/** Equality of freezer_actions, ignoring null-versus-missing and the `_version`/`user_id` keys. */
+function sameAction(a: unknown, b: unknown): boolean {
+  const norm = (v: unknown): Doc => {
+    const out: Doc = {};
+    if (!isObject(v)) return out;
+    for (const [k, val] of Object.entries(v)) if (val !== null && val !== undefined && k !== '_version' && k !== 'user_id') out[k] = val;
+    return out;
+  };
+  return termOf('freezer_action', norm(a)) === termOf('freezer_action', norm(b));
+}

@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import { BadRequestError, ForbiddenError } from '../errors';
+import { DuplicateError, type Doc, type Repository, type Scope } from '../store/types';
+
+/** A new document id: a UUID4 as 32 lowercase hex characters, the reference's format. */
+export function newId(): string {
+  return randomUUID().replaceAll('-', '');
+}
+
+/** Seconds since the epoch; the services take it as a dependency so tests can pin time. */
+export type Clock = () => number;
+export const systemClock: Clock = () => Math.floor(Date.now() / 1000);
+
+export function isObject(v: unknown): v is Doc {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Python truthiness, which decides the reference's "Missing request body" answers. */
+function isFalsy(v: unknown): boolean {
+  if (v === undefined || v === null || v === false || v === 0 || v === '') return true;
+  if (Array.isArray(v)) return v.length === 0;
+  return isObject(v) && Object.keys(v).length === 0;
+}
+
+/**
+ * The request body as an object. An empty or falsy body is `{}`, or a 400 with `emptyMessage`
+ * where the reference answers "Missing request body". Any other non-object is a 400 (the
+ * reference answers 500).
+ */
+export function bodyObject(body: unknown, emptyMessage?: string): Doc {
+  if (isFalsy(body)) {
+    if (emptyMessage) throw new BadRequestError(emptyMessage);
+    return {};
+  }
+  if (!isObject(body)) throw new BadRequestError('The request body must be a JSON object');
+  return structuredClone(body);
+}
+
+/** The scope's project as documents show it: null for v1. */
+export function projectOf(scope: Scope): string | null {
+  return scope.projectId;
+}
+
+/** Copies the listed keys in order, dropping the rest (the reference stores a fixed field set). */
+export function pick(doc: Doc, keys: readonly string[]): Doc {
+  const out: Doc = {};
+  for (const k of keys) if (doc[k] !== undefined) out[k] = doc[k];
+  return out;
+}
+
+/**
+ * POST /<collection>/{id}: replace the caller's document, or create it under that id. An id owned
+ * by someone else answers 403 (the reference answers 500 from a unique-key clash).
+ */
+export async function replaceOrCreate(
+  repo: Repository,
+  scope: Scope,
+  id: string,
+  build: (existing: Doc | null) => Doc,
+): Promise<'created' | 'replaced'> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (await repo.update(scope, id, (doc) => build(doc))) return 'replaced';
+    try {
+      await repo.insert(scope, { id, key: id, doc: build(null) });
+      return 'created';
+    } catch (err) {
+      if (!(err instanceof DuplicateError)) throw err;
+      // Either someone else owns the id, or the caller created it concurrently: look again.
+      const owner = await repo.ownerOf(id);
+      const mine = owner && owner.userId === scope.userId && (scope.projectId === null || owner.projectId === scope.projectId);
+      if (!mine) throw new ForbiddenError();
+    }
+  }
+  throw new ForbiddenError();
+}

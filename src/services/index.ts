@@ -1,0 +1,26 @@
+import { ActionsService } from './actions';
+import { BackupsService } from './backups';
+import { ClientsService } from './clients';
+import type { ServiceDeps } from './deps';
+import { JobsService } from './jobs';
+import { SessionsService } from './sessions';
+
+export interface Services {
+  jobs: JobsService;
+  actions: ActionsService;
+  sessions: SessionsService;
+  backups: BackupsService;
+  clients: ClientsService;
+}
+
+export function createServices(deps: ServiceDeps): Services {
+  const actions = new ActionsService(deps);
+  const jobs = new JobsService(deps, actions);
+  return {
+    jobs,
+    actions,
+    sessions: new SessionsService(deps, jobs),
+    backups: new BackupsService(deps),
+    clients: new ClientsService(deps),
+  };
+}

@@ -1,0 +1,149 @@
+import { BadRequestError, NoSuchDocumentError, NotFoundError } from '../errors';
+import type { Doc, ListQuery, Scope } from '../store/types';
+import type { ActionsService } from './actions';
+import { bodyObject, isObject, newId, pick, projectOf, replaceOrCreate } from './common';
+import type { ServiceDeps } from './deps';
+
+/** The fields a stored job has, in the reference's order (anything else is dropped). */
+const JOB_FIELDS = ['job_id', 'project_id', 'user_id', 'job_schedule', 'client_id', 'session_id', 'session_tag', 'description', 'job_actions'];
+/** Fields a PATCH may change; ids and owner are stripped, session_name/_version ignored. */
+const PATCHABLE = ['job_schedule', 'client_id', 'session_id', 'session_tag', 'description', 'job_actions'];
+const EVENTS = ['start', 'stop', 'abort'];
+
+export type EventResult = 'success' | `${string} already requested`;
+
+export class JobsService {
+  constructor(
+    private readonly deps: ServiceDeps,
+    private readonly actions: ActionsService,
+  ) {}
+
+  private get repo() {
+    return this.deps.store.repo('jobs');
+  }
+
+  async create(scope: Scope, body: unknown): Promise<{ job_id: string }> {
+    const job = prepare(bodyObject(body));
+    if (isObject(job.job_schedule)) {
+      // Server-owned times: client values are overwritten (spec A.3.5 step 4).
+      Object.assign(job.job_schedule, { time_created: this.deps.clock(), time_started: -1, time_ended: -1 });
+    }
+    const id = newId();
+    const doc = await this.stampValidateRegister(scope, id, job, 'job');
+    await this.repo.insert(scope, { id, key: id, doc });
+    return { job_id: id };
+  }
+
+  async getJson(scope: Scope, id: string): Promise<string> {
+    const json = await this.repo.getJson(scope, id);
+    if (json === null) throw new NoSuchDocumentError();
+    return json;
+  }
+
+  async get(scope: Scope, id: string): Promise<Doc> {
+    const found = await this.repo.get(scope, id);
+    if (!found) throw new NoSuchDocumentError();
+    return found.doc;
+  }
+
+  listJson(scope: Scope, query: ListQuery): Promise<string[]> {
+    return this.repo.listJson(scope, query);
+  }
+
+  /** POST /jobs/{id}: full replace, or create under that id; no time_created is added. */
+  async replace(scope: Scope, id: string, body: unknown): Promise<{ job_id: string; version: string }> {
+    const doc = await this.stampValidateRegister(scope, id, prepare(bodyObject(body)), 'job');
+    await replaceOrCreate(this.repo, scope, id, () => doc);
+    return { job_id: id, version: id };
+  }
+
+  /**
+   * PATCH: each top-level key present replaces that field. Unlike the reference, a patch without
+   * job_schedule keeps the schedule, and project_id cannot be patched (spec A.3.5 bug notes).
+   */
+  async patch(scope: Scope, id: string, body: unknown): Promise<{ job_id: string; version: number }> {
+    const patch = bodyObject(body);
+    for (const k of ['user_id', 'job_id', 'project_id']) delete patch[k];
+    expandActionDefaults(patch);
+    this.deps.validator.assert('job_patch', patch);
+    if (Array.isArray(patch.job_actions)) {
+      if (!(await this.repo.get(scope, id))) throw notFound(id);
+      patch.job_actions = await this.actions.registerJobActions(scope, patch.job_actions);
+    }
+    const updated = await this.repo.update(scope, id, (doc) => {
+      for (const k of PATCHABLE) if (patch[k] !== undefined) doc[k] = patch[k];
+      return doc;
+    });
+    if (!updated) throw notFound(id);
+    return { job_id: id, version: 0 };
+  }
+
+  async delete(scope: Scope, id: string): Promise<boolean> {
+    return this.repo.delete(scope, id);
+  }
+
+  /** POST /jobs/{id}/event (spec A.6.4): records a start/stop/abort request for the scheduler. */
+  async event(scope: Scope, id: string, body: unknown): Promise<{ result: EventResult }> {
+    if (!isObject(body) || Object.keys(body).length === 0) throw new BadRequestError('Bad event request format');
+    const event = Object.keys(body)[0];
+    if (!(await this.repo.get(scope, id))) throw notFound(id);
+    if (!EVENTS.includes(event)) throw new BadRequestError('Bad Action Method');
+    let result: EventResult = 'success';
+    const updated = await this.repo.update(scope, id, (doc) => {
+      const schedule: Doc = isObject(doc.job_schedule) ? doc.job_schedule : {};
+      if (schedule.event === event) {
+        result = `${event} already requested`;
+        return null;
+      }
+      result = 'success';
+      doc.job_schedule = event === 'start' ? { ...schedule, event, status: '', result: '' } : { ...schedule, event };
+      return doc;
+    });
+    if (!updated) throw notFound(id);
+    return { result };
+  }
+
+  /** Session bookkeeping (used by SessionsService): applies `mutate` to the caller's job. */
+  update(scope: Scope, id: string, mutate: (doc: Doc) => Doc | null): Promise<Doc | null> {
+    return this.repo.update(scope, id, mutate);
+  }
+
+  private async stampValidateRegister(scope: Scope, id: string, job: Doc, schema: 'job'): Promise<Doc> {
+    job.job_id = id;
+    job.user_id = scope.userId;
+    if (scope.projectId !== null) job.project_id = scope.projectId;
+    else delete job.project_id;
+    this.deps.validator.assert(schema, job);
+    job.job_actions = await this.actions.registerJobActions(scope, job.job_actions as unknown[]);
+    return pick(
+      { ...job, project_id: projectOf(scope), session_id: job.session_id ?? '', session_tag: job.session_tag ?? 0, description: job.description ?? '' },
+      JOB_FIELDS,
+    );
+  }
+}
+
+/** Steps shared by create and replace: action_defaults expanded, job_schedule defaulted. */
+function prepare(job: Doc): Doc {
+  expandActionDefaults(job);
+  if (job.job_schedule === undefined) job.job_schedule = {};
+  return job;
+}
+
+/** Copies action_defaults into every freezer_action where the key is missing or null (A.6.6). */
+function expandActionDefaults(job: Doc): void {
+  if (job.action_defaults === undefined) return;
+  const defaults = job.action_defaults;
+  if (!isObject(defaults)) throw new BadRequestError('action_defaults shouldbe a dictionary');
+  delete job.action_defaults;
+  if (!Array.isArray(job.job_actions)) return;
+  for (const ja of job.job_actions) {
+    if (!isObject(ja)) continue;
+    const fa: Doc = isObject(ja.freezer_action) ? ja.freezer_action : {};
+    for (const [k, v] of Object.entries(defaults)) if (fa[k] === undefined || fa[k] === null) fa[k] = v;
+    ja.freezer_action = fa;
+  }
+}
+
+function notFound(id: string): NotFoundError {
+  return new NotFoundError(`No Job found with ID:${id}`);
+}

@@ -1,0 +1,235 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { docTerms, matches, termOf, type Condition, type Search } from '../../search';
+import {
+  DuplicateError,
+  type CollectionName,
+  type Doc,
+  type ListQuery,
+  type Owner,
+  type Repository,
+  type Scope,
+  type Stored,
+} from '../types';
+
+interface Row {
+  seq: number;
+  id: string;
+  user_id: string;
+  project_id: string;
+  doc: string;
+}
+
+/** How a search is split between SQL (indexed term lookups) and a JavaScript post-filter. */
+interface Plan {
+  sql: string;
+  params: unknown[];
+  /** Conditions SQL cannot express as exact term probes (comparisons with null). */
+  residual: Search | null;
+}
+
+/**
+ * A collection in SQLite. better-sqlite3 is synchronous, so every method body runs without
+ * interleaving: a transaction here is a plain atomic block, and `update` needs no retry.
+ */
+export class SqliteRepository implements Repository {
+  private readonly statements = new Map<string, Statement>();
+  /** Documents other than clients are looked up by their global id. */
+  private readonly keyIsId: boolean;
+  /** BEGIN IMMEDIATE: other processes sharing the file wait for the lock instead of failing mid-way. */
+  private readonly runInTx;
+
+  constructor(
+    private readonly db: Database,
+    private readonly c: CollectionName,
+  ) {
+    this.keyIsId = c !== 'clients';
+    this.runInTx = db.transaction((fn: () => unknown) => fn());
+  }
+
+  async get(scope: Scope, key: string): Promise<Stored | null> {
+    const row = this.find(scope, key);
+    return row ? { id: row.id, key, doc: JSON.parse(row.doc) as Doc } : null;
+  }
+
+  async getJson(scope: Scope, key: string): Promise<string | null> {
+    return this.find(scope, key)?.doc ?? null;
+  }
+
+  async listJson(scope: Scope, query: ListQuery): Promise<string[]> {
+    const plan = this.plan(scope, query.search);
+    if (!plan.residual) {
+      return this.stmt(`${plan.sql} LIMIT ? OFFSET ?`)
+        .pluck()
+        .all(...plan.params, query.limit ?? -1, query.offset) as string[];
+    }
+    // Stream candidates in order and stop as soon as the page is full.
+    const out: string[] = [];
+    let skip = query.offset;
+    for (const json of this.stmt(plan.sql).pluck().iterate(...plan.params) as Iterable<string>) {
+      if (!matches(JSON.parse(json), plan.residual)) continue;
+      if (skip > 0) {
+        skip--;
+        continue;
+      }
+      out.push(json);
+      if (query.limit !== null && out.length >= query.limit) break;
+    }
+    return out;
+  }
+
+  /** SQLite's plan for a list query (EXPLAIN QUERY PLAN details), to check index use. */
+  explainList(scope: Scope, search: Search | null): string[] {
+    const plan = this.plan(scope, search);
+    return (this.db.prepare(`EXPLAIN QUERY PLAN ${plan.sql} LIMIT ? OFFSET ?`).all(...plan.params, 10, 0) as Array<{
+      detail: string;
+    }>).map((r) => r.detail);
+  }
+
+  async ownerOf(id: string): Promise<Owner | null> {
+    const row = this.stmt(`SELECT user_id, project_id FROM ${this.c} WHERE id = ?`).get(id) as
+      | Pick<Row, 'user_id' | 'project_id'>
+      | undefined;
+    return row ? { userId: row.user_id, projectId: row.project_id || null } : null;
+  }
+
+  async insert(scope: Scope, item: Stored): Promise<void> {
+    this.tx(() => this.insertRow(scope, item));
+  }
+
+  async update(scope: Scope, key: string, mutate: (doc: Doc) => Doc | null): Promise<Doc | null> {
+    return this.tx(() => {
+      const row = this.find(scope, key);
+      if (!row) return null;
+      const before = JSON.parse(row.doc) as Doc;
+      const after = mutate(structuredClone(before));
+      if (!after) return before;
+      this.rewrite(row, before, after);
+      return after;
+    });
+  }
+
+  async delete(scope: Scope, key: string): Promise<boolean> {
+    return this.tx(() => {
+      const row = this.find(scope, key);
+      if (!row) return false;
+      this.stmt(`DELETE FROM ${this.c} WHERE seq = ?`).run(row.seq);
+      this.writeTerms(row, docTerms(JSON.parse(row.doc)), []);
+      return true;
+    });
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private find(scope: Scope, key: string): Row | undefined {
+    const cols = `seq, id, user_id, project_id, doc FROM ${this.c}`;
+    if (scope.projectId !== null) {
+      return this.stmt(`SELECT ${cols} WHERE user_id = ? AND project_id = ? AND key = ?`).get(
+        scope.userId,
+        scope.projectId,
+        key,
+      ) as Row | undefined;
+    }
+    // v1: the user's document whatever its project; the first one when a client_id repeats.
+    const where = this.keyIsId ? 'id = ? AND user_id = ?' : 'key = ? AND user_id = ?';
+    return this.stmt(`SELECT ${cols} WHERE ${where} ORDER BY seq LIMIT 1`).get(key, scope.userId) as Row | undefined;
+  }
+
+  private insertRow(scope: Scope, item: Stored): void {
+    const project = scope.projectId ?? '';
+    let seq: number;
+    try {
+      seq = Number(
+        this.stmt(`INSERT INTO ${this.c} (id, key, user_id, project_id, doc) VALUES (?, ?, ?, ?, ?)`).run(
+          item.id,
+          item.key,
+          scope.userId,
+          project,
+          JSON.stringify(item.doc),
+        ).lastInsertRowid,
+      );
+    } catch (err) {
+      throw uniqueViolation(err, this.c) ?? err;
+    }
+    this.writeTerms({ seq, user_id: scope.userId, project_id: project }, [], docTerms(item.doc));
+  }
+
+  /** Rewrites a row in place (same seq, so the list position is kept) and updates its terms. */
+  private rewrite(row: Row, before: Doc, after: Doc): void {
+    this.stmt(`UPDATE ${this.c} SET doc = ?, version = version + 1 WHERE seq = ?`).run(JSON.stringify(after), row.seq);
+    this.writeTerms(row, docTerms(before), docTerms(after));
+  }
+
+  /** Applies the difference between a document's old and new search terms. */
+  private writeTerms(row: Pick<Row, 'seq' | 'user_id' | 'project_id'>, oldTerms: string[], newTerms: string[]): void {
+    const keep = new Set(oldTerms);
+    const next = new Set(newTerms);
+    const del = this.stmt(`DELETE FROM ${this.c}_terms WHERE user_id = ? AND term = ? AND project_id = ? AND seq = ?`);
+    const ins = this.stmt(`INSERT OR IGNORE INTO ${this.c}_terms (user_id, term, project_id, seq) VALUES (?, ?, ?, ?)`);
+    for (const t of keep) if (!next.has(t)) del.run(row.user_id, t, row.project_id, row.seq);
+    for (const t of next) if (!keep.has(t)) ins.run(row.user_id, t, row.project_id, row.seq);
+  }
+
+  /**
+   * Builds the list query. With a positive condition, the first one drives the query through the
+   * terms primary key (user, term, project, seq): only matching documents are visited, already in
+   * insertion order. Other exact conditions are primary-key probes per candidate. Without one, the
+   * tenant's documents are walked through the scope index in order, stopping at the page end.
+   */
+  private plan(scope: Scope, search: Search | null): Plan {
+    const exactMatch = search?.match.filter((m) => m.value !== null) ?? [];
+    const exactNot = search?.matchNot.filter((m) => m.value !== null) ?? [];
+    const residual = residualOf(search);
+    const probes: string[] = [];
+    const params: unknown[] = [];
+    const v2 = scope.projectId !== null;
+    const driver = exactMatch[0];
+    let from: string;
+    if (driver) {
+      from =
+        `SELECT d.doc FROM ${this.c}_terms t0 CROSS JOIN ${this.c} d ` +
+        `WHERE t0.user_id = ? AND t0.term = ?${v2 ? ' AND t0.project_id = ?' : ''} AND d.seq = t0.seq`;
+      params.push(scope.userId, termOf(driver.key, driver.value), ...(v2 ? [scope.projectId] : []));
+    } else {
+      from = `SELECT d.doc FROM ${this.c} d WHERE d.user_id = ?${v2 ? ' AND d.project_id = ?' : ''}`;
+      params.push(scope.userId, ...(v2 ? [scope.projectId] : []));
+    }
+    const probe = (c: Condition, negate: boolean) => {
+      probes.push(
+        `${negate ? 'NOT ' : ''}EXISTS (SELECT 1 FROM ${this.c}_terms t WHERE t.user_id = d.user_id ` +
+          `AND t.term = ? AND t.project_id = d.project_id AND t.seq = d.seq)`,
+      );
+      params.push(termOf(c.key, c.value));
+    };
+    exactMatch.slice(1).forEach((c) => probe(c, false));
+    exactNot.forEach((c) => probe(c, true));
+    const sql = [from, ...probes].join(' AND ') + ` ORDER BY ${driver ? 't0' : 'd'}.seq`;
+    return { sql, params, residual };
+  }
+
+  private stmt(sql: string): Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  private tx<T>(fn: () => T): T {
+    return this.runInTx.immediate(fn) as T;
+  }
+}
+
+/** Comparisons with null ("key absent or null") are checked in JavaScript on the candidates. */
+function residualOf(search: Search | null): Search | null {
+  if (!search) return null;
+  const match = search.match.filter((m) => m.value === null);
+  const matchNot = search.matchNot.filter((m) => m.value === null);
+  return match.length || matchNot.length ? { match, matchNot } : null;
+}
+
+function uniqueViolation(err: unknown, c: string): DuplicateError | null {
+  const e = err as { code?: string; message?: string };
+  if (e.code !== 'SQLITE_CONSTRAINT_UNIQUE' && e.code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') return null;
+  return new DuplicateError(e.message?.includes(`${c}.id`) ? 'id' : 'key');
+}

@@ -1,0 +1,77 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
+import { StoreUnavailableError } from '../../errors';
+import { COLLECTIONS, type CollectionName, type Repository, type Store } from '../types';
+import { collectionDdl, SCHEMA_VERSION } from './schema';
+import { SqliteRepository } from './sqlite-repository';
+
+export interface SqliteOptions {
+  /** Path of the database file, or ':memory:'. */
+  file: string;
+  /**
+   * NORMAL (default) with WAL keeps every committed transaction across a crash of the process
+   * (kill -9): commits are in the WAL file in the OS page cache. FULL also survives power loss,
+   * at the cost of an fsync per write.
+   */
+  synchronous: 'NORMAL' | 'FULL';
+  cacheMb: number;
+}
+
+/** The embedded default store: one SQLite file in WAL mode, schema created on first start. */
+export class SqliteStore implements Store {
+  readonly engine = 'sqlite';
+  private db: Database | null = null;
+  private readonly repos = new Map<CollectionName, Repository>();
+
+  constructor(private readonly opts: SqliteOptions) {}
+
+  async start(): Promise<void> {
+    if (this.opts.file !== ':memory:') fs.mkdirSync(path.dirname(this.opts.file), { recursive: true });
+    const db = new BetterSqlite3(this.opts.file);
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${this.opts.synchronous}`);
+    db.pragma('busy_timeout = 5000');
+    db.pragma(`cache_size = -${this.opts.cacheMb * 1024}`);
+    db.pragma('temp_store = MEMORY');
+    db.exec('CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)');
+    const version = db.prepare("SELECT value FROM meta WHERE name = 'schema_version'").pluck().get() as
+      | string
+      | undefined;
+    if (version !== undefined && Number(version) > SCHEMA_VERSION) {
+      db.close();
+      throw new Error(`database schema version ${version} is newer than this Permafrost (${SCHEMA_VERSION})`);
+    }
+    db.transaction(() => {
+      for (const c of COLLECTIONS) db.exec(collectionDdl(c));
+      db.prepare("INSERT OR REPLACE INTO meta (name, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
+    }).immediate();
+    this.db = db;
+    for (const c of COLLECTIONS) this.repos.set(c, new SqliteRepository(db, c));
+  }
+
+  async stop(): Promise<void> {
+    this.repos.clear();
+    this.db?.close();
+    this.db = null;
+  }
+
+  async ping(): Promise<void> {
+    try {
+      this.open().prepare('SELECT 1').get();
+    } catch {
+      throw new StoreUnavailableError('the database is not available');
+    }
+  }
+
+  repo(name: CollectionName): Repository {
+    const repo = this.repos.get(name);
+    if (!repo) throw new StoreUnavailableError('the store is not started');
+    return repo;
+  }
+
+  private open(): Database {
+    if (!this.db) throw new StoreUnavailableError('the store is not started');
+    return this.db;
+  }
+}

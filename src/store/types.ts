@@ -1,0 +1,78 @@
+import type { Search } from '../search';
+
+/**
+ * Whose documents a request may see. v2 requests see (project, user); v1 requests see every
+ * document of the user whatever its project (`projectId: null`), as the reference does.
+ */
+export interface Scope {
+  userId: string;
+  projectId: string | null;
+}
+
+export type CollectionName = 'jobs' | 'actions' | 'sessions' | 'backups' | 'clients';
+export const COLLECTIONS: readonly CollectionName[] = ['jobs', 'actions', 'sessions', 'backups', 'clients'];
+
+export type Doc = Record<string, unknown>;
+
+/** A stored document as a service sees it. */
+export interface Stored {
+  /** Globally unique id (job_id, action_id, ..., a client's uuid). */
+  id: string;
+  /** The id the API looks documents up by inside a scope (equal to `id`, except client_id for clients). */
+  key: string;
+  doc: Doc;
+}
+
+export interface ListQuery {
+  search: Search | null;
+  /** null means no limit. */
+  limit: number | null;
+  offset: number;
+}
+
+/** The owner of a document, for telling "foreign" from "missing". */
+export interface Owner {
+  userId: string;
+  projectId: string | null;
+}
+
+/**
+ * One repository per collection. Every method takes the caller's scope and applies it itself,
+ * so no service can forget it. Documents are kept in the shape the API returns them.
+ */
+export interface Repository {
+  get(scope: Scope, key: string): Promise<Stored | null>;
+  /** The document as JSON text, without a parse/serialise round trip (hot read path). */
+  getJson(scope: Scope, key: string): Promise<string | null>;
+  /** JSON texts of the page, in insertion order. */
+  listJson(scope: Scope, query: ListQuery): Promise<string[]>;
+  /** Who owns the document with this global id, whatever the scope; null if none. */
+  ownerOf(id: string): Promise<Owner | null>;
+  /** Inserts a new document; throws DuplicateError when the id (or the key in that scope) is taken. */
+  insert(scope: Scope, item: Stored): Promise<void>;
+  /**
+   * Atomically reads the document, applies `mutate` and writes the result back (keeping its list
+   * position). `mutate` may run more than once (optimistic retry in multi-writer engines), so it
+   * must be a pure function of the document. Returning null leaves the document unchanged.
+   * Resolves to the written document, the unchanged one, or null when there is none in scope.
+   */
+  update(scope: Scope, key: string, mutate: (doc: Doc) => Doc | null): Promise<Doc | null>;
+  /** Deletes; false when there was nothing in scope. */
+  delete(scope: Scope, key: string): Promise<boolean>;
+}
+
+export interface Store {
+  readonly engine: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Throws StoreUnavailableError when the database cannot answer. */
+  ping(): Promise<void>;
+  repo(name: CollectionName): Repository;
+}
+
+/** Raised by insert when a unique id is already taken (by anyone). */
+export class DuplicateError extends Error {
+  constructor(readonly which: 'id' | 'key') {
+    super(`duplicate ${which}`);
+  }
+}

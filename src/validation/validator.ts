@@ -1,0 +1,57 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Ajv, { type ValidateFunction } from 'ajv';
+import { BadRequestError } from '../errors';
+import { pythonMessage } from './python-message';
+
+export type SchemaName =
+  | 'job'
+  | 'job_patch'
+  | 'action'
+  | 'action_patch'
+  | 'session'
+  | 'session_replace'
+  | 'session_patch'
+  | 'client';
+
+const NAMES: readonly SchemaName[] = ['job', 'job_patch', 'action', 'action_patch', 'session', 'session_replace', 'session_patch', 'client'];
+
+export interface Validator {
+  /** Throws BadRequestError with the reference's wording of the most relevant problem. */
+  assert(name: SchemaName, doc: unknown): void;
+}
+
+/**
+ * One ajv instance, every schema file of `schemas/` compiled once at start. allErrors is on so
+ * the Python "best match" can be chosen among all problems, as the reference reports it.
+ */
+export function createValidator(schemaDir = findSchemaDir()): Validator {
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  for (const file of fs.readdirSync(schemaDir).filter((f) => f.endsWith('.json'))) {
+    ajv.addSchema(JSON.parse(fs.readFileSync(path.join(schemaDir, file), 'utf8')) as object);
+  }
+  const compiled = new Map<SchemaName, ValidateFunction>();
+  for (const name of NAMES) {
+    const fn = ajv.getSchema(`${name}.json`);
+    if (!fn) throw new Error(`schema ${name}.json is missing from ${schemaDir}`);
+    compiled.set(name, fn);
+  }
+  return {
+    assert(name, doc) {
+      const fn = compiled.get(name) as ValidateFunction;
+      if (!fn(doc)) throw new BadRequestError(pythonMessage(fn.errors ?? [], doc));
+    },
+  };
+}
+
+/** The top-level schemas/ folder, whether running from src/ (ts) or dist/src/ (compiled). */
+export function findSchemaDir(start = __dirname): string {
+  let dir = start;
+  for (;;) {
+    const candidate = path.join(dir, 'schemas');
+    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(candidate)) return candidate;
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`no schemas/ folder found above ${start}`);
+    dir = parent;
+  }
+}
