@@ -25,46 +25,61 @@ const VERSION_PREFIX = {
 type Middleware = (ctx: Context, next: Next) => Promise<void>;
 
 export interface ApiRouter {
-  /** 404 for unknown paths, 405 and OPTIONS from the routed methods. */
-  check: Middleware;
-  /** Dispatch to the matched route. */
+  /** Dispatches to the matched route (which reads the body); falls through on a miss. */
   routes: Middleware;
+  /** After a miss: 404 for unknown paths, 405 or OPTIONS from the methods the path has. */
+  fallback: Middleware;
 }
 
-export function createApiRouter(services: Services, policy: Policy, versions: Array<'v1' | 'v2'>): ApiRouter {
+export function createApiRouter(
+  services: Services,
+  policy: Policy,
+  versions: Array<'v1' | 'v2'>,
+  readBody: (ctx: Context) => Promise<unknown>,
+): ApiRouter {
   const router = new Router();
   for (const v of versions) {
     const { prefix, scope } = VERSION_PREFIX[v];
-    router.get(v === 'v1' ? '/v1' : '/v2', (ctx) => jsonHome(ctx, v));
+    router.get(v === 'v1' ? '/v1' : '/v2', async (ctx) => {
+      refuseHead(ctx);
+      jsonHome(ctx, v);
+    });
     for (const route of ROUTES) {
       router.register(`${prefix}${route.path}`, [route.method], async (ctx) => {
+        refuseHead(ctx);
         const api = ctx as ApiContext;
         api.state.scope = scope(api);
         policy.enforce(route.rule, api.state.identity, api.state.scope);
+        api.state.body = await readBody(ctx);
         await route.handle(api, services);
       });
     }
   }
-  return { check: methodCheck(router), routes: router.routes() as unknown as Middleware };
+  return { routes: router.routes() as unknown as Middleware, fallback: missed };
 }
 
-/** Freezer's answers for paths that exist without the method, and for unknown paths. */
-function methodCheck(router: Router) {
-  return async (ctx: Context, next: Next): Promise<void> => {
-    const layers = router.match(ctx.path, ctx.method).path;
-    const methods = [...new Set(layers.flatMap((l) => l.methods))].filter((m) => m !== 'HEAD').sort();
-    if (methods.length === 0) throw new RouteError(404, '404 Not Found');
-    if (ctx.method === 'OPTIONS') {
-      ctx.status = 200;
-      ctx.body = '';
-      ctx.set('Allow', methods.join(', '));
-      return;
-    }
-    if (ctx.method === 'HEAD' || !methods.includes(ctx.method)) {
-      throw new RouteError(405, '405 Method Not Allowed', { Allow: [...methods, 'OPTIONS'].join(', ') }, ctx.method === 'HEAD');
-    }
-    await next();
-  };
+/** The router answers HEAD on GET routes by itself; Freezer routes no HEAD on API resources. */
+function refuseHead(ctx: Context): void {
+  if (ctx.method === 'HEAD') throw methodNotAllowed(allowedMethods(ctx), true);
+}
+
+async function missed(ctx: Context): Promise<void> {
+  const methods = allowedMethods(ctx);
+  if (methods.length === 0) throw new RouteError(404, '404 Not Found');
+  if (ctx.method !== 'OPTIONS') throw methodNotAllowed(methods, false);
+  ctx.status = 200;
+  ctx.body = '';
+  ctx.set('Allow', methods.join(', '));
+}
+
+/** The methods routed on the request path (the router leaves the path's layers in ctx.matched). */
+function allowedMethods(ctx: Context): string[] {
+  const layers = (ctx as Context & { matched?: Array<{ methods: string[] }> }).matched ?? [];
+  return [...new Set(layers.flatMap((l) => l.methods))].filter((m) => m !== 'HEAD').sort();
+}
+
+function methodNotAllowed(methods: string[], emptyBody: boolean): RouteError {
+  return new RouteError(405, '405 Method Not Allowed', { Allow: [...methods, 'OPTIONS'].join(', ') }, emptyBody);
 }
 
 /** 404/405 from routing carry Falcon's bodies, whose title is the status line. */

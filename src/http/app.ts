@@ -5,7 +5,7 @@ import type { Policy } from '../auth/policy';
 import type { Services } from '../services';
 import type { Store } from '../store/types';
 import { createApiRouter } from './api-router';
-import { bodyMiddleware } from './middleware/body';
+import { bodyReader } from './middleware/body';
 import { errorsMiddleware } from './middleware/errors';
 import { requestIdMiddleware } from './middleware/request-id';
 import {
@@ -29,13 +29,13 @@ export interface AppDeps {
 
 /**
  * The Koa application. Order matters and follows the reference pipeline (spec A.1.2): errors
- * first, then the auth-free endpoints (/healthcheck, /), then content negotiation, auth, routing
- * (404/405), and only then the body is read, so unauthenticated or misrouted requests never
- * make the server read an upload.
+ * first, then the auth-free endpoints (/healthcheck, /), then content negotiation, auth and
+ * routing. A route reads the body only once it is matched and allowed, so unauthenticated or
+ * misrouted requests never make the server read an upload.
  */
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
-  const api = createApiRouter(deps.services, deps.policy, deps.versions);
+  const api = createApiRouter(deps.services, deps.policy, deps.versions, bodyReader(deps.bodyLimit));
   if (deps.accessLog) app.use(accessLog(deps.log));
   app.use(errorsMiddleware(deps.log));
   app.use(requestIdMiddleware);
@@ -47,9 +47,8 @@ export function createApp(deps: AppDeps): Koa {
     ctx.state.identity = await deps.authenticator.authenticate(ctx.req.headers);
     await next();
   });
-  app.use(api.check);
-  app.use(bodyMiddleware(deps.bodyLimit));
   app.use(api.routes);
+  app.use(api.fallback);
   return app;
 }
 

@@ -1,4 +1,4 @@
-import type { Context, Next } from 'koa';
+import type { Context } from 'koa';
 import getRawBody from 'raw-body';
 import { MalformedJsonError, PayloadTooLargeError } from '../../errors';
 
@@ -7,8 +7,8 @@ import { MalformedJsonError, PayloadTooLargeError } from '../../errors';
  * whatever the Content-Type says. No body means `undefined`; invalid JSON is Freezer's 753.
  * The size limit is checked against Content-Length before anything is read.
  */
-export function bodyMiddleware(limit: number) {
-  return async (ctx: Context, next: Next): Promise<void> => {
+export function bodyReader(limit: number) {
+  return async (ctx: Context): Promise<unknown> => {
     const length = ctx.get('content-length');
     const chunked = /chunked/i.test(ctx.get('transfer-encoding'));
     if (length && Number(length) > limit) {
@@ -18,8 +18,7 @@ export function bodyMiddleware(limit: number) {
     if ((length && Number(length) > 0) || chunked) {
       text = await getRawBody(ctx.req, { limit, length: length || undefined, encoding: 'utf8' });
     }
-    ctx.state.body = text.trim() === '' ? undefined : parse(text);
-    await next();
+    return text.trim() === '' ? undefined : parse(text);
   };
 }
 

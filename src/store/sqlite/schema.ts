@@ -4,7 +4,8 @@ import type { CollectionName } from '../types';
  * DDL of one collection. `project_id` is '' for v1 documents (the API shows null), so it can
  * take part in unique and ordered indexes. Index use (see sqlite-repository.ts for the queries):
  *  - `<c>_id`          global id lookup and uniqueness (job_id, backup_id, client uuid, ...)
- *  - `<c>_scope_key`   lookup by key inside a v2 scope; uniqueness of client_id per tenant
+ *  - `<c>_scope_key`   clients only: lookup by client_id in a tenant, and its uniqueness (the
+ *                      other collections look documents up by their global id)
  *  - `<c>_scope_seq`   v2 list pages in insertion order without sorting
  *  - `<c>_user_seq`    v1 list pages (user scope only) in insertion order
  *  - `<c>_terms` PK    search: (user, term, project, seq) gives the matching documents of a
@@ -22,7 +23,7 @@ export function collectionDdl(c: CollectionName): string {
       doc TEXT NOT NULL
     );
     CREATE UNIQUE INDEX IF NOT EXISTS ${c}_id ON ${c} (id);
-    CREATE UNIQUE INDEX IF NOT EXISTS ${c}_scope_key ON ${c} (user_id, project_id, key);
+    ${c === 'clients' ? `CREATE UNIQUE INDEX IF NOT EXISTS ${c}_scope_key ON ${c} (user_id, project_id, key);` : ''}
     CREATE INDEX IF NOT EXISTS ${c}_scope_seq ON ${c} (user_id, project_id, seq);
     CREATE INDEX IF NOT EXISTS ${c}_user_seq ON ${c} (user_id, seq);
     CREATE TABLE IF NOT EXISTS ${c}_terms (

@@ -1,5 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { docTerms, matches, termOf, type Condition, type Search } from '../../search';
+import { GroupCommit } from './group-commit';
 import {
   DuplicateError,
   type CollectionName,
@@ -28,22 +29,21 @@ interface Plan {
 }
 
 /**
- * A collection in SQLite. better-sqlite3 is synchronous, so every method body runs without
- * interleaving: a transaction here is a plain atomic block, and `update` needs no retry.
+ * A collection in SQLite. better-sqlite3 is synchronous, so each write runs without
+ * interleaving: `update` is an atomic read-modify-write and needs no retry. Writes go through
+ * the store's group commit and are answered once committed.
  */
 export class SqliteRepository implements Repository {
   private readonly statements = new Map<string, Statement>();
   /** Documents other than clients are looked up by their global id. */
   private readonly keyIsId: boolean;
-  /** BEGIN IMMEDIATE: other processes sharing the file wait for the lock instead of failing mid-way. */
-  private readonly runInTx;
 
   constructor(
     private readonly db: Database,
     private readonly c: CollectionName,
+    private readonly writer: GroupCommit,
   ) {
     this.keyIsId = c !== 'clients';
-    this.runInTx = db.transaction((fn: () => unknown) => fn());
   }
 
   async get(scope: Scope, key: string): Promise<Stored | null> {
@@ -92,8 +92,8 @@ export class SqliteRepository implements Repository {
     return row ? { userId: row.user_id, projectId: row.project_id || null } : null;
   }
 
-  async insert(scope: Scope, item: Stored): Promise<void> {
-    this.tx(() => this.insertRow(scope, item));
+  insert(scope: Scope, item: Stored): Promise<void> {
+    return this.tx(() => this.insertRow(scope, item));
   }
 
   async update(scope: Scope, key: string, mutate: (doc: Doc) => Doc | null): Promise<Doc | null> {
@@ -120,18 +120,21 @@ export class SqliteRepository implements Repository {
 
   // ---------------------------------------------------------------- internals
 
+  /** One document by key in scope: through the global id index, or clients' (tenant, key) index. */
   private find(scope: Scope, key: string): Row | undefined {
     const cols = `seq, id, user_id, project_id, doc FROM ${this.c}`;
+    const byKey = this.keyIsId ? 'id = ?' : 'key = ?';
     if (scope.projectId !== null) {
-      return this.stmt(`SELECT ${cols} WHERE user_id = ? AND project_id = ? AND key = ?`).get(
+      return this.stmt(`SELECT ${cols} WHERE ${byKey} AND user_id = ? AND project_id = ?`).get(
+        key,
         scope.userId,
         scope.projectId,
-        key,
       ) as Row | undefined;
     }
     // v1: the user's document whatever its project; the first one when a client_id repeats.
-    const where = this.keyIsId ? 'id = ? AND user_id = ?' : 'key = ? AND user_id = ?';
-    return this.stmt(`SELECT ${cols} WHERE ${where} ORDER BY seq LIMIT 1`).get(key, scope.userId) as Row | undefined;
+    return this.stmt(`SELECT ${cols} WHERE ${byKey} AND user_id = ? ORDER BY seq LIMIT 1`).get(key, scope.userId) as
+      | Row
+      | undefined;
   }
 
   private insertRow(scope: Scope, item: Stored): void {
@@ -159,14 +162,27 @@ export class SqliteRepository implements Repository {
     this.writeTerms(row, docTerms(before), docTerms(after));
   }
 
-  /** Applies the difference between a document's old and new search terms. */
+  /**
+   * Applies the difference between a document's old and new search terms, each direction in one
+   * statement (json_each over the list), not one statement per term.
+   */
   private writeTerms(row: Pick<Row, 'seq' | 'user_id' | 'project_id'>, oldTerms: string[], newTerms: string[]): void {
-    const keep = new Set(oldTerms);
-    const next = new Set(newTerms);
-    const del = this.stmt(`DELETE FROM ${this.c}_terms WHERE user_id = ? AND term = ? AND project_id = ? AND seq = ?`);
-    const ins = this.stmt(`INSERT OR IGNORE INTO ${this.c}_terms (user_id, term, project_id, seq) VALUES (?, ?, ?, ?)`);
-    for (const t of keep) if (!next.has(t)) del.run(row.user_id, t, row.project_id, row.seq);
-    for (const t of next) if (!keep.has(t)) ins.run(row.user_id, t, row.project_id, row.seq);
+    const before = new Set(oldTerms);
+    const after = new Set(newTerms);
+    const gone = oldTerms.filter((t) => !after.has(t));
+    const added = newTerms.filter((t) => !before.has(t));
+    if (gone.length) {
+      this.stmt(
+        `DELETE FROM ${this.c}_terms WHERE user_id = ? AND project_id = ? AND seq = ? ` +
+          'AND term IN (SELECT value FROM json_each(?))',
+      ).run(row.user_id, row.project_id, row.seq, JSON.stringify(gone));
+    }
+    if (added.length) {
+      this.stmt(
+        `INSERT OR IGNORE INTO ${this.c}_terms (user_id, term, project_id, seq) ` +
+          'SELECT ?, value, ?, ? FROM json_each(?)',
+      ).run(row.user_id, row.project_id, row.seq, JSON.stringify(added));
+    }
   }
 
   /**
@@ -215,8 +231,8 @@ export class SqliteRepository implements Repository {
     return s;
   }
 
-  private tx<T>(fn: () => T): T {
-    return this.runInTx.immediate(fn) as T;
+  private tx<T>(fn: () => T): Promise<T> {
+    return this.writer.run(fn);
   }
 }
 
