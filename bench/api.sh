@@ -27,7 +27,7 @@ if [[ "$A" == - ]]; then
   [[ -f "$ROOT/dist/src/bin/permafrost.js" ]] || (cd "$ROOT" && npm run build >/dev/null)
   TMP=$(mktemp -d /tmp/permafrost-bench.XXXXXX)
   PORT=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
-  PERMAFROST_LOG_LEVEL=warn node "$ROOT/dist/src/bin/permafrost.js" serve --auth noauth \
+  PERMAFROST_LOG_LEVEL=warn node --max-semi-space-size=32 "$ROOT/dist/src/bin/permafrost.js" serve --auth noauth \
     --bind "127.0.0.1:$PORT" --data-dir "$TMP" >"$TMP/server.log" 2>&1 &
   PID=$!
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthcheck" >/dev/null && break; sleep 0.1; done

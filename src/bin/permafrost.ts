@@ -1,4 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=32
+// --max-semi-space-size: a larger young generation makes scavenges rarer, which keeps the API's p99
+// latency low from the first second of load (the default grows it only slowly).
 import { Command } from 'commander';
 import { ConfigError, loadConfig, type ConfigFlags } from '../config/config';
 import { createLogger } from '../log';

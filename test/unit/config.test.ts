@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../../src/config/config';
+
+describe('loadConfig', () => {
+  let dir: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'permafrost-config-'));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const file = (name: string, text: string) => {
+    const p = path.join(dir, name);
+    fs.writeFileSync(p, text);
+    return p;
+  };
+
+  it('has working defaults: embedded SQLite in ./data, 127.0.0.1:9090, noauth, 25 MB bodies', () => {
+    const c = loadConfig({}, {});
+    assert.equal(c.bind, '127.0.0.1:9090');
+    assert.equal(c.auth, 'noauth');
+    assert.equal(c.data_dir, path.resolve('data'));
+    assert.equal(c.database, `sqlite:${path.resolve('data', 'permafrost.db')}`);
+    assert.equal(c.body_limit, 25 * 1024 * 1024);
+    assert.deepEqual(c.api_versions, ['v1', 'v2']);
+    assert.deepEqual(c.noauth, { user_id: 'noauth-user', user_name: 'noauth-user', project_id: 'noauth-project', roles: ['member'] });
+  });
+
+  it('layers file < environment < flags', () => {
+    const f = file('layers.yaml', 'bind: 127.0.0.1:1111\nlog_level: debug\nbody_limit: 2048\nnoauth:\n  user_id: fromfile\n');
+    const env = { PERMAFROST_BIND: '127.0.0.1:2222', PERMAFROST_NOAUTH_ROLES: 'admin, member' };
+    const c = loadConfig({ config: f, bind: '127.0.0.1:3333', bodyLimit: '1mb' }, env);
+    assert.equal(c.bind, '127.0.0.1:3333');
+    assert.equal(c.log_level, 'debug', 'file value survives where nothing overrides it');
+    assert.equal(c.body_limit, 1024 * 1024);
+    assert.equal(c.noauth.user_id, 'fromfile');
+    assert.equal(c.noauth.user_name, 'fromfile');
+    assert.deepEqual(c.noauth.roles, ['admin', 'member']);
+    assert.equal(loadConfig({ config: f }, env).bind, '127.0.0.1:2222');
+  });
+
+  it('reads the file named by PERMAFROST_CONFIG, and the database URL from the environment', () => {
+    const f = file('env.yaml', 'data_dir: /tmp/elsewhere\n');
+    const c = loadConfig({}, { PERMAFROST_CONFIG: f, PERMAFROST_DATABASE: 'sqlite:/tmp/x.db' });
+    assert.equal(c.data_dir, '/tmp/elsewhere');
+    assert.equal(c.database, 'sqlite:/tmp/x.db');
+  });
+
+  it('lists every problem at once', () => {
+    const f = file('bad.yaml', 'bind: nowhere\ncolour: blue\nsqlite:\n  synchronous: SOMETIMES\n');
+    assert.throws(
+      () => loadConfig({ config: f, auth: 'magic', bodyLimit: 'lots' }, { PERMAFROST_DATABASE: 'postgres://x' }),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        const text = err.problems.join('\n');
+        for (const needle of ['bind', "unknown setting 'colour'", 'sqlite.synchronous', 'auth', 'body_limit', 'database']) {
+          assert.match(text, new RegExp(needle), `missing problem about ${needle} in:\n${text}`);
+        }
+        return true;
+      },
+    );
+  });
+
+  it('says clearly when the config file is missing or not YAML', () => {
+    assert.throws(() => loadConfig({ config: path.join(dir, 'nope.yaml') }, {}), /nope\.yaml: ENOENT/);
+    const f = file('broken.yaml', 'bind: [unclosed\n');
+    assert.throws(() => loadConfig({ config: f }, {}), /broken\.yaml/);
+    const g = file('list.yaml', '- a\n- b\n');
+    assert.throws(() => loadConfig({ config: g }, {}), /must hold a mapping/);
+  });
+});
