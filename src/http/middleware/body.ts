@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import getRawBody from 'raw-body';
-import { MalformedJsonError, PayloadTooLargeError } from '../../errors';
+import { BadRequestError, MalformedJsonError, PayloadTooLargeError } from '../../errors';
 
 /**
  * Reads a JSON body for every method, GET included (list endpoints take their search there),
@@ -22,10 +22,33 @@ export function bodyReader(limit: number) {
   };
 }
 
+/**
+ * Freezer documents are a few levels deep. Deeper bodies are refused before any code walks
+ * them recursively (which would overflow the stack and answer 500).
+ */
+export const MAX_BODY_DEPTH = 64;
+
 function parse(text: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     throw new MalformedJsonError();
   }
+  if (depthExceeds(value, MAX_BODY_DEPTH)) {
+    throw new BadRequestError(`The request body is nested more than ${MAX_BODY_DEPTH} levels deep`);
+  }
+  return value;
+}
+
+/** Iterative, so that checking a hostile body cannot itself overflow the stack. */
+function depthExceeds(root: unknown, limit: number): boolean {
+  const stack: Array<[unknown, number]> = [[root, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return false;
 }

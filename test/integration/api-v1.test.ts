@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { Api } from '../helpers/http';
+import { startServer, type RunningServer } from '../helpers/server';
+
+describe('v1 (spec A.8): user scope, null project, 404 on deleting what is missing', () => {
+  let server: RunningServer;
+  let v1: Api;
+  before(async () => {
+    server = await startServer();
+    v1 = Api.v1(server.url, 'carol');
+  });
+  after(() => server.stop());
+
+  it('serves the same resources with project_id null', async () => {
+    const job = await v1.post('/jobs', { client_id: 'host1', job_actions: [{ freezer_action: { action: 'backup' } }] });
+    assert.equal(job.status, 201);
+    const doc = (await v1.get(`/jobs/${job.json.job_id}`)).json;
+    assert.equal(doc.project_id, null);
+    assert.equal(doc.job_actions[0].project_id, null);
+    const backup = await v1.post('/backups', { container: 'c', hostname: 'h', backup_name: 'b' });
+    assert.equal((await v1.get(`/backups/${backup.json.backup_id}`)).json.project_id, null);
+    await v1.post('/clients', { client_id: 'host1', hostname: 'h' });
+    assert.equal((await v1.get('/clients/host1')).json.project_id, null);
+    const session = await v1.post('/sessions', { schedule: {} });
+    assert.equal((await v1.get(`/sessions/${session.json.session_id}`)).json.project_id, null);
+    const action = await v1.post('/actions', { freezer_action: { action: 'info' } });
+    assert.equal((await v1.get(`/actions/${action.json.action_id}`)).json.project_id, null);
+  });
+
+  it('sees the user documents of every project, as the reference does with a shared store', async () => {
+    const v2 = Api.v2(server.url, 'projZ', 'carol');
+    const id = (await v2.post('/jobs', { client_id: 'projZ_h', description: 'from-v2', job_actions: [{ freezer_action: { action: 'backup' } }] })).json.job_id;
+    assert.equal((await v1.get(`/jobs/${id}`)).json.description, 'from-v2');
+    assert.equal((await Api.v1(server.url, 'dave').get(`/jobs/${id}`)).status, 404);
+  });
+
+  it('events, session start/end and job removal work (the reference fails them with 400)', async () => {
+    const jid = (await v1.post('/jobs', { client_id: 'host1', job_actions: [{ freezer_action: { action: 'backup' } }] })).json.job_id;
+    const ev = await v1.post(`/jobs/${jid}/event`, { start: null });
+    assert.equal(ev.status, 202);
+    assert.deepEqual(ev.json, { result: 'success' });
+    const sid = (await v1.post('/sessions', { schedule: {}, hold_off: 0 })).json.session_id;
+    assert.equal((await v1.put(`/sessions/${sid}/jobs/${jid}`)).status, 204);
+    assert.deepEqual((await v1.post(`/sessions/${sid}/action`, { start: { job_id: jid, current_tag: 0 } })).json, { result: 'success', session_tag: 1 });
+    assert.equal((await v1.post(`/sessions/${sid}/action`, { end: { job_id: jid, result: 'success' } })).status, 202);
+    assert.equal((await v1.get(`/sessions/${sid}`)).json.status, 'completed');
+    assert.equal((await v1.delete(`/sessions/${sid}/jobs/${jid}`)).status, 204);
+  });
+
+  it('DELETE of a missing document answers 404 with the reference message per type', async () => {
+    const cases: Array<[string, string]> = [
+      ['jobs', 'No Job found with ID:nope'],
+      ['backups', 'No Backup found with ID:nope'],
+      ['clients', 'No Client found with ID:nope'],
+      ['actions', 'No action found with ID:nope'],
+      ['sessions', 'No session found with ID:nope'],
+    ];
+    for (const [kind, message] of cases) {
+      const res = await v1.delete(`/${kind}/nope`);
+      assert.equal(res.status, 404, kind);
+      assert.deepEqual(res.json, { title: 'Not Found', description: message });
+    }
+  });
+
+  it('v1 and v2 routes are the same set (405s and OPTIONS agree)', async () => {
+    assert.equal((await v1.call('OPTIONS', '/jobs/x')).headers.allow, 'DELETE, GET, PATCH, POST');
+    assert.equal((await v1.call('PUT', '/jobs')).status, 405);
+    assert.equal((await v1.call('OPTIONS', '/sessions/s/jobs/j')).headers.allow, 'DELETE, PUT');
+  });
+});
