@@ -46,11 +46,12 @@ SA=$(run permafrost "$A")
 [[ -n "$B" ]] && SB=$(run other "$B")
 
 echo
-echo "bench: results (req/s, p99; wrk -c${BENCH_CONNS:-32} -d${BENCH_DURATION:-15s})"
+echo "bench: results (wrk -c${BENCH_CONNS:-32} -d${BENCH_DURATION:-15s}; summary columns: name req/s p50 p99 non-2xx)"
+cols() { awk '{print $1, $2, $4, $5}' "$1" | sort; }
 if [[ -z "$B" ]]; then
-  awk '{printf "  %-12s %10s req/s  p99 %s  non-2xx %s\n", $1, $2, $4, $5}' "$SA"
+  cols "$SA" | awk '{printf "  %-12s %10s req/s  p99 %-9s non-2xx %s\n", $1, $2, $3, $4}'
 else
-  printf '  %-12s %14s %10s %14s %10s %8s\n' scenario permafrost p99 other p99 ratio
-  join <(sort "$SA") <(sort "$SB") | awk '{ r = ($6 > 0) ? $2 / $6 : 0;
-    printf "  %-12s %14s %10s %14s %10s %7.1fx\n", $1, $2, $4, $6, $8, r }'
+  printf '  %-12s %12s %10s %12s %10s %8s\n' scenario permafrost p99 other p99 ratio
+  join <(cols "$SA") <(cols "$SB") | awk '{ r = ($5 > 0) ? $2 / $5 : 0;
+    printf "  %-12s %12s %10s %12s %10s %7.1fx\n", $1, $2, $3, $5, $6, r }'
 fi

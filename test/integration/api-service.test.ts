@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { Api, request } from '../helpers/http';
 import { startServer, type RunningServer } from '../helpers/server';
@@ -130,6 +131,21 @@ describe('HTTP behaviour common to every route (spec A.1, A.3.1-A.3.2, A.5.1)', 
     const res = await api.call('POST', '/jobs', JSON.stringify(job('as-text')), { 'Content-Type': 'text/plain' });
     assert.equal(res.status, 201);
     assert.equal((await api.get(`/jobs/${res.json.job_id}`)).json.description, 'as-text');
+  });
+
+  it('reads a chunked body (no Content-Length) instead of ignoring it', async () => {
+    const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request(`${server.url}/v2/projA/jobs`, { method: 'POST', headers: { 'X-User-Id': 'alice' }, agent: false }, (r) => {
+        let body = '';
+        r.on('data', (c: Buffer) => (body += c.toString()));
+        r.on('end', () => resolve({ status: r.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.write(JSON.stringify(job('chunked')).slice(0, 20));
+      req.end(JSON.stringify(job('chunked')).slice(20));
+    });
+    assert.equal(res.status, 201, res.body);
+    assert.equal((await api.get(`/jobs/${JSON.parse(res.body).job_id}`)).json.description, 'chunked');
   });
 
   it('sends x-openstack-request-id on API answers, echoing the caller id with req- in front', async () => {
