@@ -10,7 +10,8 @@
 #   bench/api.sh - OTHER_URL          start Permafrost, bench it and OTHER_URL
 #
 # Knobs are passed through to api-bench.sh: BENCH_DURATION (15s), BENCH_CONNS (32),
-# BENCH_THREADS (2), BENCH_JOBS (1000), BENCH_CONN_CLOSE=1. PERMAFROST_SHARED overrides the
+# BENCH_THREADS (2), BENCH_JOBS (1000), BENCH_CONN_CLOSE=1; BENCH_WORKERS (auto: one API process
+# per core) for the Permafrost this script starts. PERMAFROST_SHARED overrides the
 # location of shared/ (default: beside the project root).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -27,7 +28,7 @@ if [[ "$A" == - ]]; then
   [[ -f "$ROOT/dist/src/bin/permafrost.js" ]] || (cd "$ROOT" && npm run build >/dev/null)
   TMP=$(mktemp -d /tmp/permafrost-bench.XXXXXX)
   PORT=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
-  PERMAFROST_LOG_LEVEL=warn node --max-semi-space-size=32 "$ROOT/dist/src/bin/permafrost.js" serve --auth noauth \
+  PERMAFROST_LOG_LEVEL=warn node --max-semi-space-size=32 "$ROOT/dist/src/bin/permafrost.js" serve --auth noauth --workers "${BENCH_WORKERS:-auto}" \
     --bind "127.0.0.1:$PORT" --data-dir "$TMP" >"$TMP/server.log" 2>&1 &
   PID=$!
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthcheck" >/dev/null && break; sleep 0.1; done

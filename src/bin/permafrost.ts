@@ -1,10 +1,14 @@
 #!/usr/bin/env -S node --max-semi-space-size=32
 // --max-semi-space-size: a larger young generation makes scavenges rarer, which keeps the API's p99
 // latency low from the first second of load (the default grows it only slowly).
+import cluster from 'node:cluster';
 import { Command } from 'commander';
-import { ConfigError, loadConfig, type ConfigFlags } from '../config/config';
+import type { Logger } from 'pino';
+import { ConfigError, loadConfig, type Config, type ConfigFlags } from '../config/config';
 import { createLogger } from '../log';
 import { ApiServer } from '../server';
+import { openStore } from '../store/open-store';
+import { superviseWorkers } from '../workers';
 
 const program = new Command()
   .name('permafrost')
@@ -20,6 +24,7 @@ program
   .option('--data-dir <dir>', 'data directory (env PERMAFROST_DATA_DIR, default ./data)')
   .option('--auth <mode>', 'auth mode: noauth (env PERMAFROST_AUTH)')
   .option('--body-limit <size>', 'largest request body, e.g. 25mb (env PERMAFROST_BODY_LIMIT)')
+  .option('--workers <n>', "API processes sharing the port, or 'auto' for one per core (env PERMAFROST_WORKERS, default 1)")
   .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env PERMAFROST_LOG_LEVEL)')
   .option('--noauth-user <id>', 'noauth: user id for requests without X-User-Id (env PERMAFROST_NOAUTH_USER)')
   .option('--noauth-project <id>', 'noauth: default project (env PERMAFROST_NOAUTH_PROJECT)')
@@ -27,14 +32,14 @@ program
   .action(async (flags: ConfigFlags) => {
     const config = configOrExit(flags);
     const log = createLogger(config.log_level);
-    const server = new ApiServer(config, log);
-    try {
-      await server.start();
-    } catch (err) {
-      log.fatal({ err }, 'cannot start');
-      console.error(`permafrost: cannot start: ${(err as Error).message}`);
-      process.exit(1);
+    if (config.workers > 1 && cluster.isPrimary) {
+      // Create or upgrade the schema once, before several processes open the file.
+      await prepareStore(config).catch((err: unknown) => exitCannotStart(log, err));
+      superviseWorkers(config.workers, log);
+      return;
     }
+    const server = new ApiServer(config, log);
+    await server.start().catch((err: unknown) => exitCannotStart(log, err));
     const shutdown = (signal: string) => {
       log.info({ signal }, 'stopping');
       server.stop().then(
@@ -48,6 +53,18 @@ program
     process.once('SIGTERM', shutdown);
     process.once('SIGINT', shutdown);
   });
+
+function exitCannotStart(log: Logger, err: unknown): never {
+  log.fatal({ err }, 'cannot start');
+  console.error(`permafrost: cannot start: ${(err as Error).message}`);
+  process.exit(1);
+}
+
+async function prepareStore(config: Config): Promise<void> {
+  const store = openStore(config);
+  await store.start();
+  await store.stop();
+}
 
 function configOrExit(flags: ConfigFlags) {
   try {

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import bytes from 'bytes';
 import YAML from 'yaml';
@@ -13,6 +14,8 @@ export interface Config {
   auth: 'noauth';
   api_versions: Array<'v1' | 'v2'>;
   body_limit: number;
+  /** API processes sharing the port (node:cluster); 'auto' in the file/env means one per core. */
+  workers: number;
   log_level: string;
   access_log: boolean;
   healthcheck_disable_file: string;
@@ -28,6 +31,7 @@ export interface ConfigFlags {
   dataDir?: string;
   auth?: string;
   bodyLimit?: string;
+  workers?: string;
   logLevel?: string;
   noauthUser?: string;
   noauthProject?: string;
@@ -48,6 +52,7 @@ const ENV_KEYS: Record<string, string> = {
   PERMAFROST_DATA_DIR: 'data_dir',
   PERMAFROST_AUTH: 'auth',
   PERMAFROST_BODY_LIMIT: 'body_limit',
+  PERMAFROST_WORKERS: 'workers',
   PERMAFROST_LOG_LEVEL: 'log_level',
   PERMAFROST_ACCESS_LOG: 'access_log',
   PERMAFROST_API_VERSIONS: 'api_versions',
@@ -63,6 +68,7 @@ const FLAG_KEYS: Record<keyof ConfigFlags, string | null> = {
   dataDir: 'data_dir',
   auth: 'auth',
   bodyLimit: 'body_limit',
+  workers: 'workers',
   logLevel: 'log_level',
   noauthUser: 'noauth.user_id',
   noauthProject: 'noauth.project_id',
@@ -135,6 +141,8 @@ function coerce(layer: Layer, problems: string[]): Layer {
     if (n === null || Number.isNaN(n)) problems.push(`body_limit: '${out.body_limit}' is not a size such as 25mb`);
     else out.body_limit = n;
   }
+  if (out.workers === 'auto') out.workers = os.availableParallelism();
+  else if (typeof out.workers === 'string' && /^\d+$/.test(out.workers)) out.workers = Number(out.workers);
   if (typeof out.access_log === 'string') out.access_log = /^(1|true|yes|on)$/i.test(out.access_log);
   if (typeof out.api_versions === 'string') out.api_versions = splitList(out.api_versions);
   const noauth = out.noauth as Layer | undefined;
@@ -151,6 +159,7 @@ function withDefaults(layer: Layer): Layer {
     auth: 'noauth',
     api_versions: ['v1', 'v2'],
     body_limit: 25 * 1024 * 1024,
+    workers: 1,
     log_level: 'info',
     access_log: false,
     healthcheck_disable_file: path.join(dataDir, 'healthcheck_disable'),

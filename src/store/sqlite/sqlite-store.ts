@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { StoreUnavailableError } from '../../errors';
 import { COLLECTIONS, type CollectionName, type Repository, type Store } from '../types';
-import { GroupCommit } from './group-commit';
+import { GroupCommit, READ_BUSY_TIMEOUT_MS } from './group-commit';
 import { collectionDdl, SCHEMA_VERSION } from './schema';
 import { SqliteRepository } from './sqlite-repository';
 
@@ -35,7 +35,7 @@ export class SqliteStore implements Store {
     const db = new BetterSqlite3(this.opts.file);
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${this.opts.synchronous}`);
-    db.pragma('busy_timeout = 5000');
+    db.pragma(`busy_timeout = ${READ_BUSY_TIMEOUT_MS}`);
     db.pragma(`cache_size = -${this.opts.cacheMb * 1024}`);
     db.pragma('temp_store = MEMORY');
     // Checkpoints run in a worker thread (checkpoint-worker.ts); the automatic one stays as a
@@ -68,11 +68,13 @@ export class SqliteStore implements Store {
   async stop(): Promise<void> {
     if (this.checkpointer) {
       const exited = new Promise((resolve) => this.checkpointer?.once('exit', resolve));
+      // Unref'd while running; ref'd now so that the process waits for a clean stop.
+      this.checkpointer.ref();
       this.checkpointer.postMessage('stop');
       await exited;
       this.checkpointer = null;
     }
-    this.writer?.flush();
+    await this.writer?.drain();
     this.writer = null;
     this.repos.clear();
     this.db?.close();
