@@ -1,6 +1,7 @@
 import { termOf } from '../search';
-import { ConflictError, NoSuchDocumentError, NotFoundError } from '../errors';
-import type { Doc, ListQuery, Scope } from '../store/types';
+import { ConflictError, NotFoundError } from '../errors';
+import type { Doc, Scope } from '../store/types';
+import { CollectionService } from './collection-service';
 import { DuplicateError } from '../store/types';
 import { bodyObject, isObject, newId, projectOf, replaceOrCreate } from './common';
 import type { ServiceDeps } from './deps';
@@ -12,11 +13,9 @@ const SHOWN_ACTION_KEYS = ['backup_name', 'action', 'mode', 'container', 'timeou
  * Actions. Stored in the list-item shape of the reference; `mandatory` is the top-level flag
  * (the reference reads it from freezer_action and so loses it: spec A.3.6).
  */
-export class ActionsService {
-  constructor(private readonly deps: ServiceDeps) {}
-
-  private get repo() {
-    return this.deps.store.repo('actions');
+export class ActionsService extends CollectionService {
+  constructor(deps: ServiceDeps) {
+    super(deps, 'actions');
   }
 
   async create(scope: Scope, body: unknown): Promise<{ action_id: string }> {
@@ -32,14 +31,9 @@ export class ActionsService {
     return { action_id: id };
   }
 
-  async get(scope: Scope, id: string): Promise<Doc> {
-    const found = await this.repo.get(scope, id);
-    if (!found) throw new NoSuchDocumentError();
-    return presentOne(found.doc);
-  }
-
-  listJson(scope: Scope, query: ListQuery): Promise<string[]> {
-    return this.repo.listJson(scope, query);
+  /** A single action has the reference's own shape (list items differ). */
+  override async getJson(scope: Scope, id: string): Promise<string> {
+    return JSON.stringify(presentOne(await this.get(scope, id)));
   }
 
   /** Top-level replace: each key of the patch replaces that field (a documented choice, A.3.6). */
@@ -66,10 +60,6 @@ export class ActionsService {
     const doc = this.build(scope, id, input, { max_retries: null, max_retries_interval: null });
     await replaceOrCreate(this.repo, scope, id, () => doc);
     return { action_id: id, version: id };
-  }
-
-  async delete(scope: Scope, id: string): Promise<boolean> {
-    return this.repo.delete(scope, id);
   }
 
   /**

@@ -1,17 +1,16 @@
-import { BadRequestError, NoSuchDocumentError } from '../errors';
-import type { ListQuery, Scope } from '../store/types';
+import { BadRequestError } from '../errors';
+import type { Scope } from '../store/types';
+import { CollectionService } from './collection-service';
 import { bodyObject, newId, projectOf } from './common';
 import type { ServiceDeps } from './deps';
 
 /** Backup metadata documents: free-form, stored verbatim under `backup_metadata`. */
-export class BackupsService {
-  constructor(private readonly deps: ServiceDeps) {}
-
-  private get repo() {
-    return this.deps.store.repo('backups');
+export class BackupsService extends CollectionService {
+  constructor(deps: ServiceDeps) {
+    super(deps, 'backups');
   }
 
-  async create(scope: Scope, userName: string | null, body: unknown): Promise<{ backup_id: string }> {
+  async create(scope: Scope, body: unknown, userName: string | null): Promise<{ backup_id: string }> {
     const metadata = bodyObject(body, 'Missing request body');
     // Only presence and non-emptiness are checked, as in the reference (spec A.3.3).
     for (const k of ['container', 'hostname', 'backup_name']) {
@@ -23,17 +22,4 @@ export class BackupsService {
     return { backup_id: id };
   }
 
-  async getJson(scope: Scope, id: string): Promise<string> {
-    const json = await this.repo.getJson(scope, id);
-    if (json === null) throw new NoSuchDocumentError();
-    return json;
-  }
-
-  listJson(scope: Scope, query: ListQuery): Promise<string[]> {
-    return this.repo.listJson(scope, query);
-  }
-
-  delete(scope: Scope, id: string): Promise<boolean> {
-    return this.repo.delete(scope, id);
-  }
 }

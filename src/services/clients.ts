@@ -1,14 +1,13 @@
-import { ConflictError, NoSuchDocumentError } from '../errors';
-import { DuplicateError, type ListQuery, type Scope } from '../store/types';
+import { ConflictError } from '../errors';
+import { DuplicateError, type Scope } from '../store/types';
+import { CollectionService } from './collection-service';
 import { bodyObject, newId, projectOf } from './common';
 import type { ServiceDeps } from './deps';
 
 /** Registered clients (scheduler agents), looked up by client_id inside the caller's scope. */
-export class ClientsService {
-  constructor(private readonly deps: ServiceDeps) {}
-
-  private get repo() {
-    return this.deps.store.repo('clients');
+export class ClientsService extends CollectionService {
+  constructor(deps: ServiceDeps) {
+    super(deps, 'clients');
   }
 
   async create(scope: Scope, body: unknown): Promise<{ client_id: string }> {
@@ -33,17 +32,4 @@ export class ClientsService {
     return { client_id: clientId };
   }
 
-  async getJson(scope: Scope, clientId: string): Promise<string> {
-    const json = await this.repo.getJson(scope, clientId);
-    if (json === null) throw new NoSuchDocumentError();
-    return json;
-  }
-
-  listJson(scope: Scope, query: ListQuery): Promise<string[]> {
-    return this.repo.listJson(scope, query);
-  }
-
-  delete(scope: Scope, clientId: string): Promise<boolean> {
-    return this.repo.delete(scope, clientId);
-  }
 }

@@ -1,6 +1,7 @@
-import { BadRequestError, NoSuchDocumentError, NotFoundError } from '../errors';
-import type { Doc, ListQuery, Scope } from '../store/types';
+import { BadRequestError, NotFoundError } from '../errors';
+import type { Doc, Scope } from '../store/types';
 import type { ActionsService } from './actions';
+import { CollectionService } from './collection-service';
 import { bodyObject, isObject, newId, pick, projectOf, replaceOrCreate } from './common';
 import type { ServiceDeps } from './deps';
 
@@ -12,14 +13,12 @@ const EVENTS = ['start', 'stop', 'abort'];
 
 export type EventResult = 'success' | `${string} already requested`;
 
-export class JobsService {
+export class JobsService extends CollectionService {
   constructor(
-    private readonly deps: ServiceDeps,
+    deps: ServiceDeps,
     private readonly actions: ActionsService,
-  ) {}
-
-  private get repo() {
-    return this.deps.store.repo('jobs');
+  ) {
+    super(deps, 'jobs');
   }
 
   async create(scope: Scope, body: unknown): Promise<{ job_id: string }> {
@@ -32,22 +31,6 @@ export class JobsService {
     const doc = await this.stampValidateRegister(scope, id, job, 'job');
     await this.repo.insert(scope, { id, key: id, doc });
     return { job_id: id };
-  }
-
-  async getJson(scope: Scope, id: string): Promise<string> {
-    const json = await this.repo.getJson(scope, id);
-    if (json === null) throw new NoSuchDocumentError();
-    return json;
-  }
-
-  async get(scope: Scope, id: string): Promise<Doc> {
-    const found = await this.repo.get(scope, id);
-    if (!found) throw new NoSuchDocumentError();
-    return found.doc;
-  }
-
-  listJson(scope: Scope, query: ListQuery): Promise<string[]> {
-    return this.repo.listJson(scope, query);
   }
 
   /** POST /jobs/{id}: full replace, or create under that id; no time_created is added. */
@@ -76,10 +59,6 @@ export class JobsService {
     });
     if (!updated) throw notFound(id);
     return { job_id: id, version: 0 };
-  }
-
-  async delete(scope: Scope, id: string): Promise<boolean> {
-    return this.repo.delete(scope, id);
   }
 
   /** POST /jobs/{id}/event (spec A.6.4): records a start/stop/abort request for the scheduler. */

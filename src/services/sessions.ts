@@ -1,5 +1,6 @@
 import { BadMethodError, BadRequestError, NoSuchDocumentError, NotFoundError } from '../errors';
-import type { Doc, ListQuery, Scope } from '../store/types';
+import type { Doc, Scope } from '../store/types';
+import { CollectionService } from './collection-service';
 import { bodyObject, isObject, newId, pick, projectOf, replaceOrCreate } from './common';
 import type { ServiceDeps } from './deps';
 import type { JobsService } from './jobs';
@@ -15,14 +16,12 @@ export interface SessionActionResult {
 }
 
 /** Sessions: groups of jobs that start together (spec A.3.7 and A.7). */
-export class SessionsService {
+export class SessionsService extends CollectionService {
   constructor(
-    private readonly deps: ServiceDeps,
+    deps: ServiceDeps,
     private readonly jobs: JobsService,
-  ) {}
-
-  private get repo() {
-    return this.deps.store.repo('sessions');
+  ) {
+    super(deps, 'sessions');
   }
 
   async create(scope: Scope, body: unknown): Promise<{ session_id: string }> {
@@ -31,22 +30,6 @@ export class SessionsService {
     const doc = this.build(scope, id, input, null);
     await this.repo.insert(scope, { id, key: id, doc });
     return { session_id: id };
-  }
-
-  async get(scope: Scope, id: string): Promise<Doc> {
-    const found = await this.repo.get(scope, id);
-    if (!found) throw new NoSuchDocumentError();
-    return found.doc;
-  }
-
-  async getJson(scope: Scope, id: string): Promise<string> {
-    const json = await this.repo.getJson(scope, id);
-    if (json === null) throw new NoSuchDocumentError();
-    return json;
-  }
-
-  listJson(scope: Scope, query: ListQuery): Promise<string[]> {
-    return this.repo.listJson(scope, query);
   }
 
   /** POST /sessions/{id}: sent fields replace, others are kept, except `jobs` (null unless sent). */
@@ -72,10 +55,6 @@ export class SessionsService {
     });
     if (!updated) throw sessionNotFound(id);
     return { session_id: id, version: 0 };
-  }
-
-  async delete(scope: Scope, id: string): Promise<boolean> {
-    return this.repo.delete(scope, id);
   }
 
   /** PUT /sessions/{s}/jobs/{j}: the job joins the session and takes its schedule and tag. */

@@ -1,7 +1,7 @@
 import { NotFoundError } from '../../errors';
 import { parseListQuery } from '../../services/paging';
 import type { Services } from '../../services';
-import { sendJson, sendNoContent, type ApiContext } from '../context';
+import { send, sendJson, sendNoContent, type ApiContext } from '../context';
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
@@ -13,6 +13,41 @@ export interface RouteDef {
   /** Policy rule name (spec A.2.5). */
   rule: string;
   handle: (ctx: ApiContext, services: Services) => Promise<void>;
+}
+
+/**
+ * The four routes every collection has (list, create, get one, delete), with the reference's
+ * policy rule names `<collection>:get_all|create|get|delete`. `typeName` words v1's 404.
+ */
+export function collectionRoutes(collection: keyof Services, idParam: string, typeName: string): RouteDef[] {
+  const id = (ctx: ApiContext) => param(ctx, idParam);
+  return [
+    {
+      method: 'GET',
+      path: `/${collection}`,
+      rule: `${collection}:get_all`,
+      handle: async (ctx, s) => sendList(ctx, collection, await s[collection].listJson(ctx.state.scope, listQuery(ctx))),
+    },
+    {
+      method: 'POST',
+      path: `/${collection}`,
+      rule: `${collection}:create`,
+      handle: async (ctx, s) =>
+        send(ctx, 201, await s[collection].create(ctx.state.scope, ctx.state.body, ctx.state.identity.userName)),
+    },
+    {
+      method: 'GET',
+      path: `/${collection}/:${idParam}`,
+      rule: `${collection}:get`,
+      handle: async (ctx, s) => sendJson(ctx, 200, await s[collection].getJson(ctx.state.scope, id(ctx))),
+    },
+    {
+      method: 'DELETE',
+      path: `/${collection}/:${idParam}`,
+      rule: `${collection}:delete`,
+      handle: async (ctx, s) => sendDeleted(ctx, await s[collection].delete(ctx.state.scope, id(ctx)), typeName, id(ctx)),
+    },
+  ];
 }
 
 /** Lists are assembled from stored JSON texts: `{"jobs":[...]}` without a parse. */
