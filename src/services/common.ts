@@ -66,10 +66,16 @@ export async function replaceOrCreate(
     } catch (err) {
       if (!(err instanceof DuplicateError)) throw err;
       // Either someone else owns the id, or the caller created it concurrently: look again.
-      const owner = await repo.ownerOf(id);
-      const mine = owner && owner.userId === scope.userId && (scope.projectId === null || owner.projectId === scope.projectId);
-      if (!mine) throw new ForbiddenError();
+      await refuseForeignId(repo, scope, id);
     }
   }
   throw new ForbiddenError();
+}
+
+/** 403 when the id belongs to another tenant: checked before a replace has any side effect. */
+export async function refuseForeignId(repo: Repository, scope: Scope, id: string): Promise<void> {
+  const owner = await repo.ownerOf(id);
+  if (owner && !(owner.userId === scope.userId && (scope.projectId === null || owner.projectId === scope.projectId))) {
+    throw new ForbiddenError();
+  }
 }

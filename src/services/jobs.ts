@@ -2,7 +2,7 @@ import { BadRequestError, NotFoundError } from '../errors';
 import type { Doc, Scope } from '../store/types';
 import type { ActionsService } from './actions';
 import { CollectionService } from './collection-service';
-import { bodyObject, isObject, newId, pick, projectOf, replaceOrCreate } from './common';
+import { bodyObject, isObject, newId, pick, projectOf, refuseForeignId, replaceOrCreate } from './common';
 import type { ServiceDeps } from './deps';
 
 /** The fields a stored job has, in the reference's order (anything else is dropped). */
@@ -28,14 +28,16 @@ export class JobsService extends CollectionService {
       Object.assign(job.job_schedule, { time_created: this.deps.clock(), time_started: -1, time_ended: -1 });
     }
     const id = newId();
-    const doc = await this.stampValidateRegister(scope, id, job, 'job');
+    const doc = await this.stampValidateRegister(scope, id, job);
     await this.repo.insert(scope, { id, key: id, doc });
     return { job_id: id };
   }
 
   /** POST /jobs/{id}: full replace, or create under that id; no time_created is added. */
   async replace(scope: Scope, id: string, body: unknown): Promise<{ job_id: string; version: string }> {
-    const doc = await this.stampValidateRegister(scope, id, prepare(bodyObject(body)), 'job');
+    const job = prepare(bodyObject(body));
+    await refuseForeignId(this.repo, scope, id);
+    const doc = await this.stampValidateRegister(scope, id, job);
     await replaceOrCreate(this.repo, scope, id, () => doc);
     return { job_id: id, version: id };
   }
@@ -87,12 +89,12 @@ export class JobsService extends CollectionService {
     return this.repo.update(scope, id, mutate);
   }
 
-  private async stampValidateRegister(scope: Scope, id: string, job: Doc, schema: 'job'): Promise<Doc> {
+  private async stampValidateRegister(scope: Scope, id: string, job: Doc): Promise<Doc> {
     job.job_id = id;
     job.user_id = scope.userId;
     if (scope.projectId !== null) job.project_id = scope.projectId;
     else delete job.project_id;
-    this.deps.validator.assert(schema, job);
+    this.deps.validator.assert('job', job);
     job.job_actions = await this.actions.registerJobActions(scope, job.job_actions as unknown[]);
     return pick(
       { ...job, project_id: projectOf(scope), session_id: job.session_id ?? '', session_tag: job.session_tag ?? 0, description: job.description ?? '' },

@@ -78,12 +78,14 @@ describe('tenant isolation over every resource (spec A.2.4)', () => {
         actions: { freezer_action: { action: 'backup', backup_name: 'pwned' } },
         sessions: { description: 'pwned', schedule: {}, session_tag: 0 },
       };
+      const ownActions = (await api.get('/actions?limit=-1')).json.actions.length;
       for (const [kind, body] of Object.entries(bodies)) {
         const res = await api.post(`/${kind}/${ids[kind]}`, body);
         assert.equal(res.status, 403, `${who} replace ${kind}: ${res.text}`);
         assert.deepEqual(res.json, { title: 'Access Forbidden', description: 'You are not allowed to access this resource' });
         assert.ok(!(await alice.get(`/${kind}/${ids[kind]}`)).text.includes('pwned'));
       }
+      assert.equal((await api.get('/actions?limit=-1')).json.actions.length, ownActions, `${who}: a refused replace registered actions`);
     }
   });
 
