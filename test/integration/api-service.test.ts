@@ -16,6 +16,10 @@ describe('HTTP behaviour common to every route (spec A.1, A.3.1-A.3.2, A.5.1)', 
 
   const job = (description = 'j') => ({ client_id: 'projA_host1', description, job_actions: [{ freezer_action: { action: 'backup' } }] });
 
+  it('warns loudly in the log that noauth trusts identity headers', () => {
+    assert.match(server.logs(), /AUTH IS DISABLED \(noauth\)/);
+  });
+
   it('GET / answers 300 with the versions document, without auth or request id', async () => {
     const res = await request(`${server.url}/`, { headers: { 'X-Identity-Status': 'Invalid' } });
     assert.equal(res.status, 300);

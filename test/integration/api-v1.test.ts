@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Api } from '../helpers/http';
+import { Api, type Response } from '../helpers/http';
 import { startServer, type RunningServer } from '../helpers/server';
 
 describe('v1 (spec A.8): user scope, null project, 404 on deleting what is missing', () => {
@@ -60,6 +60,49 @@ describe('v1 (spec A.8): user scope, null project, 404 on deleting what is missi
       assert.equal(res.status, 404, kind);
       assert.deepEqual(res.json, { title: 'Not Found', description: message });
     }
+  });
+
+  it('walks every route under /v1 with the status codes of the route table (spec A.3.0)', async () => {
+    const u = Api.v1(server.url, 'walker');
+    const fa = { freezer_action: { action: 'backup', backup_name: 'b' } };
+    const expect = async (res: Promise<Response>, status: number, what: string): Promise<Response> => {
+      const r = await res;
+      assert.equal(r.status, status, `${what}: ${r.text}`);
+      return r;
+    };
+    await expect(u.get(''), 200, 'GET /v1');
+    const bid = (await expect(u.post('/backups', { container: 'c', hostname: 'h', backup_name: 'b' }), 201, 'POST backups')).json.backup_id;
+    await expect(u.get('/backups'), 200, 'GET backups');
+    await expect(u.get(`/backups/${bid}`), 200, 'GET backup');
+    await expect(u.delete(`/backups/${bid}`), 204, 'DELETE backup');
+    await expect(u.post('/clients', { client_id: 'walk_h', hostname: 'h' }), 201, 'POST clients');
+    await expect(u.get('/clients'), 200, 'GET clients');
+    await expect(u.get('/clients/walk_h'), 200, 'GET client');
+    await expect(u.delete('/clients/walk_h'), 204, 'DELETE client');
+    const jid = (await expect(u.post('/jobs', { client_id: 'walk_h', job_actions: [fa] }), 201, 'POST jobs')).json.job_id;
+    await expect(u.get('/jobs'), 200, 'GET jobs');
+    await expect(u.get(`/jobs/${jid}`), 200, 'GET job');
+    await expect(u.post(`/jobs/${jid}`, { client_id: 'walk_h', job_actions: [fa] }), 201, 'POST job (replace)');
+    await expect(u.patch(`/jobs/${jid}`, { description: 'p' }), 200, 'PATCH job');
+    await expect(u.post(`/jobs/${jid}/event`, { stop: null }), 202, 'POST event');
+    const aid = (await expect(u.post('/actions', fa), 201, 'POST actions')).json.action_id;
+    await expect(u.get('/actions'), 200, 'GET actions');
+    await expect(u.get(`/actions/${aid}`), 200, 'GET action');
+    await expect(u.post(`/actions/${aid}`, fa), 201, 'POST action (replace)');
+    await expect(u.patch(`/actions/${aid}`, { max_retries: 2 }), 200, 'PATCH action');
+    await expect(u.delete(`/actions/${aid}`), 204, 'DELETE action');
+    const sid = (await expect(u.post('/sessions', { schedule: {} }), 201, 'POST sessions')).json.session_id;
+    await expect(u.get('/sessions'), 200, 'GET sessions');
+    await expect(u.get(`/sessions/${sid}`), 200, 'GET session');
+    await expect(u.post(`/sessions/${sid}`, { schedule: {}, session_tag: 0 }), 201, 'POST session (replace)');
+    await expect(u.patch(`/sessions/${sid}`, { description: 'p' }), 200, 'PATCH session');
+    await expect(u.put(`/sessions/${sid}/jobs/${jid}`), 204, 'PUT session job');
+    await expect(u.post(`/sessions/${sid}/action`, { start: { job_id: jid, current_tag: 0 } }), 202, 'POST session action');
+    await expect(u.delete(`/sessions/${sid}/jobs/${jid}`), 204, 'DELETE session job');
+    await expect(u.delete(`/sessions/${sid}`), 204, 'DELETE session');
+    await expect(u.delete(`/jobs/${jid}`), 204, 'DELETE job');
+    const v2 = Api.v2(server.url, 'walkp', 'walker');
+    assert.equal((await v2.get(`/jobs/${jid}`)).status, 404, 'gone for v2 as well');
   });
 
   it('v1 and v2 routes are the same set (405s and OPTIONS agree)', async () => {
