@@ -44,7 +44,9 @@ async function main(): Promise<void> {
     ['list, first page', undefined, 0],
     ['list, page at offset 1000', undefined, 1000],
     ['search client_id (1% match)', { match: [{ client_id: 'projA_host7' }] }, 0],
-    ['scheduler poll: client_id, not completed', { match: [{ client_id: 'projA_host7' }], match_not: [{ status: 'completed' }] }, 0],
+    ['scheduler poll: client_id, not completed', { match: [{ client_id: 'projA_host10' }], match_not: [{ status: 'completed' }] }, 0],
+    // host7 has only completed jobs: the page stays empty, so all its 10,000 jobs are probed.
+    ['scheduler poll, nothing due (10k probed)', { match: [{ client_id: 'projA_host7' }], match_not: [{ status: 'completed' }] }, 0],
     ['search one description (1 match)', { match: [{ description: `job number ${n - 7}` }] }, 0],
     ['search nested backup_name', { match: [{ backup_name: 'b42' }] }, 0],
     ['negative only: not completed', { match_not: [{ status: 'completed' }] }, 0],
