@@ -33,7 +33,8 @@ export function bodyObject(body: unknown, emptyMessage?: string): Doc {
     return {};
   }
   if (!isObject(body)) throw new BadRequestError('The request body must be a JSON object');
-  return structuredClone(body);
+  // The body was parsed for this request alone, so services may reshape it in place.
+  return body;
 }
 
 /** The scope's project as documents show it: null for v1. */

@@ -47,20 +47,20 @@ export function versionsMiddleware(versions: Array<'v1' | 'v2'>) {
   return async (ctx: Context, next: Next): Promise<void> => {
     if (ctx.path !== '/') return next();
     if (ctx.method !== 'GET') {
-      ctx.status = 405;
       ctx.set('Allow', 'GET, OPTIONS');
       send(ctx, 405, { title: '405 Method Not Allowed' });
       return;
     }
     const proto = ctx.get('x-forwarded-proto') || ctx.protocol;
     const base = `${proto}://${ctx.host}/`;
-    const entries = versions.map((id) => ({
+    // The current version first.
+    const entries = [...versions].sort().reverse().map((id) => ({
       id,
       status: id === 'v2' ? 'CURRENT' : 'DEPRECATED',
       updated: UPDATED,
       links: [{ href: `${base}${id}/`, rel: 'self' }],
     }));
-    send(ctx, 300, { versions: entries.reverse() });
+    send(ctx, 300, { versions: entries });
   };
 }
 
