@@ -86,3 +86,21 @@ async function waitHealthy(url: string, proc: ChildProcess, output: () => string
   proc.kill('SIGKILL');
   throw new Error(`permafrost did not become healthy within 15 s:\n${output()}`);
 }
+
+/**
+ * One server for the enclosing describe(): started in before(), stopped in after(). Returns an
+ * accessor, since the server only exists once the hook has run.
+ */
+export function useServer(opts: ServerOptions = {}): () => RunningServer {
+  let server: RunningServer | null = null;
+  before(async () => {
+    server = await startServer(opts);
+  });
+  after(async () => {
+    await server?.stop();
+  });
+  return () => {
+    if (!server) throw new Error('the server of this suite is not running');
+    return server;
+  };
+}

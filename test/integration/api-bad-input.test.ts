@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { Api, type Response } from '../helpers/http';
-import { startServer, type RunningServer } from '../helpers/server';
+import { useServer } from '../helpers/server';
 
 /**
  * Every write route of v1 and v2 fed with malformed and wrong-shaped bodies: each must answer a
@@ -8,11 +8,7 @@ import { startServer, type RunningServer } from '../helpers/server';
  */
 describe('bad input on every write route answers 4xx, never 5xx', function () {
   this.timeout(60000);
-  let server: RunningServer;
-  before(async () => {
-    server = await startServer();
-  });
-  after(() => server.stop());
+  const server = useServer();
 
   const BODIES: Array<[string, unknown]> = [
     ['malformed JSON', '{"a": '],
@@ -37,7 +33,7 @@ describe('bad input on every write route answers 4xx, never 5xx', function () {
     ['v1', (url: string) => Api.v1(url, 'alice')],
   ] as const) {
     it(`${version}: every POST, PATCH and PUT route`, async () => {
-      const api = make(server.url);
+      const api = make(server().url);
       const job = (await api.post('/jobs', { client_id: 'projA_h', job_actions: [{ freezer_action: { action: 'backup' } }] })).json.job_id;
       const session = (await api.post('/sessions', { schedule: {} })).json.session_id;
       const action = (await api.post('/actions', { freezer_action: { action: 'backup' } })).json.action_id;

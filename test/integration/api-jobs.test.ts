@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
 import { Api } from '../helpers/http';
-import { startServer, type RunningServer } from '../helpers/server';
+import { useServer } from '../helpers/server';
 
 describe('jobs and job events (spec A.3.5, A.6)', () => {
-  let server: RunningServer;
+  const server = useServer();
   let api: Api;
-  before(async () => {
-    server = await startServer();
-    api = Api.v2(server.url, 'projA', 'alice');
+  before(() => {
+    api = Api.v2(server().url, 'projA', 'alice');
   });
-  after(() => server.stop());
 
   const action = (extra: object = {}) => ({ freezer_action: { action: 'backup', mode: 'fs', backup_name: 'bk', ...extra }, max_retries: 1, max_retries_interval: 1 });
   const job = (extra: object = {}) => ({ client_id: 'projA_host1', description: 'job-one', job_actions: [action()], ...extra });
@@ -123,7 +121,7 @@ describe('jobs and job events (spec A.3.5, A.6)', () => {
     });
 
     it('lists the caller jobs in creation order inside {"jobs": [...]}', async () => {
-      const lister = Api.v2(server.url, 'listing', 'alice');
+      const lister = Api.v2(server().url, 'listing', 'alice');
       const ids = [];
       for (let i = 0; i < 3; i++) ids.push((await lister.post('/jobs', job({ client_id: 'listing_h' }))).json.job_id);
       const res = await lister.get('/jobs');
@@ -149,7 +147,7 @@ describe('jobs and job events (spec A.3.5, A.6)', () => {
     });
 
     it('keeps the list position of a replaced job', async () => {
-      const p = Api.v2(server.url, 'replpos', 'alice');
+      const p = Api.v2(server().url, 'replpos', 'alice');
       await p.post('/jobs/a1', job({ client_id: 'r_h' }));
       await p.post('/jobs/a2', job({ client_id: 'r_h' }));
       await p.post('/jobs/a1', job({ client_id: 'r_h', description: 'again' }));
@@ -187,7 +185,7 @@ describe('jobs and job events (spec A.3.5, A.6)', () => {
       assert.equal(res.status, 200, res.text);
       const doc = (await api.get(`/jobs/${id}`)).json;
       assert.deepEqual([doc.job_id, doc.user_id, doc.project_id, doc.description], [id, 'alice', 'projA', 'p']);
-      assert.equal((await Api.v2(server.url, 'projX', 'alice').get(`/jobs/${id}`)).status, 404, 'not moved to projX');
+      assert.equal((await Api.v2(server().url, 'projX', 'alice').get(`/jobs/${id}`)).status, 404, 'not moved to projX');
     });
 
     it('registers patched job_actions; rejects unknown keys; 404 for an unknown job', async () => {

@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
 import { Api } from '../helpers/http';
-import { startServer, type RunningServer } from '../helpers/server';
+import { useServer } from '../helpers/server';
 
 describe('actions, backups and clients (spec A.3.3, A.3.4, A.3.6)', () => {
-  let server: RunningServer;
+  const server = useServer();
   let api: Api;
-  before(async () => {
-    server = await startServer();
-    api = Api.v2(server.url, 'projA', 'alice', { 'X-User-Name': 'Alice A.' });
+  before(() => {
+    api = Api.v2(server().url, 'projA', 'alice', { 'X-User-Name': 'Alice A.' });
   });
-  after(() => server.stop());
 
   describe('actions', () => {
     const fa = { action: 'backup', mode: 'fs', backup_name: 'b1', path_to_backup: '/data', container: '/store' };
@@ -47,7 +45,7 @@ describe('actions, backups and clients (spec A.3.3, A.3.4, A.3.6)', () => {
       const dup = await api.post('/actions', { freezer_action: fa, action_id: 'my-action' });
       assert.equal(dup.status, 409);
       assert.deepEqual(dup.json, { title: 'Document already existing', description: 'Action already registered with ID my-action' });
-      const other = Api.v2(server.url, 'projA', 'bob');
+      const other = Api.v2(server().url, 'projA', 'bob');
       assert.equal((await other.post('/actions', { freezer_action: fa, action_id: 'my-action' })).status, 409);
     });
 

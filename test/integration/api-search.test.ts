@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { Api } from '../helpers/http';
-import { startServer, type RunningServer } from '../helpers/server';
+import { useServer } from '../helpers/server';
 
 describe('search in list bodies (spec A.5.2)', () => {
-  let server: RunningServer;
+  const server = useServer();
   let api: Api;
   const ids: Record<string, string> = {};
   before(async () => {
-    server = await startServer();
-    api = Api.v2(server.url, 'projA', 'alice');
+    api = Api.v2(server().url, 'projA', 'alice');
     // The transcript's data set: list-1..list-10, hosts alternating, backup_name d1 on list-3.
     for (let i = 1; i <= 10; i++) {
       const res = await api.post('/jobs', {
@@ -20,7 +19,6 @@ describe('search in list bodies (spec A.5.2)', () => {
       ids[`list-${i}`] = res.json.job_id;
     }
   });
-  after(() => server.stop());
 
   const search = async (body: unknown, path = '/jobs?limit=100') => (await api.get(path, body)).json.jobs.map((j: { description: string }) => j.description);
 

@@ -3,25 +3,23 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { Api, request } from '../helpers/http';
-import { startServer, type RunningServer } from '../helpers/server';
+import { useServer } from '../helpers/server';
 
 describe('HTTP behaviour common to every route (spec A.1, A.3.1-A.3.2, A.5.1)', () => {
-  let server: RunningServer;
+  const server = useServer();
   let api: Api;
-  before(async () => {
-    server = await startServer();
-    api = Api.v2(server.url, 'projA', 'alice');
+  before(() => {
+    api = Api.v2(server().url, 'projA', 'alice');
   });
-  after(() => server.stop());
 
   const job = (description = 'j') => ({ client_id: 'projA_host1', description, job_actions: [{ freezer_action: { action: 'backup' } }] });
 
   it('warns loudly in the log that noauth trusts identity headers', () => {
-    assert.match(server.logs(), /AUTH IS DISABLED \(noauth\)/);
+    assert.match(server().logs(), /AUTH IS DISABLED \(noauth\)/);
   });
 
   it('GET / answers 300 with the versions document, without auth or request id', async () => {
-    const res = await request(`${server.url}/`, { headers: { 'X-Identity-Status': 'Invalid' } });
+    const res = await request(`${server().url}/`, { headers: { 'X-Identity-Status': 'Invalid' } });
     assert.equal(res.status, 300);
     assert.match(String(res.headers['content-type']), /^application\/json/);
     assert.equal(res.headers['x-openstack-request-id'], undefined);
@@ -32,8 +30,8 @@ describe('HTTP behaviour common to every route (spec A.1, A.3.1-A.3.2, A.5.1)', 
         ['v1', 'DEPRECATED'],
       ],
     );
-    assert.equal(res.json.versions[0].links[0].href, `${server.url}/v2/`);
-    assert.equal((await request(`${server.url}/`, { method: 'POST' })).status, 405);
+    assert.equal(res.json.versions[0].links[0].href, `${server().url}/v2/`);
+    assert.equal((await request(`${server().url}/`, { method: 'POST' })).status, 405);
   });
 
   it('GET /v1 and /v2 (with or without a slash) answer the JSON-home document', async () => {
@@ -42,36 +40,36 @@ describe('HTTP behaviour common to every route (spec A.1, A.3.1-A.3.2, A.5.1)', 
       ['/v2/', '/v2/{project_id}/backups/{backup_id}'],
       ['/v1/', '/v1/backups/{backup_id}'],
     ]) {
-      const res = await request(`${server.url}${p}`);
+      const res = await request(`${server().url}${p}`);
       assert.equal(res.status, 200, p);
       assert.equal(res.headers['content-type'], 'application/json-home');
       assert.equal(res.json.resources['rel/backups']['href-template'], template);
       assert.match(res.text, /\n {4}"resources"/, 'pretty-printed with 4 spaces');
     }
-    assert.equal((await request(`${server.url}/v2`, { headers: { Accept: 'text/html' } })).status, 406);
+    assert.equal((await request(`${server().url}/v2`, { headers: { Accept: 'text/html' } })).status, 406);
   });
 
   it('/healthcheck answers OK to GET and HEAD without auth; 503 while the disable file exists', async () => {
-    const res = await request(`${server.url}/healthcheck`, { headers: { 'X-Identity-Status': 'Invalid' } });
+    const res = await request(`${server().url}/healthcheck`, { headers: { 'X-Identity-Status': 'Invalid' } });
     assert.equal(res.status, 200);
     assert.equal(res.text, 'OK');
     assert.match(String(res.headers['content-type']), /^text\/plain/);
-    assert.equal((await request(`${server.url}/healthcheck`, { method: 'HEAD' })).status, 200);
-    const flag = path.join(server.dataDir, 'healthcheck_disable');
+    assert.equal((await request(`${server().url}/healthcheck`, { method: 'HEAD' })).status, 200);
+    const flag = path.join(server().dataDir, 'healthcheck_disable');
     fs.writeFileSync(flag, '');
     try {
-      const off = await request(`${server.url}/healthcheck`);
+      const off = await request(`${server().url}/healthcheck`);
       assert.equal(off.status, 503);
       assert.equal(off.text, 'DISABLED BY FILE');
     } finally {
       fs.rmSync(flag);
     }
-    assert.equal((await request(`${server.url}/healthcheck`)).status, 200);
+    assert.equal((await request(`${server().url}/healthcheck`)).status, 200);
   });
 
   it('unknown paths answer 404 {"title":"404 Not Found"}', async () => {
     for (const p of ['/nope', '/v2/projA', '/v2/projA/nothing', '/v3/x', '/v2/projA/jobs/a/b/c']) {
-      const res = await request(`${server.url}${p}`);
+      const res = await request(`${server().url}${p}`);
       assert.equal(res.status, 404, p);
       assert.deepEqual(res.json, { title: '404 Not Found' }, p);
       assert.equal(res.headers.vary, 'Accept');
@@ -139,7 +137,7 @@ describe('HTTP behaviour common to every route (spec A.1, A.3.1-A.3.2, A.5.1)', 
 
   it('reads a chunked body (no Content-Length) instead of ignoring it', async () => {
     const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = http.request(`${server.url}/v2/projA/jobs`, { method: 'POST', headers: { 'X-User-Id': 'alice' }, agent: false }, (r) => {
+      const req = http.request(`${server().url}/v2/projA/jobs`, { method: 'POST', headers: { 'X-User-Id': 'alice' }, agent: false }, (r) => {
         let body = '';
         r.on('data', (c: Buffer) => (body += c.toString()));
         r.on('end', () => resolve({ status: r.statusCode ?? 0, body }));
@@ -171,12 +169,12 @@ describe('HTTP behaviour common to every route (spec A.1, A.3.1-A.3.2, A.5.1)', 
   describe('limit and offset (spec A.5.1)', () => {
     let ids: string[];
     before(async () => {
-      const pager = Api.v2(server.url, 'pager', 'alice');
+      const pager = Api.v2(server().url, 'pager', 'alice');
       ids = [];
       for (let i = 0; i < 13; i++) ids.push((await pager.post('/jobs', job(`p${i}`))).json.job_id);
     });
     const page = async (query: string, body?: unknown) =>
-      (await Api.v2(server.url, 'pager', 'alice').get(`/jobs${query}`, body)).json.jobs.map((j: { job_id: string }) => j.job_id);
+      (await Api.v2(server().url, 'pager', 'alice').get(`/jobs${query}`, body)).json.jobs.map((j: { job_id: string }) => j.job_id);
 
     it('defaults to 10 in insertion order; limit and offset select a window', async () => {
       assert.deepEqual(await page(''), ids.slice(0, 10));
@@ -194,7 +192,7 @@ describe('HTTP behaviour common to every route (spec A.1, A.3.1-A.3.2, A.5.1)', 
 
     it('rejects limits and offsets that are not integers', async () => {
       for (const q of ['?limit=abc', '?limit=1.5', '?offset=x', '?offset=2e3']) {
-        const res = await Api.v2(server.url, 'pager', 'alice').get(`/jobs${q}`);
+        const res = await Api.v2(server().url, 'pager', 'alice').get(`/jobs${q}`);
         assert.equal(res.status, 400, q);
         assert.equal(res.json.title, 'Invalid parameter');
         const name = q.startsWith('?limit') ? 'limit' : 'offset';
@@ -205,14 +203,10 @@ describe('HTTP behaviour common to every route (spec A.1, A.3.1-A.3.2, A.5.1)', 
 });
 
 describe('request body size limit', () => {
-  let server: RunningServer;
-  before(async () => {
-    server = await startServer({ env: { PERMAFROST_BODY_LIMIT: '64kb' } });
-  });
-  after(() => server.stop());
+  const server = useServer({ env: { PERMAFROST_BODY_LIMIT: '64kb' } });
 
   it('answers 413 to a body over the limit, and keeps serving', async () => {
-    const api = Api.v2(server.url, 'p', 'alice');
+    const api = Api.v2(server().url, 'p', 'alice');
     const big = { container: 'c', hostname: 'h', backup_name: 'b', blob: 'x'.repeat(70 * 1024) };
     const res = await api.post('/backups', big);
     assert.equal(res.status, 413);

@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
 import { Api } from '../helpers/http';
-import { startServer, type RunningServer } from '../helpers/server';
+import { useServer } from '../helpers/server';
 
 describe('sessions (spec A.3.7, A.7)', () => {
-  let server: RunningServer;
+  const server = useServer();
   let api: Api;
-  before(async () => {
-    server = await startServer();
-    api = Api.v2(server.url, 'projA', 'alice');
+  before(() => {
+    api = Api.v2(server().url, 'projA', 'alice');
   });
-  after(() => server.stop());
 
   const newJob = async (schedule: object = {}) =>
     (

@@ -1,25 +1,23 @@
 import assert from 'node:assert/strict';
 import { Api } from '../helpers/http';
-import { startServer, type RunningServer } from '../helpers/server';
+import { useServer } from '../helpers/server';
 
 /**
  * The reference isolates documents by (URL project, X-User-Id) in v2 and by user in v1
  * (spec A.2.2-A.2.4). Every other caller must see nothing, change nothing, and learn nothing.
  */
 describe('tenant isolation over every resource (spec A.2.4)', () => {
-  let server: RunningServer;
+  const server = useServer();
   let alice: Api;
-  before(async () => {
-    server = await startServer();
-    alice = Api.v2(server.url, 'projA', 'alice');
+  before(() => {
+    alice = Api.v2(server().url, 'projA', 'alice');
   });
-  after(() => server.stop());
 
   const outsiders = () => ({
-    'another user, same project': Api.v2(server.url, 'projA', 'bob'),
-    'same user, another project': Api.v2(server.url, 'projB', 'alice'),
-    'an admin of another user': Api.v2(server.url, 'projA', 'root', { 'X-Roles': 'admin' }),
-    'v1 as another user': Api.v1(server.url, 'bob'),
+    'another user, same project': Api.v2(server().url, 'projA', 'bob'),
+    'same user, another project': Api.v2(server().url, 'projB', 'alice'),
+    'an admin of another user': Api.v2(server().url, 'projA', 'root', { 'X-Roles': 'admin' }),
+    'v1 as another user': Api.v1(server().url, 'bob'),
   });
 
   async function seed() {
@@ -90,7 +88,7 @@ describe('tenant isolation over every resource (spec A.2.4)', () => {
   });
 
   it('the same ids in two tenants stay apart (client_id is per tenant)', async () => {
-    const bob = Api.v2(server.url, 'projA', 'bob');
+    const bob = Api.v2(server().url, 'projA', 'bob');
     await alice.post('/clients', { client_id: 'shared_host', hostname: 'alice-host' });
     assert.equal((await bob.post('/clients', { client_id: 'shared_host', hostname: 'bob-host' })).status, 201);
     assert.equal((await alice.get('/clients/shared_host')).json.client.hostname, 'alice-host');
@@ -101,7 +99,7 @@ describe('tenant isolation over every resource (spec A.2.4)', () => {
 
   it('searches never cross tenants', async () => {
     await seed();
-    const bob = Api.v2(server.url, 'projA', 'bob');
+    const bob = Api.v2(server().url, 'projA', 'bob');
     assert.deepEqual((await bob.get('/jobs', { match: [{ description: 'secret' }] })).json.jobs, []);
     assert.deepEqual((await bob.get('/backups', { match: [{ backup_name: 'secret' }] })).json.backups, []);
     assert.ok((await alice.get('/jobs', { match: [{ description: 'secret' }] })).json.jobs.length > 0);

@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
 import { Api, type Response } from '../helpers/http';
-import { startServer, type RunningServer } from '../helpers/server';
+import { useServer } from '../helpers/server';
 
 describe('v1 (spec A.8): user scope, null project, 404 on deleting what is missing', () => {
-  let server: RunningServer;
+  const server = useServer();
   let v1: Api;
-  before(async () => {
-    server = await startServer();
-    v1 = Api.v1(server.url, 'carol');
+  before(() => {
+    v1 = Api.v1(server().url, 'carol');
   });
-  after(() => server.stop());
 
   it('serves the same resources with project_id null', async () => {
     const job = await v1.post('/jobs', { client_id: 'host1', job_actions: [{ freezer_action: { action: 'backup' } }] });
@@ -28,10 +26,10 @@ describe('v1 (spec A.8): user scope, null project, 404 on deleting what is missi
   });
 
   it('sees the user documents of every project, as the reference does with a shared store', async () => {
-    const v2 = Api.v2(server.url, 'projZ', 'carol');
+    const v2 = Api.v2(server().url, 'projZ', 'carol');
     const id = (await v2.post('/jobs', { client_id: 'projZ_h', description: 'from-v2', job_actions: [{ freezer_action: { action: 'backup' } }] })).json.job_id;
     assert.equal((await v1.get(`/jobs/${id}`)).json.description, 'from-v2');
-    assert.equal((await Api.v1(server.url, 'dave').get(`/jobs/${id}`)).status, 404);
+    assert.equal((await Api.v1(server().url, 'dave').get(`/jobs/${id}`)).status, 404);
   });
 
   it('events, session start/end and job removal work (the reference fails them with 400)', async () => {
@@ -63,7 +61,7 @@ describe('v1 (spec A.8): user scope, null project, 404 on deleting what is missi
   });
 
   it('walks every route under /v1 with the status codes of the route table (spec A.3.0)', async () => {
-    const u = Api.v1(server.url, 'walker');
+    const u = Api.v1(server().url, 'walker');
     const fa = { freezer_action: { action: 'backup', backup_name: 'b' } };
     const expect = async (res: Promise<Response>, status: number, what: string): Promise<Response> => {
       const r = await res;
@@ -101,7 +99,7 @@ describe('v1 (spec A.8): user scope, null project, 404 on deleting what is missi
     await expect(u.delete(`/sessions/${sid}/jobs/${jid}`), 204, 'DELETE session job');
     await expect(u.delete(`/sessions/${sid}`), 204, 'DELETE session');
     await expect(u.delete(`/jobs/${jid}`), 204, 'DELETE job');
-    const v2 = Api.v2(server.url, 'walkp', 'walker');
+    const v2 = Api.v2(server().url, 'walkp', 'walker');
     assert.equal((await v2.get(`/jobs/${jid}`)).status, 404, 'gone for v2 as well');
   });
 
