@@ -57,6 +57,8 @@ describe('actions, backups and clients (spec A.3.3, A.3.4, A.3.6)', () => {
         [{ freezer_action: { action: 'back up' } }, /'back up' does not match/],
         [{ freezer_action: fa, mode: 'bad mode' }, /'bad mode' does not match/],
         [{ freezer_action: fa, max_retries: 'x' }, "'x' is not of type 'integer'"],
+        [{ freezer_action: fa, max_retries_interval: 1.5 }, "1.5 is not of type 'integer'"],
+        [{ freezer_action: fa, mandatory: 'yes' }, "'yes' is not of type 'boolean'"],
       ];
       for (const [body, message] of cases) {
         const res = await api.post('/actions', body);

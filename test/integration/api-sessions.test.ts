@@ -54,6 +54,7 @@ describe('sessions (spec A.3.7, A.7)', () => {
       [undefined, 'Missing request body'],
       [{ schedule: {}, session_tag: 'x' }, "'x' is not of type 'integer'"],
       [{ schedule: { nope: 1 } }, "Additional properties are not allowed ('nope' was unexpected)"],
+      [{ schedule: {}, hold_off: 'x' }, "'x' is not of type 'integer'"],
     ];
     for (const [body, message] of cases) {
       const res = await api.post('/sessions', body);

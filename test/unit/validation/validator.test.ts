@@ -79,7 +79,8 @@ describe('createValidator: the reference wording of the most relevant error', ()
   it('words type and enum errors like Python', () => {
     assert.equal(messageOf('job', { ...job, session_tag: 'x' }), "'x' is not of type 'integer'");
     assert.equal(messageOf('client', { client_id: 'h', user_id: null }), "None is not of type 'string'");
-    assert.equal(messageOf('client', { client_id: 'h', description: 5 }), "5 is not of type 'string', 'null'");
+    assert.equal(messageOf('client', { client_id: 'h', description: 5 }), "5 is not of type 'string'");
+    assert.equal(messageOf('session', { session_id: 's', user_id: 'u', session_tag: 0, schedule: {}, description: 5 }), "5 is not of type 'string', 'null'");
     assert.equal(messageOf('job', { ...job, job_schedule: { event: 'explode' } }), "'explode' is not one of ['', 'stop', 'start', 'abort', 'remove']");
   });
 
