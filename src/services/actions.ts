@@ -106,27 +106,28 @@ export class ActionsService extends CollectionService {
     });
   }
 
-  /** The stored (list) shape, with timeout mirrored from freezer_action like the reference. */
+  /**
+   * The stored (list) shape of the reference: timeout mirrored from freezer_action, and its
+   * always-shown keys present (null when unknown), in lists and searches alike.
+   */
   private shape(d: Doc): Doc {
-    const fa = isObject(d.freezer_action) ? d.freezer_action : {};
+    const fa: Doc = { ...(isObject(d.freezer_action) ? d.freezer_action : {}) };
+    for (const k of SHOWN_ACTION_KEYS) fa[k] ??= null;
     return {
       project_id: d.project_id ?? null,
       user_id: d.user_id,
-      timeout: fa.timeout ?? null,
+      timeout: fa.timeout,
       max_retries_interval: d.max_retries_interval ?? null,
       max_retries: d.max_retries ?? null,
       action_id: d.action_id,
       mandatory: d.mandatory ?? false,
-      freezer_action: d.freezer_action,
+      freezer_action: fa,
     };
   }
 }
 
-/** GET of one action: the reference's shape, freezer_action with its always-shown keys. */
+/** GET of one action: the reference's shape (no timeout mirror; mandatory kept, see A.3.6). */
 function presentOne(doc: Doc): Doc {
-  const fa = isObject(doc.freezer_action) ? doc.freezer_action : {};
-  const shown: Doc = { ...fa };
-  for (const k of SHOWN_ACTION_KEYS) shown[k] = fa[k] ?? null;
   return {
     project_id: doc.project_id,
     action_id: doc.action_id,
@@ -134,7 +135,7 @@ function presentOne(doc: Doc): Doc {
     max_retries: doc.max_retries,
     max_retries_interval: doc.max_retries_interval,
     mandatory: doc.mandatory,
-    freezer_action: shown,
+    freezer_action: doc.freezer_action,
   };
 }
 
