@@ -44,7 +44,13 @@ export class ApiServer {
       healthcheckDisableFile: config.healthcheck_disable_file,
       accessLog: config.access_log,
     });
-    const server = http.createServer(app.callback());
+    // A client that stops sending mid-request gets 408 and its socket closed, instead of holding
+    // a connection (and a half-read upload) forever.
+    const timeout = config.request_timeout_ms;
+    const server = http.createServer(
+      { requestTimeout: timeout, headersTimeout: timeout, connectionsCheckingInterval: Math.min(30_000, Math.max(250, timeout / 4)) },
+      app.callback(),
+    );
     const [host, port] = splitBind(config.bind);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -14,6 +14,8 @@ export interface Config {
   auth: 'noauth';
   api_versions: Array<'v1' | 'v2'>;
   body_limit: number;
+  /** Milliseconds a client has to send a whole request (headers and body) before 408. */
+  request_timeout_ms: number;
   /** API processes sharing the port (node:cluster); 'auto' in the file/env means one per core. */
   workers: number;
   log_level: string;
@@ -52,6 +54,7 @@ const ENV_KEYS: Record<string, string> = {
   PERMAFROST_DATA_DIR: 'data_dir',
   PERMAFROST_AUTH: 'auth',
   PERMAFROST_BODY_LIMIT: 'body_limit',
+  PERMAFROST_REQUEST_TIMEOUT_MS: 'request_timeout_ms',
   PERMAFROST_WORKERS: 'workers',
   PERMAFROST_LOG_LEVEL: 'log_level',
   PERMAFROST_ACCESS_LOG: 'access_log',
@@ -141,6 +144,7 @@ function coerce(layer: Layer, problems: string[]): Layer {
     if (n === null || Number.isNaN(n)) problems.push(`body_limit: '${out.body_limit}' is not a size such as 25mb`);
     else out.body_limit = n;
   }
+  if (typeof out.request_timeout_ms === 'string' && /^\d+$/.test(out.request_timeout_ms)) out.request_timeout_ms = Number(out.request_timeout_ms);
   if (out.workers === 'auto') out.workers = os.availableParallelism();
   else if (typeof out.workers === 'string' && /^\d+$/.test(out.workers)) out.workers = Number(out.workers);
   if (typeof out.access_log === 'string') out.access_log = /^(1|true|yes|on)$/i.test(out.access_log);
@@ -159,6 +163,7 @@ function withDefaults(layer: Layer): Layer {
     auth: 'noauth',
     api_versions: ['v1', 'v2'],
     body_limit: 25 * 1024 * 1024,
+    request_timeout_ms: 60_000,
     workers: 1,
     log_level: 'info',
     access_log: false,

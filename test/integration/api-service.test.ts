@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import { Api, request } from '../helpers/http';
 import { useServer } from '../helpers/server';
@@ -199,6 +200,27 @@ describe('HTTP behaviour common to every route (spec A.1, A.3.1-A.3.2, A.5.1)', 
         assert.equal(res.json.description, `The "${name}" parameter is invalid. The value must be an integer.`);
       }
     });
+  });
+});
+
+describe('clients that stall mid-request', () => {
+  const server = useServer({ env: { PERMAFROST_REQUEST_TIMEOUT_MS: '1000' } });
+
+  it('get 408 and are disconnected after request_timeout_ms, and the server keeps serving', async () => {
+    const started = Date.now();
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(server().port, '127.0.0.1', () => {
+        socket.write('POST /v2/p/backups HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"conta');
+      });
+      let data = '';
+      socket.on('data', (d: Buffer) => (data += d.toString()));
+      socket.on('close', () => resolve(data));
+      socket.on('error', reject);
+      setTimeout(() => reject(new Error('the server kept the stalled connection open')), 10000);
+    });
+    assert.match(answer, /^HTTP\/1\.1 408/);
+    assert.ok(Date.now() - started < 5000);
+    assert.equal((await Api.v2(server().url, 'p', 'alice').get('/backups')).status, 200);
   });
 });
 
