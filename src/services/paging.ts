@@ -1,8 +1,13 @@
-import { InvalidParameterError } from '../errors';
+import { BadRequestError, InvalidParameterError } from '../errors';
 import { parseSearch } from '../search';
 import type { ListQuery } from '../store/types';
 
 const DEFAULT_LIMIT = 10;
+/**
+ * Each condition becomes a term lookup in one query; real searches have a handful. The cap
+ * keeps a hostile search from building a query the database refuses (or a huge plan).
+ */
+export const MAX_SEARCH_CONDITIONS = 64;
 
 /**
  * limit/offset as the reference reads them (spec A.5.1): absent, blank or 0 means the default
@@ -12,11 +17,11 @@ const DEFAULT_LIMIT = 10;
 export function parseListQuery(params: { limit?: unknown; offset?: unknown }, body: unknown): ListQuery {
   const limit = integerParam('limit', params.limit);
   const offset = integerParam('offset', params.offset);
-  return {
-    limit: limit === 0 ? DEFAULT_LIMIT : limit < 0 ? null : limit,
-    offset: Math.max(0, offset),
-    search: parseSearch(body),
-  };
+  const search = parseSearch(body);
+  if (search && search.match.length + search.matchNot.length > MAX_SEARCH_CONDITIONS) {
+    throw new BadRequestError(`A search may have at most ${MAX_SEARCH_CONDITIONS} conditions`);
+  }
+  return { limit: limit === 0 ? DEFAULT_LIMIT : limit < 0 ? null : limit, offset: Math.max(0, offset), search };
 }
 
 function integerParam(name: string, raw: unknown): number {

@@ -25,6 +25,7 @@ describe('bad input on every write route answers 4xx, never 5xx', function () {
     ['deep nesting', '['.repeat(200000) + ']'.repeat(200000)],
     ['deep nesting inside a valid document', `{"container":"c","hostname":"h","backup_name":"b","client_id":"projA_h","job_actions":[],"schedule":{},"x":${'{"a":'.repeat(100000)}1${'}'.repeat(100000)}}`],
     ['lone surrogates and NULs', '{"container":"\\ud800","hostname":"h\\u0000","backup_name":"\\udfff","client_id":"\\ud800","description":"\\u0000","schedule":{}}'],
+    ['a search with 2000 conditions', { match: Array.from({ length: 1000 }, (_, i) => ({ [`k${i}`]: 'v' })), match_not: Array.from({ length: 1000 }, (_, i) => ({ [`n${i}`]: i })) }],
     ['operators as keys', { $where: '1', 'a.b': { $gt: 1 }, __proto__x: 1, constructor: { prototype: 1 } }],
   ];
 

@@ -64,6 +64,14 @@ describe('search in list bodies (spec A.5.2)', () => {
     }
   });
 
+  it('takes up to 64 conditions and refuses more with 400', async () => {
+    const conditions = (n: number) => Array.from({ length: n }, (_, i) => ({ [`key${i}`]: null }));
+    assert.equal((await search({ match: conditions(63), match_not: [{ description: 'list-1' }] })).length, 9);
+    const res = await api.get('/jobs', { match: conditions(65) });
+    assert.equal(res.status, 400);
+    assert.equal(res.json.description, 'A search may have at most 64 conditions');
+  });
+
   it('works on backups, clients, sessions and actions too, on the documents as returned', async () => {
     await api.post('/backups', { container: 'c', hostname: 'h1', backup_name: 'find-me' });
     await api.post('/backups', { container: 'c', hostname: 'h2', backup_name: 'not-me' });
