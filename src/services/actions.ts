@@ -3,7 +3,7 @@ import { ConflictError, NotFoundError } from '../errors';
 import type { Doc, Scope } from '../store/types';
 import { CollectionService } from './collection-service';
 import { DuplicateError } from '../store/types';
-import { bodyObject, isObject, newId, projectOf, replaceOrCreate } from './common';
+import { bodyObject, isObject, newId, replaceOrCreate } from './common';
 import type { ServiceDeps } from './deps';
 
 /** Keys the reference always shows in a single action's freezer_action, null when unknown. */
@@ -79,7 +79,7 @@ export class ActionsService extends CollectionService {
       if (id) {
         const existing = await this.repo.get(scope, id);
         if (existing && sameAction(existing.doc.freezer_action, ja.freezer_action)) {
-          out.push({ ...ja, user_id: scope.userId, project_id: projectOf(scope), action_id: id });
+          out.push({ ...ja, user_id: scope.userId, project_id: scope.projectId, action_id: id });
           continue;
         }
         if (existing || (await this.repo.ownerOf(id))) id = null;
@@ -87,7 +87,7 @@ export class ActionsService extends CollectionService {
       id ??= newId();
       const doc = this.build(scope, id, ja, { max_retries: 5, max_retries_interval: 6 });
       await this.repo.insert(scope, { id, key: id, doc });
-      out.push({ ...ja, user_id: scope.userId, project_id: projectOf(scope), action_id: id });
+      out.push({ ...ja, user_id: scope.userId, project_id: scope.projectId, action_id: id });
     }
     return out;
   }
@@ -96,7 +96,7 @@ export class ActionsService extends CollectionService {
     const candidate = { ...input, action_id: id, user_id: scope.userId, ...(scope.projectId ? { project_id: scope.projectId } : {}) };
     this.deps.validator.assert('action', candidate);
     return this.shape({
-      project_id: projectOf(scope),
+      project_id: scope.projectId,
       user_id: scope.userId,
       max_retries_interval: input.max_retries_interval ?? defaults.max_retries_interval,
       max_retries: input.max_retries ?? defaults.max_retries,

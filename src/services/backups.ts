@@ -1,7 +1,7 @@
 import { BadRequestError } from '../errors';
 import type { Scope } from '../store/types';
 import { CollectionService } from './collection-service';
-import { bodyObject, newId, projectOf } from './common';
+import { bodyObject, newId } from './common';
 import type { ServiceDeps } from './deps';
 
 /** Backup metadata documents: free-form, stored verbatim under `backup_metadata`. */
@@ -17,7 +17,7 @@ export class BackupsService extends CollectionService {
       if (metadata[k] === undefined || metadata[k] === null || metadata[k] === '') throw new BadRequestError('Bad Data Format');
     }
     const id = newId();
-    const doc = { project_id: projectOf(scope), backup_id: id, user_id: scope.userId, user_name: userName, backup_metadata: metadata };
+    const doc = { project_id: scope.projectId, backup_id: id, user_id: scope.userId, user_name: userName, backup_metadata: metadata };
     await this.repo.insert(scope, { id, key: id, doc });
     return { backup_id: id };
   }

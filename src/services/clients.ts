@@ -1,7 +1,7 @@
 import { ConflictError } from '../errors';
 import { DuplicateError, type Scope } from '../store/types';
 import { CollectionService } from './collection-service';
-import { bodyObject, newId, projectOf } from './common';
+import { bodyObject, newId } from './common';
 import type { ServiceDeps } from './deps';
 
 /** Registered clients (scheduler agents), looked up by client_id inside the caller's scope. */
@@ -16,7 +16,7 @@ export class ClientsService extends CollectionService {
     const clientId = input.client_id as string;
     const uuid = typeof input.uuid === 'string' && input.uuid !== '' ? input.uuid : newId();
     const doc = {
-      project_id: projectOf(scope),
+      project_id: scope.projectId,
       user_id: scope.userId,
       // A missing hostname is stored as "" (the reference fails on its NOT NULL column).
       client: { uuid, hostname: input.hostname ?? '', client_id: clientId, description: input.description ?? null },

@@ -37,11 +37,6 @@ export function bodyObject(body: unknown, emptyMessage?: string): Doc {
   return body;
 }
 
-/** The scope's project as documents show it: null for v1. */
-export function projectOf(scope: Scope): string | null {
-  return scope.projectId;
-}
-
 /** Copies the listed keys in order, dropping the rest (the reference stores a fixed field set). */
 export function pick(doc: Doc, keys: readonly string[]): Doc {
   const out: Doc = {};

@@ -2,7 +2,7 @@ import { BadRequestError, NotFoundError } from '../errors';
 import type { Doc, Scope } from '../store/types';
 import type { ActionsService } from './actions';
 import { CollectionService } from './collection-service';
-import { bodyObject, isObject, newId, pick, projectOf, refuseForeignId, replaceOrCreate } from './common';
+import { bodyObject, isObject, newId, pick, refuseForeignId, replaceOrCreate } from './common';
 import type { ServiceDeps } from './deps';
 
 /** The fields a stored job has, in the reference's order (anything else is dropped). */
@@ -97,7 +97,7 @@ export class JobsService extends CollectionService {
     this.deps.validator.assert('job', job);
     job.job_actions = await this.actions.registerJobActions(scope, job.job_actions as unknown[]);
     return pick(
-      { ...job, project_id: projectOf(scope), session_id: job.session_id ?? '', session_tag: job.session_tag ?? 0, description: job.description ?? '' },
+      { ...job, project_id: scope.projectId, session_id: job.session_id ?? '', session_tag: job.session_tag ?? 0, description: job.description ?? '' },
       JOB_FIELDS,
     );
   }

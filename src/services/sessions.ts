@@ -1,7 +1,7 @@
 import { BadMethodError, BadRequestError, NoSuchDocumentError, NotFoundError } from '../errors';
 import type { Doc, Scope } from '../store/types';
 import { CollectionService } from './collection-service';
-import { bodyObject, isObject, newId, pick, projectOf, replaceOrCreate } from './common';
+import { bodyObject, isObject, newId, pick, replaceOrCreate } from './common';
 import type { ServiceDeps } from './deps';
 import type { JobsService } from './jobs';
 
@@ -129,7 +129,7 @@ export class SessionsService extends CollectionService {
 
   private build(scope: Scope, id: string, input: Doc, existing: Doc | null): Doc {
     const doc: Doc = {
-      project_id: projectOf(scope),
+      project_id: scope.projectId,
       session_id: id,
       user_id: scope.userId,
       description: input.description ?? null,
