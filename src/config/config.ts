@@ -98,6 +98,9 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   const merged = layers.reduce<Layer>((acc, layer) => deepMerge(acc, layer), {});
   const config = withDefaults(coerce(merged, problems));
   problems.push(...listProblems(configSchema, config));
+  if (config.database === 'sqlite::memory:' && Number(config.workers) > 1) {
+    problems.push('workers: an in-memory database cannot be shared by several processes; use a file');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return config as unknown as Config;
 }

@@ -63,6 +63,12 @@ describe('loadConfig', () => {
     );
   });
 
+  it('refuses several workers on an in-memory database', () => {
+    assert.throws(() => loadConfig({ database: 'sqlite::memory:', workers: '2' }, {}), /in-memory database cannot be shared/);
+    assert.equal(loadConfig({ database: 'sqlite::memory:', workers: '1' }, {}).workers, 1);
+    assert.equal(loadConfig({ workers: 'auto' }, {}).workers >= 1, true);
+  });
+
   it('says clearly when the config file is missing or not YAML', () => {
     assert.throws(() => loadConfig({ config: path.join(dir, 'nope.yaml') }, {}), /nope\.yaml: ENOENT/);
     const f = file('broken.yaml', 'bind: [unclosed\n');
