@@ -11,7 +11,16 @@ export interface Config {
   bind: string;
   database: string;
   data_dir: string;
-  auth: 'noauth';
+  auth: 'jwt' | 'keystone' | 'noauth';
+  /** Base URL of this API as clients reach it, published in token catalogs (null: from the request). */
+  public_url: string | null;
+  /** YAML or JSON file of policy rule overrides (null: the built-in defaults). */
+  policy_file: string | null;
+  /** jwt/keystone: a v2 URL project other than the token's answers 403 unless the caller is admin. */
+  enforce_project_scope: boolean;
+  jwt: JwtSettings;
+  keystone: KeystoneSettings;
+  bootstrap: { admin_user: string; admin_project: string; admin_password: string | null };
   api_versions: Array<'v1' | 'v2'>;
   body_limit: number;
   /** Milliseconds a client has to send a whole request (headers and body) before 408. */
@@ -23,6 +32,35 @@ export interface Config {
   healthcheck_disable_file: string;
   sqlite: { synchronous: 'NORMAL' | 'FULL'; cache_mb: number };
   noauth: { user_id: string; user_name: string; project_id: string; roles: string[] };
+}
+
+export interface JwtSettings {
+  algorithm: 'HS256' | 'RS256';
+  /** HS256 secret file; null: generated into <data_dir>/jwt-secret on first start. */
+  secret_file: string | null;
+  /** RS256 PEM keys; both null: a pair is generated into data_dir. Public only: verify-only replica. */
+  private_key_file: string | null;
+  public_key_file: string | null;
+  issuer: string;
+  audience: string;
+  /** Lifetime of issued tokens, seconds. */
+  ttl_s: number;
+  /** Clock skew tolerated on exp/nbf, seconds. */
+  leeway_s: number;
+}
+
+/** auth=keystone: where tokens are validated, with this service's own credentials. */
+export interface KeystoneSettings {
+  url: string | null;
+  username: string | null;
+  password: string | null;
+  project_name: string | null;
+  user_domain_name: string;
+  project_domain_name: string;
+  /** How long a validation result is reused, seconds (never beyond the token's expiry). */
+  cache_ttl_s: number;
+  cache_size: number;
+  timeout_ms: number;
 }
 
 /** Command-line flags, as commander parses them (all optional). */
@@ -62,7 +100,28 @@ const ENV_KEYS: Record<string, string> = {
   PERMAFROST_NOAUTH_USER: 'noauth.user_id',
   PERMAFROST_NOAUTH_PROJECT: 'noauth.project_id',
   PERMAFROST_NOAUTH_ROLES: 'noauth.roles',
+  PERMAFROST_PUBLIC_URL: 'public_url',
+  PERMAFROST_POLICY_FILE: 'policy_file',
+  PERMAFROST_ENFORCE_PROJECT_SCOPE: 'enforce_project_scope',
+  PERMAFROST_JWT_ALGORITHM: 'jwt.algorithm',
+  PERMAFROST_JWT_SECRET_FILE: 'jwt.secret_file',
+  PERMAFROST_JWT_PRIVATE_KEY_FILE: 'jwt.private_key_file',
+  PERMAFROST_JWT_PUBLIC_KEY_FILE: 'jwt.public_key_file',
+  PERMAFROST_JWT_ISSUER: 'jwt.issuer',
+  PERMAFROST_JWT_AUDIENCE: 'jwt.audience',
+  PERMAFROST_TOKEN_TTL_S: 'jwt.ttl_s',
+  PERMAFROST_KEYSTONE_URL: 'keystone.url',
+  PERMAFROST_KEYSTONE_USERNAME: 'keystone.username',
+  PERMAFROST_KEYSTONE_PASSWORD: 'keystone.password',
+  PERMAFROST_KEYSTONE_PROJECT: 'keystone.project_name',
+  PERMAFROST_KEYSTONE_CACHE_TTL_S: 'keystone.cache_ttl_s',
+  PERMAFROST_ADMIN_USER: 'bootstrap.admin_user',
+  PERMAFROST_ADMIN_PROJECT: 'bootstrap.admin_project',
+  PERMAFROST_ADMIN_PASSWORD: 'bootstrap.admin_password',
 };
+
+/** Settings that arrive as strings from the environment and must be whole numbers. */
+const INTEGER_KEYS = ['request_timeout_ms', 'jwt.ttl_s', 'jwt.leeway_s', 'keystone.cache_ttl_s', 'keystone.cache_size', 'keystone.timeout_ms'];
 
 const FLAG_KEYS: Record<keyof ConfigFlags, string | null> = {
   config: null,
@@ -147,10 +206,17 @@ function coerce(layer: Layer, problems: string[]): Layer {
     if (n === null || Number.isNaN(n)) problems.push(`body_limit: '${out.body_limit}' is not a size such as 25mb`);
     else out.body_limit = n;
   }
-  if (typeof out.request_timeout_ms === 'string' && /^\d+$/.test(out.request_timeout_ms)) out.request_timeout_ms = Number(out.request_timeout_ms);
+  for (const key of INTEGER_KEYS) {
+    const [head, tail] = key.split('.');
+    const holder = (tail ? ((out[head] = { ...(out[head] as Layer | undefined) }) as Layer) : out) as Layer;
+    const leaf = tail ?? head;
+    if (typeof holder[leaf] === 'string' && /^\d+$/.test(holder[leaf] as string)) holder[leaf] = Number(holder[leaf]);
+  }
   if (out.workers === 'auto') out.workers = os.availableParallelism();
   else if (typeof out.workers === 'string' && /^\d+$/.test(out.workers)) out.workers = Number(out.workers);
-  if (typeof out.access_log === 'string') out.access_log = /^(1|true|yes|on)$/i.test(out.access_log);
+  for (const key of ['access_log', 'enforce_project_scope']) {
+    if (typeof out[key] === 'string') out[key] = /^(1|true|yes|on)$/i.test(out[key] as string);
+  }
   if (typeof out.api_versions === 'string') out.api_versions = splitList(out.api_versions);
   const noauth = out.noauth as Layer | undefined;
   if (noauth && typeof noauth.roles === 'string') out.noauth = { ...noauth, roles: splitList(noauth.roles) };
@@ -163,7 +229,10 @@ function withDefaults(layer: Layer): Layer {
   const sqlite = (layer.sqlite ?? {}) as Layer;
   return {
     bind: '127.0.0.1:9090',
-    auth: 'noauth',
+    auth: 'jwt',
+    public_url: null,
+    policy_file: null,
+    enforce_project_scope: true,
     api_versions: ['v1', 'v2'],
     body_limit: 25 * 1024 * 1024,
     request_timeout_ms: 60_000,
@@ -175,6 +244,30 @@ function withDefaults(layer: Layer): Layer {
     data_dir: dataDir,
     database: layer.database ?? `sqlite:${path.join(dataDir, 'permafrost.db')}`,
     sqlite: { synchronous: 'NORMAL', cache_mb: 64, ...sqlite },
+    jwt: {
+      algorithm: 'HS256',
+      secret_file: null,
+      private_key_file: null,
+      public_key_file: null,
+      issuer: 'permafrost',
+      audience: 'permafrost',
+      ttl_s: 3600,
+      leeway_s: 30,
+      ...(layer.jwt as Layer | undefined),
+    },
+    keystone: {
+      url: null,
+      username: null,
+      password: null,
+      project_name: null,
+      user_domain_name: 'Default',
+      project_domain_name: 'Default',
+      cache_ttl_s: 300,
+      cache_size: 10_000,
+      timeout_ms: 10_000,
+      ...(layer.keystone as Layer | undefined),
+    },
+    bootstrap: { admin_user: 'admin', admin_project: 'admin', admin_password: null, ...(layer.bootstrap as Layer | undefined) },
     noauth: {
       user_id: 'noauth-user',
       project_id: 'noauth-project',

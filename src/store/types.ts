@@ -68,6 +68,7 @@ export interface Store {
   /** Throws StoreUnavailableError when the database cannot answer. */
   ping(): Promise<void>;
   repo(name: CollectionName): Repository;
+  registry(name: RegistryName): Registry;
 }
 
 /** Raised by insert when a unique id is already taken (by anyone). */
@@ -75,4 +76,42 @@ export class DuplicateError extends Error {
   constructor(readonly which: 'id' | 'key') {
     super(`duplicate ${which}`);
   }
+}
+
+/**
+ * Identity records (spec'd by the Keystone v3 subset): global, not tenant-scoped, so they live
+ * in registries beside the tenant collections, in the same store and engine.
+ */
+export type RegistryName = 'projects' | 'users' | 'roles' | 'credentials' | 'revocations';
+export const REGISTRIES: readonly RegistryName[] = ['projects', 'users', 'roles', 'credentials', 'revocations'];
+
+/**
+ * The storage keys of each registry, derived from the document: `name` must be unique within
+ * the registry (null: no name), `parent` groups records for listing (null: none). Every
+ * registry document has a string `id`, unique within its registry.
+ */
+export const REGISTRY_KEYS: Record<RegistryName, { name(doc: Doc): string | null; parent(doc: Doc): string | null }> = {
+  projects: { name: (d) => String(d.name), parent: () => null },
+  users: { name: (d) => String(d.name), parent: () => null },
+  roles: { name: (d) => String(d.name), parent: () => null },
+  // Application credential names are unique per user (as in Keystone).
+  credentials: { name: (d) => `${String(d.user_id)}/${String(d.name)}`, parent: (d) => String(d.user_id) },
+  revocations: { name: () => null, parent: () => null },
+};
+
+export interface Registry {
+  get(id: string): Promise<Doc | null>;
+  /** The record whose derived name is `name`, or null. */
+  getByName(name: string): Promise<Doc | null>;
+  /** Every record, or those whose derived parent is `parent`, in insertion order. */
+  list(parent?: string): Promise<Doc[]>;
+  /** Throws DuplicateError('id') when the id is taken, DuplicateError('key') when the name is. */
+  insert(doc: Doc): Promise<void>;
+  /**
+   * Atomic read-modify-write, like Repository.update (`mutate` may run more than once; null
+   * leaves the record unchanged). Name and parent are derived again from the result; a name
+   * taken by another record throws DuplicateError('key') and changes nothing.
+   */
+  update(id: string, mutate: (doc: Doc) => Doc | null): Promise<Doc | null>;
+  delete(id: string): Promise<boolean>;
 }
