@@ -95,3 +95,15 @@ export class StorageError extends AppError {
   readonly status = 500;
   readonly title = 'Internal Storage Error';
 }
+
+/** auth=keystone: the external identity service cannot be reached or answered nonsense. */
+export class IdentityUnavailableError extends AppError {
+  readonly status = 503;
+  readonly title = 'Service Unavailable';
+}
+
+/** Too many requests from one caller (e.g. repeated failed logins); retry later. */
+export class TooManyRequestsError extends AppError {
+  readonly status = 429;
+  readonly title = 'Too Many Requests';
+}

@@ -1,8 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { NoauthAuthenticator } from './auth/noauth';
-import { AllowAllPolicy } from './auth/policy';
+import { setupAuth, type AuthSetup } from './auth/setup';
 import type { Config } from './config/config';
 import { createApp } from './http/app';
 import { createServices } from './services';
@@ -15,6 +14,7 @@ import { createValidator } from './validation';
 export class ApiServer {
   private store: Store | null = null;
   private server: http.Server | null = null;
+  private auth: AuthSetup | null = null;
 
   constructor(
     private readonly config: Config,
@@ -23,21 +23,21 @@ export class ApiServer {
 
   async start(): Promise<AddressInfo> {
     const { config, log } = this;
-    if (config.auth === 'noauth') {
-      log.warn(
-        { user: config.noauth.user_id, project: config.noauth.project_id },
-        'AUTH IS DISABLED (noauth): identity headers are trusted as sent; do not expose this server',
-      );
-    }
     const store = openStore(config);
     await store.start();
     this.store = store;
-    const services = createServices({ store, validator: createValidator(), clock: systemClock });
+    const validator = createValidator();
+    const auth = await setupAuth(config, store, validator, log);
+    this.auth = auth;
+    const services = createServices({ store, validator, clock: systemClock });
     const app = createApp({
       services,
       store,
-      authenticator: new NoauthAuthenticator(config.noauth),
-      policy: new AllowAllPolicy(),
+      identity: auth.identity,
+      publicUrl: config.public_url,
+      enforceProjectScope: config.enforce_project_scope && config.auth !== 'noauth',
+      authenticator: auth.authenticator,
+      policy: auth.policy,
       log,
       versions: config.api_versions,
       bodyLimit: config.body_limit,
@@ -61,7 +61,7 @@ export class ApiServer {
     });
     this.server = server;
     const address = server.address() as AddressInfo;
-    log.info({ bind: `${address.address}:${address.port}`, database: redactUrl(config.database), engine: store.engine }, 'listening');
+    log.info({ bind: `${address.address}:${address.port}`, database: redactUrl(config.database), engine: store.engine, auth: config.auth }, 'listening');
     return address;
   }
 
@@ -76,6 +76,8 @@ export class ApiServer {
       await closed;
       clearTimeout(timer);
     }
+    this.auth?.stop();
+    this.auth = null;
     await this.store?.stop();
     this.store = null;
   }

@@ -7,9 +7,13 @@ export interface Identity {
   /** The project the caller's credentials are scoped to (v2 URLs carry their own). */
   projectId: string | null;
   roles: string[];
+  /** Set when the token is limited to one scheduler client (an agent's token). */
+  clientId?: string | null;
+  /** The token's id (jti), when the caller authenticated with a Permafrost token. */
+  tokenId?: string;
 }
 
-/** The seam between HTTP and an auth mode (noauth now; jwt and keystone plug in here). */
+/** The seam between HTTP and an auth mode (jwt, keystone, noauth). */
 export interface Authenticator {
   readonly mode: string;
   /** Resolves the caller or throws UnauthorizedError. */

@@ -4,10 +4,13 @@
 import cluster from 'node:cluster';
 import { Command } from 'commander';
 import type { Logger } from 'pino';
+import { addIdentityCommands } from '../cli/identity-commands';
 import { ConfigError, loadConfig, type Config, type ConfigFlags } from '../config/config';
 import { createLogger } from '../log';
 import { ApiServer } from '../server';
+import { setupAuth } from '../auth/setup';
 import { openStore } from '../store/open-store';
+import { createValidator } from '../validation';
 import { superviseWorkers } from '../workers';
 
 const program = new Command()
@@ -22,7 +25,7 @@ program
   .option('--bind <host:port>', 'listen address (env PERMAFROST_BIND, default 127.0.0.1:9090)')
   .option('--database <url>', 'sqlite:/path/file.db (env PERMAFROST_DATABASE, default <data-dir>/permafrost.db)')
   .option('--data-dir <dir>', 'data directory (env PERMAFROST_DATA_DIR, default ./data)')
-  .option('--auth <mode>', 'auth mode: noauth (env PERMAFROST_AUTH)')
+  .option('--auth <mode>', 'jwt (default: tokens from /v3 or `permafrost token issue`), keystone, or noauth for development (env PERMAFROST_AUTH)')
   .option('--body-limit <size>', 'largest request body, e.g. 25mb (env PERMAFROST_BODY_LIMIT)')
   .option('--workers <n>', "API processes sharing the port, or 'auto' for one per core (env PERMAFROST_WORKERS, default 1)")
   .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent (env PERMAFROST_LOG_LEVEL)')
@@ -33,8 +36,9 @@ program
     const config = configOrExit(flags);
     const log = createLogger(config.log_level);
     if (config.workers > 1 && cluster.isPrimary) {
-      // Create or upgrade the schema once, before several processes open the file.
-      await prepareStore(config).catch((err: unknown) => exitCannotStart(log, err));
+      // Create or upgrade the schema, generate keys and bootstrap identities once, before
+      // several processes open the file.
+      await prepare(config, log).catch((err: unknown) => exitCannotStart(log, err));
       superviseWorkers(config.workers, log);
       return;
     }
@@ -60,10 +64,14 @@ function exitCannotStart(log: Logger, err: unknown): never {
   process.exit(1);
 }
 
-async function prepareStore(config: Config): Promise<void> {
+async function prepare(config: Config, log: Logger): Promise<void> {
   const store = openStore(config);
   await store.start();
-  await store.stop();
+  try {
+    (await setupAuth(config, store, createValidator(), log)).stop();
+  } finally {
+    await store.stop();
+  }
 }
 
 function configOrExit(flags: ConfigFlags) {
@@ -75,6 +83,8 @@ function configOrExit(flags: ConfigFlags) {
     process.exit(2);
   }
 }
+
+addIdentityCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`permafrost: ${(err as Error).message}`);

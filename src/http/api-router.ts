@@ -1,8 +1,10 @@
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import type { Policy } from '../auth/policy';
-import { AppError } from '../errors';
+import { CLIENT_LIMITED_RULES } from '../auth/client-limit-rules';
+import { AppError, ForbiddenError } from '../errors';
 import type { Services } from '../services';
+import type { Scope } from '../store/types';
 import type { ApiContext } from './context';
 import { actionsRoutes } from './routes/actions-routes';
 import { backupsRoutes } from './routes/backups-routes';
@@ -15,10 +17,17 @@ const ROUTES: RouteDef[] = [...backupsRoutes, ...clientsRoutes, ...jobsRoutes, .
 
 /** How each API version turns the caller into a tenant scope: the only difference between them. */
 const VERSION_PREFIX = {
-  v1: { prefix: '/v1', scope: (ctx: ApiContext) => ({ userId: ctx.state.identity.userId, projectId: null }) },
+  v1: {
+    prefix: '/v1',
+    scope: (ctx: ApiContext): Scope => ({ userId: ctx.state.identity.userId, projectId: null, clientId: ctx.state.identity.clientId ?? null }),
+  },
   v2: {
     prefix: '/v2/:project_id',
-    scope: (ctx: ApiContext) => ({ userId: ctx.state.identity.userId, projectId: (ctx.params as Record<string, string>).project_id }),
+    scope: (ctx: ApiContext): Scope => ({
+      userId: ctx.state.identity.userId,
+      projectId: (ctx.params as Record<string, string>).project_id,
+      clientId: ctx.state.identity.clientId ?? null,
+    }),
   },
 } as const;
 
@@ -31,12 +40,15 @@ export interface ApiRouter {
   fallback: Middleware;
 }
 
-export function createApiRouter(
-  services: Services,
-  policy: Policy,
-  versions: Array<'v1' | 'v2'>,
-  readBody: (ctx: Context) => Promise<unknown>,
-): ApiRouter {
+export interface ApiRouterOptions {
+  versions: Array<'v1' | 'v2'>;
+  readBody: (ctx: Context) => Promise<unknown>;
+  /** A v2 URL project other than the token's answers 403 unless the caller is admin (spec A.2.2 REC). */
+  enforceProjectScope: boolean;
+}
+
+export function createApiRouter(services: Services, policy: Policy, opts: ApiRouterOptions): ApiRouter {
+  const { versions, readBody } = opts;
   const router = new Router();
   for (const v of versions) {
     const { prefix, scope } = VERSION_PREFIX[v];
@@ -48,8 +60,13 @@ export function createApiRouter(
       router.register(`${prefix}${route.path}`, [route.method], async (ctx) => {
         refuseHead(ctx);
         const api = ctx as ApiContext;
+        const identity = api.state.identity;
         api.state.scope = scope(api);
-        policy.enforce(route.rule, api.state.identity, api.state.scope);
+        if (identity.clientId && !CLIENT_LIMITED_RULES.has(route.rule)) throw new ForbiddenError();
+        if (opts.enforceProjectScope && v === 'v2' && api.state.scope.projectId !== identity.projectId) {
+          if (!policy.allows('context_is_admin', identity, api.state.scope)) throw new ForbiddenError();
+        }
+        policy.enforce(route.rule, identity, v === 'v1' ? { ...api.state.scope, projectId: identity.projectId } : api.state.scope);
         api.state.body = await readBody(ctx);
         await route.handle(api, services);
       });

@@ -3,8 +3,10 @@ import type { Logger } from 'pino';
 import type { Authenticator } from '../auth/identity';
 import type { Policy } from '../auth/policy';
 import type { Services } from '../services';
+import type { IdentityServices } from '../services/identity';
 import type { Store } from '../store/types';
 import { createApiRouter } from './api-router';
+import { createKeystoneRouter } from './keystone/keystone-router';
 import { bodyReader } from './middleware/body';
 import { errorsMiddleware } from './middleware/errors';
 import { requestIdMiddleware } from './middleware/request-id';
@@ -17,6 +19,10 @@ import {
 
 export interface AppDeps {
   services: Services;
+  /** auth=jwt: this server answers the Keystone v3 subset under /v3. */
+  identity: IdentityServices | null;
+  publicUrl: string | null;
+  enforceProjectScope: boolean;
   store: Store;
   authenticator: Authenticator;
   policy: Policy;
@@ -35,7 +41,8 @@ export interface AppDeps {
  */
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
-  const api = createApiRouter(deps.services, deps.policy, deps.versions, bodyReader(deps.bodyLimit));
+  const readBody = bodyReader(deps.bodyLimit);
+  const api = createApiRouter(deps.services, deps.policy, { versions: deps.versions, readBody, enforceProjectScope: deps.enforceProjectScope });
   if (deps.accessLog) app.use(accessLog(deps.log));
   app.use(errorsMiddleware(deps.log));
   app.use(requestIdMiddleware);
@@ -43,6 +50,12 @@ export function createApp(deps: AppDeps): Koa {
   app.use(healthcheckMiddleware(deps.store, deps.healthcheckDisableFile));
   app.use(versionsMiddleware(deps.versions));
   app.use(acceptMiddleware);
+  if (deps.identity) {
+    // Before the API's auth: logging in is how a caller gets a token in the first place.
+    app.use(
+      createKeystoneRouter({ identity: deps.identity, authenticator: deps.authenticator, policy: deps.policy, readBody, publicUrl: deps.publicUrl }),
+    );
+  }
   app.use(async (ctx: Context, next: Next) => {
     ctx.state.identity = await deps.authenticator.authenticate(ctx.req.headers);
     await next();

@@ -29,3 +29,11 @@ export function sendNoContent(ctx: Context): void {
   ctx.status = 204;
   ctx.body = null;
 }
+
+/**
+ * This server's base URL as the client reached it (scheme and Host header). Koa 3's ctx.origin
+ * is the request's Origin header instead, which a client controls: never use it for links.
+ */
+export function baseUrl(ctx: Context): string {
+  return `${ctx.protocol}://${ctx.host}`;
+}

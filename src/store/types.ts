@@ -7,6 +7,11 @@ import type { Search } from '../search';
 export interface Scope {
   userId: string;
   projectId: string | null;
+  /**
+   * Set for tokens limited to one scheduler client: jobs and clients of any other client_id are
+   * invisible, and none can be created or changed to belong to another (client-limit.ts).
+   */
+  clientId?: string | null;
 }
 
 export type CollectionName = 'jobs' | 'actions' | 'sessions' | 'backups' | 'clients';

@@ -1,2 +1,2 @@
-export { createValidator, findSchemaDir, type SchemaName, type Validator } from './validator';
+export { createValidator, findSchemaDir, type KeystoneSchemaName, type SchemaName, type Validator } from './validator';
 export { listProblems } from './list-problems';

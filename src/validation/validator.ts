@@ -16,9 +16,28 @@ export type SchemaName =
 
 const NAMES: readonly SchemaName[] = ['job', 'job_patch', 'action', 'action_patch', 'session', 'session_replace', 'session_patch', 'client'];
 
+export type KeystoneSchemaName =
+  | 'keystone_auth'
+  | 'keystone_project'
+  | 'keystone_user'
+  | 'keystone_role'
+  | 'keystone_app_credential'
+  | 'keystone_password_change';
+
+const KEYSTONE_NAMES: readonly KeystoneSchemaName[] = [
+  'keystone_auth',
+  'keystone_project',
+  'keystone_user',
+  'keystone_role',
+  'keystone_app_credential',
+  'keystone_password_change',
+];
+
 export interface Validator {
   /** Throws BadRequestError with the reference's wording of the most relevant problem. */
   assert(name: SchemaName, doc: unknown): void;
+  /** Keystone request shapes: throws BadRequestError "Invalid input for field '<path>': ...". */
+  assertKeystone(name: KeystoneSchemaName, doc: unknown): void;
 }
 
 /**
@@ -30,8 +49,8 @@ export function createValidator(schemaDir = findSchemaDir()): Validator {
   for (const file of fs.readdirSync(schemaDir).filter((f) => f.endsWith('.json'))) {
     ajv.addSchema(JSON.parse(fs.readFileSync(path.join(schemaDir, file), 'utf8')) as object);
   }
-  const compiled = new Map<SchemaName, ValidateFunction>();
-  for (const name of NAMES) {
+  const compiled = new Map<SchemaName | KeystoneSchemaName, ValidateFunction>();
+  for (const name of [...NAMES, ...KEYSTONE_NAMES]) {
     const fn = ajv.getSchema(`${name}.json`);
     if (!fn) throw new Error(`schema ${name}.json is missing from ${schemaDir}`);
     compiled.set(name, fn);
@@ -40,6 +59,13 @@ export function createValidator(schemaDir = findSchemaDir()): Validator {
     assert(name, doc) {
       const fn = compiled.get(name) as ValidateFunction;
       if (!fn(doc)) throw new BadRequestError(pythonMessage(fn.errors ?? [], doc));
+    },
+    assertKeystone(name, doc) {
+      const fn = compiled.get(name) as ValidateFunction;
+      if (fn(doc)) return;
+      const e = (fn.errors ?? [])[0];
+      const field = e ? e.instancePath.slice(1) || String(e.params.missingProperty ?? '') : '';
+      throw new BadRequestError(`Invalid input for field '${field}': ${e?.message ?? 'is invalid'}`);
     },
   };
 }

@@ -42,7 +42,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const port = await freePort();
   // The server sees only the settings the test gives it, not the developer's PERMAFROST_*.
   const inherited = Object.entries(process.env).filter(([k]) => !k.startsWith('PERMAFROST_'));
-  const env: NodeJS.ProcessEnv = { ...Object.fromEntries(inherited), PERMAFROST_LOG_LEVEL: 'warn', ...opts.env };
+  // API-semantics tests run noauth (identity from headers); auth tests pass PERMAFROST_AUTH themselves.
+  const env: NodeJS.ProcessEnv = { ...Object.fromEntries(inherited), PERMAFROST_LOG_LEVEL: 'warn', PERMAFROST_AUTH: 'noauth', ...opts.env };
   const args = [ENTRY, 'serve', '--bind', `127.0.0.1:${port}`, '--data-dir', dataDir, ...(opts.args ?? [])];
   const proc = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { matches, parseSearch, type Search } from '../../src/search';
-import { DuplicateError, type Doc, type Scope, type Store } from '../../src/store/types';
+import {
+  COLLECTIONS,
+  DuplicateError,
+  REGISTRIES,
+  REGISTRY_KEYS,
+  type Doc,
+  type RegistryName,
+  type Scope,
+  type Store,
+} from '../../src/store/types';
 
 /**
  * The behaviour every storage engine must have. Each adapter's test file calls this with a
@@ -150,6 +159,198 @@ export function storeContract(engine: string, makeStore: () => Promise<Store>): 
         const page = expected.slice(offset, limit === null ? undefined : offset + limit);
         assert.deepEqual(await ids(alice, search, limit, offset), page, JSON.stringify(search));
       }
+    });
+
+    describe('registries', () => {
+      // A plausible record of each registry; `name` is ignored by revocations, which have none.
+      const record = (kind: RegistryName, id: string, name = `name-${id}`, extra: Doc = {}): Doc => {
+        const base: Record<RegistryName, Doc> = {
+          projects: { id, name, domain_id: 'default', enabled: true },
+          users: { id, name, domain_id: 'default', enabled: true, password_hash: 'x' },
+          roles: { id, name },
+          credentials: { id, name, user_id: 'u1', secret_hash: 'x', roles: [{ id: 'r1' }] },
+          revocations: { id, audit_id: `audit-${id}`, issued_before: '2024-01-01T00:00:00Z' },
+        };
+        return { ...base[kind], ...extra };
+      };
+      const cred = (id: string, user: string, name: string) => record('credentials', id, name, { user_id: user });
+      const nameOf = (kind: RegistryName, doc: Doc) => REGISTRY_KEYS[kind].name(doc);
+      const isDup = (which: 'id' | 'key') => (e: unknown) => e instanceof DuplicateError && e.which === which;
+      const idsOf = (docs: Doc[]) => docs.map((d) => d.id);
+
+      it('round-trips a record of every registry by id and by derived name', async () => {
+        for (const kind of REGISTRIES) {
+          const doc = record(kind, 'r1', 'first', { nested: { a: [1, { b: 'ü' }] }, n: null });
+          await store.registry(kind).insert(doc);
+          assert.deepEqual(await store.registry(kind).get('r1'), doc, kind);
+          const name = nameOf(kind, doc);
+          if (name !== null) assert.deepEqual(await store.registry(kind).getByName(name), doc, kind);
+          assert.equal(await store.registry(kind).get('missing'), null, kind);
+          assert.equal(await store.registry(kind).getByName('missing'), null, kind);
+        }
+      });
+
+      it('refuses a taken id or name within a registry, and keeps nothing of the refused insert', async () => {
+        const projects = store.registry('projects');
+        await projects.insert(record('projects', 'p1', 'admin'));
+        await assert.rejects(projects.insert(record('projects', 'p1', 'other')), isDup('id'));
+        await assert.rejects(projects.insert(record('projects', 'p2', 'admin')), isDup('key'));
+        assert.deepEqual(idsOf(await projects.list()), ['p1']);
+        assert.equal(await projects.getByName('other'), null);
+        assert.equal(await projects.get('p2'), null);
+      });
+
+      it('allows the same id and name in different registries, and records without names', async () => {
+        for (const kind of REGISTRIES) await store.registry(kind).insert(record(kind, 'same', 'admin'));
+        for (const kind of REGISTRIES) assert.equal((await store.registry(kind).get('same'))?.id, 'same', kind);
+        assert.deepEqual((await store.registry('users').getByName('admin'))?.password_hash, 'x');
+        assert.equal((await store.registry('roles').getByName('admin'))?.password_hash, undefined);
+        // Revocations derive no name, so any number of them coexist.
+        await store.registry('revocations').insert(record('revocations', 'other'));
+        assert.deepEqual(idsOf(await store.registry('revocations').list()), ['same', 'other']);
+      });
+
+      it('keeps credential names unique per user', async () => {
+        const creds = store.registry('credentials');
+        await creds.insert(cred('c1', 'u1', 'backup'));
+        await creds.insert(cred('c2', 'u2', 'backup'));
+        await assert.rejects(creds.insert(cred('c3', 'u1', 'backup')), isDup('key'));
+        assert.equal((await creds.getByName(nameOf('credentials', cred('', 'u1', 'backup')) ?? ''))?.id, 'c1');
+        assert.equal((await creds.getByName(nameOf('credentials', cred('', 'u2', 'backup')) ?? ''))?.id, 'c2');
+        assert.equal(await creds.get('c3'), null);
+      });
+
+      it('lists in insertion order, all or by parent', async () => {
+        const creds = store.registry('credentials');
+        // Ids out of alphabetical order, users interleaved, so neither order can pass by chance.
+        const order: Array<[string, string]> = [['c9', 'u1'], ['c2', 'u2'], ['c5', 'u1'], ['c1', 'u2'], ['c7', 'u1']];
+        for (const [id, user] of order) await creds.insert(cred(id, user, `n-${id}`));
+        assert.deepEqual(idsOf(await creds.list()), ['c9', 'c2', 'c5', 'c1', 'c7']);
+        assert.deepEqual(idsOf(await creds.list('u1')), ['c9', 'c5', 'c7']);
+        assert.deepEqual(idsOf(await creds.list('u2')), ['c2', 'c1']);
+        assert.deepEqual(await creds.list('nobody'), []);
+        assert.deepEqual(await store.registry('projects').list(), [], 'registries do not share records');
+        await creds.update('c9', (d) => ({ ...d, description: 'changed' }));
+        assert.deepEqual(idsOf(await creds.list()), ['c9', 'c2', 'c5', 'c1', 'c7'], 'update keeps the position');
+      });
+
+      it('updates and persists, deriving name and parent again', async () => {
+        const projects = store.registry('projects');
+        await projects.insert(record('projects', 'p1', 'old'));
+        const after = await projects.update('p1', (d) => ({ ...d, name: 'new', enabled: false }));
+        assert.deepEqual(after, record('projects', 'p1', 'new', { enabled: false }));
+        assert.deepEqual(await projects.get('p1'), after);
+        assert.deepEqual(await projects.getByName('new'), after);
+        assert.equal(await projects.getByName('old'), null);
+        await projects.insert(record('projects', 'p2', 'old'));
+        assert.equal((await projects.getByName('old'))?.id, 'p2', 'the old name is free again');
+
+        const creds = store.registry('credentials');
+        await creds.insert(cred('c1', 'u1', 'backup'));
+        await creds.update('c1', (d) => ({ ...d, user_id: 'u2' }));
+        assert.deepEqual(idsOf(await creds.list('u1')), []);
+        assert.deepEqual(idsOf(await creds.list('u2')), ['c1']);
+        assert.equal((await creds.getByName(nameOf('credentials', cred('', 'u2', 'backup')) ?? ''))?.id, 'c1');
+      });
+
+      it('refuses an update to a taken name and changes nothing', async () => {
+        const projects = store.registry('projects');
+        await projects.insert(record('projects', 'p1', 'a'));
+        await projects.insert(record('projects', 'p2', 'b'));
+        await assert.rejects(projects.update('p2', (d) => ({ ...d, name: 'a', enabled: false })), isDup('key'));
+        assert.deepEqual(await projects.get('p2'), record('projects', 'p2', 'b'));
+        assert.equal((await projects.getByName('a'))?.id, 'p1');
+        assert.equal((await projects.getByName('b'))?.id, 'p2');
+
+        // Moving a credential to a user who already has one of that name is a clash too.
+        const creds = store.registry('credentials');
+        await creds.insert(cred('c1', 'u1', 'backup'));
+        await creds.insert(cred('c2', 'u2', 'backup'));
+        await assert.rejects(creds.update('c2', (d) => ({ ...d, user_id: 'u1' })), isDup('key'));
+        assert.deepEqual(await creds.get('c2'), cred('c2', 'u2', 'backup'));
+        assert.deepEqual(idsOf(await creds.list('u1')), ['c1']);
+        assert.deepEqual(idsOf(await creds.list('u2')), ['c2']);
+      });
+
+      it('answers null for a missing id, and keeps the record when mutate returns null', async () => {
+        const roles = store.registry('roles');
+        let called = false;
+        assert.equal(
+          await roles.update('missing', (d) => {
+            called = true;
+            return d;
+          }),
+          null,
+        );
+        assert.equal(called, false, 'mutate is not called without a record');
+        await roles.insert(record('roles', 'r1', 'admin'));
+        const same = await roles.update('r1', (d) => {
+          d.name = 'mutated in place';
+          return null;
+        });
+        assert.deepEqual(same, record('roles', 'r1', 'admin'));
+        assert.deepEqual(await roles.get('r1'), record('roles', 'r1', 'admin'));
+        assert.equal((await roles.getByName('admin'))?.id, 'r1');
+      });
+
+      it('deletes, and a deleted id and name can be used again', async () => {
+        const users = store.registry('users');
+        await users.insert(record('users', 'u1', 'alice'));
+        await users.insert(record('users', 'u2', 'bob'));
+        assert.equal(await users.delete('u1'), true);
+        assert.equal(await users.delete('u1'), false);
+        assert.equal(await users.delete('never'), false);
+        assert.equal(await users.get('u1'), null);
+        assert.equal(await users.getByName('alice'), null);
+        assert.deepEqual(idsOf(await users.list()), ['u2']);
+        await users.insert(record('users', 'u1', 'alice', { enabled: false }));
+        assert.equal((await users.getByName('alice'))?.enabled, false);
+        assert.deepEqual(idsOf(await users.list()), ['u2', 'u1']);
+      });
+
+      it('keeps registry records and tenant documents apart', async () => {
+        const scope: Scope = { userId: 'shared', projectId: 'shared' };
+        for (const kind of REGISTRIES) await store.registry(kind).insert(record(kind, 'reg-only'));
+        for (const c of COLLECTIONS) {
+          assert.equal(await store.repo(c).get(scope, 'reg-only'), null, c);
+          assert.equal(await store.repo(c).ownerOf('reg-only'), null, c);
+          assert.deepEqual(await store.repo(c).listJson(aliceV1, { search: null, limit: null, offset: 0 }), [], c);
+        }
+        // The same id on both sides is no clash, and each side keeps its own document.
+        await put(alice, 'both');
+        await store.registry('projects').insert(record('projects', 'both', 'both'));
+        await put(alice, 'job-only');
+        assert.equal((await store.repo('jobs').get(alice, 'both'))?.doc.job_id, 'both');
+        assert.equal((await store.registry('projects').get('both'))?.job_id, undefined);
+        for (const kind of REGISTRIES) {
+          assert.equal(await store.registry(kind).get('job-only'), null, kind);
+          assert.equal(await store.registry(kind).getByName('job job-only'), null, kind);
+        }
+        assert.deepEqual(idsOf(await store.registry('projects').list()), ['reg-only', 'both']);
+      });
+
+      it('serialises concurrent updates: none is lost', async () => {
+        const users = store.registry('users');
+        await users.insert(record('users', 'u1', 'alice', { counter: 0 }));
+        const results = await Promise.all(
+          Array.from({ length: 50 }, () => users.update('u1', (d) => ({ ...d, counter: (d.counter as number) + 1 }))),
+        );
+        assert.equal((await users.get('u1'))?.counter, 50);
+        // Each update saw the one before it: the written counters are exactly 1..50.
+        const seen = results.map((d) => d?.counter as number).sort((a, b) => a - b);
+        assert.deepEqual(seen, Array.from({ length: 50 }, (_, i) => i + 1));
+      });
+
+      it('lets exactly one of concurrent inserts take a name', async () => {
+        const roles = store.registry('roles');
+        const outcomes = await Promise.allSettled(
+          Array.from({ length: 10 }, (_, i) => roles.insert(record('roles', `r${i}`, 'admin'))),
+        );
+        assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 1);
+        for (const o of outcomes) if (o.status === 'rejected') assert.ok(isDup('key')(o.reason), String(o.reason));
+        assert.equal((await roles.list()).length, 1);
+        assert.equal((await roles.getByName('admin'))?.id, (await roles.list())[0].id);
+      });
     });
   });
 }

@@ -17,10 +17,13 @@ describe('loadConfig', () => {
     return p;
   };
 
-  it('has working defaults: embedded SQLite in ./data, 127.0.0.1:9090, noauth, 25 MB bodies', () => {
+  it('has working defaults: embedded SQLite in ./data, 127.0.0.1:9090, jwt auth, 25 MB bodies', () => {
     const c = loadConfig({}, {});
     assert.equal(c.bind, '127.0.0.1:9090');
-    assert.equal(c.auth, 'noauth');
+    assert.equal(c.auth, 'jwt');
+    assert.equal(c.jwt.algorithm, 'HS256');
+    assert.equal(c.jwt.ttl_s, 3600);
+    assert.equal(c.enforce_project_scope, true);
     assert.equal(c.data_dir, path.resolve('data'));
     assert.equal(c.database, `sqlite:${path.resolve('data', 'permafrost.db')}`);
     assert.equal(c.body_limit, 25 * 1024 * 1024);

@@ -1,6 +1,7 @@
 import type { Context, Next } from 'koa';
 import type { Logger } from 'pino';
 import { AppError, BadRequestError, PayloadTooLargeError } from '../../errors';
+import { baseUrl } from '../context';
 
 /**
  * The one place errors become responses: AppErrors map to their status and Freezer's
@@ -21,6 +22,10 @@ export function errorsMiddleware(log: Logger) {
       }
       ctx.status = appError.status;
       for (const [k, v] of Object.entries(appError.headers)) ctx.set(k, v);
+      if (isKeystonePath(ctx.path)) {
+        writeKeystoneError(ctx, appError);
+        return;
+      }
       if (appError.status === 401) {
         writeUnauthorized(ctx, appError);
         return;
@@ -45,10 +50,37 @@ function writeBody(ctx: Context, body: object): void {
 /** keystonemiddleware's 401: its own body shape, a WWW-Authenticate header and no request id. */
 function writeUnauthorized(ctx: Context, err: AppError): void {
   ctx.remove('x-openstack-request-id');
-  ctx.set('WWW-Authenticate', `Keystone uri="${ctx.origin}/v3"`);
+  ctx.set('WWW-Authenticate', `Keystone uri="${baseUrl(ctx)}/v3"`);
   ctx.body = JSON.stringify({
     error: { code: 401, title: 'Unauthorized', message: err.description || 'The request you have made requires authentication.' },
   });
+  ctx.set('Content-Type', 'application/json');
+}
+
+function isKeystonePath(path: string): boolean {
+  return path === '/v3' || path.startsWith('/v3/');
+}
+
+const KEYSTONE_TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Request Entity Too Large',
+  503: 'Service Unavailable',
+};
+
+/** The identity API answers in Keystone's error shape: `{"error": {code, title, message}}`. */
+function writeKeystoneError(ctx: Context, err: AppError): void {
+  // Freezer's 753 for unparseable JSON is a plain 400 in Keystone.
+  const status = err.status === 753 ? 400 : err.status;
+  ctx.status = status;
+  if (status === 401) ctx.set('WWW-Authenticate', `Keystone uri="${baseUrl(ctx)}/v3"`);
+  const message =
+    err.description || (status === 403 ? 'You are not authorized to perform the requested action.' : KEYSTONE_TITLES[status] ?? err.title);
+  ctx.body = JSON.stringify({ error: { code: status, title: KEYSTONE_TITLES[status] ?? err.title, message } });
   ctx.set('Content-Type', 'application/json');
 }
 

@@ -36,4 +36,32 @@ export function collectionDdl(c: CollectionName): string {
   `;
 }
 
+/**
+ * DDL of the identity registries: one table for all of them, `kind` telling which. `name` and
+ * `parent` are derived from the document (REGISTRY_KEYS); NULL names never collide, as SQLite
+ * treats NULLs as distinct in unique indexes. Index use (see sqlite-registry.ts):
+ *  - `registry_id`          lookup by id, and its uniqueness within a registry
+ *  - `registry_name`        lookup by name, and its uniqueness within a registry
+ *  - `registry_kind_seq`    list() of a whole registry in insertion order without sorting
+ *  - `registry_parent_seq`  list(parent), e.g. a user's credentials, in insertion order
+ */
+export function registryDdl(): string {
+  return `
+    CREATE TABLE IF NOT EXISTS registry (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      kind TEXT NOT NULL,
+      id TEXT NOT NULL,
+      name TEXT,
+      parent TEXT,
+      doc TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX IF NOT EXISTS registry_id ON registry (kind, id);
+    CREATE UNIQUE INDEX IF NOT EXISTS registry_name ON registry (kind, name);
+    CREATE INDEX IF NOT EXISTS registry_kind_seq ON registry (kind, seq);
+    CREATE INDEX IF NOT EXISTS registry_parent_seq ON registry (kind, parent, seq);
+  `;
+}
+
+// The registry table is created with IF NOT EXISTS on every start, so databases of version 1
+// get it without a migration.
 export const SCHEMA_VERSION = 1;

@@ -3,9 +3,18 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { StoreUnavailableError } from '../../errors';
-import { COLLECTIONS, type CollectionName, type Repository, type Store } from '../types';
+import {
+  COLLECTIONS,
+  REGISTRIES,
+  type CollectionName,
+  type Registry,
+  type RegistryName,
+  type Repository,
+  type Store,
+} from '../types';
 import { GroupCommit, READ_BUSY_TIMEOUT_MS } from './group-commit';
-import { collectionDdl, SCHEMA_VERSION } from './schema';
+import { collectionDdl, registryDdl, SCHEMA_VERSION } from './schema';
+import { SqliteRegistry } from './sqlite-registry';
 import { SqliteRepository } from './sqlite-repository';
 
 export interface SqliteOptions {
@@ -27,6 +36,7 @@ export class SqliteStore implements Store {
   private writer: GroupCommit | null = null;
   private checkpointer: Worker | null = null;
   private readonly repos = new Map<CollectionName, Repository>();
+  private readonly registries = new Map<RegistryName, Registry>();
 
   constructor(private readonly opts: SqliteOptions) {}
 
@@ -51,12 +61,14 @@ export class SqliteStore implements Store {
     }
     db.transaction(() => {
       for (const c of COLLECTIONS) db.exec(collectionDdl(c));
+      db.exec(registryDdl());
       db.prepare("INSERT OR REPLACE INTO meta (name, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
     }).immediate();
     this.db = db;
     const writer = new GroupCommit(db);
     this.writer = writer;
     for (const c of COLLECTIONS) this.repos.set(c, new SqliteRepository(db, c, writer));
+    for (const r of REGISTRIES) this.registries.set(r, new SqliteRegistry(db, r, writer));
     if (this.opts.file !== ':memory:') {
       this.checkpointer = new Worker(path.join(__dirname, 'checkpoint-worker.js'), {
         workerData: { file: this.opts.file, intervalMs: 200 },
@@ -77,6 +89,7 @@ export class SqliteStore implements Store {
     await this.writer?.drain();
     this.writer = null;
     this.repos.clear();
+    this.registries.clear();
     this.db?.close();
     this.db = null;
   }
@@ -93,6 +106,12 @@ export class SqliteStore implements Store {
     const repo = this.repos.get(name);
     if (!repo) throw new StoreUnavailableError('the store is not started');
     return repo;
+  }
+
+  registry(name: RegistryName): Registry {
+    const registry = this.registries.get(name);
+    if (!registry) throw new StoreUnavailableError('the store is not started');
+    return registry;
   }
 
   private open(): Database {

@@ -1,0 +1,16 @@
+/**
+ * What a token limited to one scheduler client may do: exactly what an agent needs (spec B.2 to
+ * B.7: register, poll and update its jobs, post backup metadata, report session runs). The
+ * store hides every other client's jobs from it (store/client-limit.ts).
+ */
+export const CLIENT_LIMITED_RULES: ReadonlySet<string> = new Set([
+  'clients:create',
+  'clients:get',
+  'clients:get_all',
+  'jobs:get_all',
+  'jobs:get',
+  'jobs:update',
+  'jobs:event:create',
+  'backups:create',
+  'sessions:action:create',
+]);

@@ -1,0 +1,232 @@
+import Router from '@koa/router';
+import type { Context, Next } from 'koa';
+import type { Authenticator, Identity } from '../../auth/identity';
+import type { Policy } from '../../auth/policy';
+import type { TokenClaims } from '../../auth/tokens';
+import { ForbiddenError, NotFoundError } from '../../errors';
+import type { IdentityServices } from '../../services/identity';
+import { baseUrl, send, sendNoContent } from '../context';
+import { presentCredential, presentList, presentProject, presentRole, presentUser } from './presenters';
+import { tokenBody, type CatalogUrls } from './token-body';
+
+export interface KeystoneDeps {
+  identity: IdentityServices;
+  authenticator: Authenticator;
+  policy: Policy;
+  readBody: (ctx: Context) => Promise<unknown>;
+  /** Base URL of the Freezer API for the catalog; null: the request's own origin. */
+  publicUrl: string | null;
+}
+
+type Handler = (ctx: Context, caller: Identity) => Promise<void>;
+type Middleware = (ctx: Context, next: Next) => Promise<void>;
+
+/**
+ * The Keystone v3 subset (design.md, Auth and tenancy): what keystoneauth1 needs to log the stock
+ * freezer CLI and scheduler in (discovery, POST/GET/DELETE /v3/auth/tokens), and the admin calls
+ * to manage projects, users, roles, assignments and application credentials, in Keystone's
+ * request and response shapes.
+ */
+export function createKeystoneRouter(deps: KeystoneDeps): Middleware {
+  const { identity: id } = deps;
+  const router = new Router({ prefix: '/v3' });
+  /** An authenticated route, guarded by a policy rule whose target user is the URL's `:user`. */
+  const guarded = (rule: string, handler: Handler): Middleware => async (ctx) => {
+    const caller = await deps.authenticator.authenticate(ctx.req.headers);
+    // A token limited to one scheduler client is an agent's: it manages no identities.
+    if (caller.clientId) throw new ForbiddenError();
+    deps.policy.enforce(rule, caller, { projectId: caller.projectId, userId: ctx.params.user ?? caller.userId });
+    await handler(ctx, caller);
+  };
+  const body = async (ctx: Context, key: string) => ((await deps.readBody(ctx)) as Record<string, unknown> | undefined)?.[key];
+  const origin = (ctx: Context) => baseUrl(ctx);
+  const urls = (ctx: Context): CatalogUrls => ({ identity: `${baseUrl(ctx)}/v3`, backup: deps.publicUrl ?? baseUrl(ctx) });
+  const roleIds = async () => new Map((await id.roles.list()).map((r) => [r.name, r.id]));
+  const allRoles = () => id.roles.list();
+
+  router.get('/', async (ctx) => send(ctx, 200, { version: versionDoc(ctx) }));
+
+  // ------------------------------------------------------------------ tokens
+  router.post('/auth/tokens', async (ctx) => {
+    const issued = await id.tokens.authenticate(await deps.readBody(ctx));
+    ctx.set('X-Subject-Token', issued.token);
+    send(ctx, 201, tokenBody(issued.claims, await roleIds(), 'nocatalog' in ctx.query ? null : urls(ctx)));
+  });
+  const subject = async (ctx: Context, caller: Identity): Promise<TokenClaims> => {
+    const token = ctx.get('X-Subject-Token');
+    let claims: TokenClaims;
+    try {
+      claims = id.tokens.validate(token);
+    } catch {
+      throw new NotFoundError(`Could not find token: ${token.slice(0, 8)}...`);
+    }
+    const mayInspect = caller.userId === claims.sub || caller.roles.some((r) => ['admin', 'service'].includes(r.toLowerCase()));
+    if (!mayInspect) throw new ForbiddenError();
+    return claims;
+  };
+  const authenticated = (handler: Handler): Middleware => async (ctx) => handler(ctx, await deps.authenticator.authenticate(ctx.req.headers));
+  router.get('/auth/tokens', authenticated(async (ctx, caller) => {
+    const claims = await subject(ctx, caller);
+    ctx.set('X-Subject-Token', ctx.get('X-Subject-Token'));
+    send(ctx, 200, tokenBody(claims, await roleIds(), 'nocatalog' in ctx.query ? null : urls(ctx)));
+  }));
+  router.delete('/auth/tokens', authenticated(async (ctx, caller) => {
+    await id.tokens.revoke(await subject(ctx, caller));
+    sendNoContent(ctx);
+  }));
+  router.get('/auth/projects', authenticated(async (ctx, caller) => {
+    const projects = await id.projectsOf(caller.userId);
+    send(ctx, 200, presentList('projects', projects.map((p) => presentProject(p, origin(ctx))), `${origin(ctx)}/v3/auth/projects`));
+  }));
+
+  // ------------------------------------------------------------------ domains (just the one)
+  const domain = (ctx: Context) => ({ id: 'default', name: 'Default', description: 'The default domain', enabled: true, options: {}, links: { self: `${origin(ctx)}/v3/domains/default` } });
+  router.get('/domains', guarded('identity:get_user', async (ctx) => send(ctx, 200, presentList('domains', [domain(ctx)], `${origin(ctx)}/v3/domains`))));
+  router.get('/domains/:domain', guarded('identity:get_user', async (ctx) => {
+    if (ctx.params.domain !== 'default') throw new NotFoundError(`Could not find domain: ${ctx.params.domain}.`);
+    send(ctx, 200, { domain: domain(ctx) });
+  }));
+
+  // ------------------------------------------------------------------ projects
+  router.get('/projects', guarded('identity:admin', async (ctx) => {
+    const projects = await id.projects.list({ name: queryString(ctx, 'name') });
+    send(ctx, 200, presentList('projects', projects.map((p) => presentProject(p, origin(ctx))), `${origin(ctx)}/v3/projects`));
+  }));
+  router.post('/projects', guarded('identity:admin', async (ctx) => {
+    send(ctx, 201, { project: presentProject(await id.projects.create(await body(ctx, 'project')), origin(ctx)) });
+  }));
+  router.get('/projects/:project', guarded('identity:admin', async (ctx) => {
+    send(ctx, 200, { project: presentProject(await id.projects.get(ctx.params.project), origin(ctx)) });
+  }));
+  router.patch('/projects/:project', guarded('identity:admin', async (ctx) => {
+    send(ctx, 200, { project: presentProject(await id.projects.update(ctx.params.project, await body(ctx, 'project')), origin(ctx)) });
+  }));
+  router.delete('/projects/:project', guarded('identity:admin', async (ctx) => {
+    await id.projects.delete(ctx.params.project);
+    sendNoContent(ctx);
+  }));
+
+  // ------------------------------------------------------------------ users
+  router.get('/users', guarded('identity:admin', async (ctx) => {
+    const users = await id.users.list({ name: queryString(ctx, 'name') });
+    send(ctx, 200, presentList('users', users.map((u) => presentUser(u, origin(ctx))), `${origin(ctx)}/v3/users`));
+  }));
+  router.post('/users', guarded('identity:admin', async (ctx) => {
+    send(ctx, 201, { user: presentUser(await id.users.create(await body(ctx, 'user')), origin(ctx)) });
+  }));
+  router.get('/users/:user', guarded('identity:get_user', async (ctx) => {
+    send(ctx, 200, { user: presentUser(await id.users.get(ctx.params.user), origin(ctx)) });
+  }));
+  router.patch('/users/:user', guarded('identity:admin', async (ctx) => {
+    send(ctx, 200, { user: presentUser(await id.users.update(ctx.params.user, await body(ctx, 'user')), origin(ctx)) });
+  }));
+  router.delete('/users/:user', guarded('identity:admin', async (ctx) => {
+    await id.users.delete(ctx.params.user);
+    sendNoContent(ctx);
+  }));
+  router.post('/users/:user/password', guarded('identity:change_password', async (ctx) => {
+    await id.users.changePassword(ctx.params.user, await body(ctx, 'user'));
+    sendNoContent(ctx);
+  }));
+  router.get('/users/:user/projects', guarded('identity:get_user', async (ctx) => {
+    const projects = await id.projectsOf(ctx.params.user);
+    send(ctx, 200, presentList('projects', projects.map((p) => presentProject(p, origin(ctx))), `${origin(ctx)}/v3/users/${ctx.params.user}/projects`));
+  }));
+
+  // ------------------------------------------------------------------ roles and assignments
+  router.get('/roles', guarded('identity:admin', async (ctx) => {
+    const roles = await id.roles.list({ name: queryString(ctx, 'name') });
+    send(ctx, 200, presentList('roles', roles.map((r) => presentRole(r, origin(ctx))), `${origin(ctx)}/v3/roles`));
+  }));
+  router.post('/roles', guarded('identity:admin', async (ctx) => {
+    send(ctx, 201, { role: presentRole(await id.roles.create(await body(ctx, 'role')), origin(ctx)) });
+  }));
+  router.get('/roles/:role', guarded('identity:admin', async (ctx) => {
+    send(ctx, 200, { role: presentRole(await id.roles.get(ctx.params.role), origin(ctx)) });
+  }));
+  router.delete('/roles/:role', guarded('identity:admin', async (ctx) => {
+    await id.deleteRole(ctx.params.role);
+    sendNoContent(ctx);
+  }));
+  router.get('/projects/:project/users/:user/roles', guarded('identity:admin', async (ctx) => {
+    const roles = await id.rolesOf(ctx.params.project, ctx.params.user);
+    send(ctx, 200, presentList('roles', roles.map((r) => presentRole(r, origin(ctx))), ctx.href));
+  }));
+  router.put('/projects/:project/users/:user/roles/:role', guarded('identity:admin', async (ctx) => {
+    await id.grant(ctx.params.project, ctx.params.user, ctx.params.role);
+    sendNoContent(ctx);
+  }));
+  const checkAssignment = guarded('identity:admin', async (ctx) => {
+    if (!(await id.hasRole(ctx.params.project, ctx.params.user, ctx.params.role))) {
+      throw new NotFoundError(`Could not find role assignment with role: ${ctx.params.role}.`);
+    }
+    sendNoContent(ctx);
+  });
+  router.get('/projects/:project/users/:user/roles/:role', checkAssignment);
+  router.head('/projects/:project/users/:user/roles/:role', checkAssignment);
+  router.delete('/projects/:project/users/:user/roles/:role', guarded('identity:admin', async (ctx) => {
+    await id.users.revoke(ctx.params.project, ctx.params.user, ctx.params.role);
+    sendNoContent(ctx);
+  }));
+  router.get('/role_assignments', guarded('identity:admin', async (ctx) => {
+    const rows = await id.users.assignments({
+      userId: queryString(ctx, 'user.id'),
+      projectId: queryString(ctx, 'scope.project.id'),
+      roleId: queryString(ctx, 'role.id'),
+    });
+    const o = origin(ctx);
+    const assignments = rows.map((a) => ({
+      role: { id: a.roleId },
+      user: { id: a.userId },
+      scope: { project: { id: a.projectId } },
+      links: { assignment: `${o}/v3/projects/${a.projectId}/users/${a.userId}/roles/${a.roleId}` },
+    }));
+    send(ctx, 200, { role_assignments: assignments, links: { self: ctx.href, previous: null, next: null } });
+  }));
+
+  // ------------------------------------------------------------------ application credentials
+  router.get('/users/:user/application_credentials', guarded('identity:own_credentials', async (ctx) => {
+    const creds = await id.credentials.list(ctx.params.user, { name: queryString(ctx, 'name') });
+    const roles = await allRoles();
+    send(ctx, 200, presentList('application_credentials', creds.map((c) => presentCredential(c, roles, origin(ctx))), ctx.href));
+  }));
+  router.post('/users/:user/application_credentials', guarded('identity:own_credentials', async (ctx, caller) => {
+    // Like Keystone: a credential is made by its user, from a token on the project it binds to.
+    if (caller.userId !== ctx.params.user) throw new ForbiddenError();
+    const owner = await id.credentialOwner(await id.users.get(caller.userId), caller.projectId, caller.clientId ?? null);
+    const { credential, secret } = await id.credentials.create(owner, await body(ctx, 'application_credential'));
+    send(ctx, 201, { application_credential: presentCredential(credential, await allRoles(), origin(ctx), secret) });
+  }));
+  router.get('/users/:user/application_credentials/:credential', guarded('identity:own_credentials', async (ctx) => {
+    const credential = await id.credentials.get(ctx.params.user, ctx.params.credential);
+    send(ctx, 200, { application_credential: presentCredential(credential, await allRoles(), origin(ctx)) });
+  }));
+  router.delete('/users/:user/application_credentials/:credential', guarded('identity:own_credentials', async (ctx) => {
+    await id.credentials.delete(ctx.params.user, ctx.params.credential);
+    sendNoContent(ctx);
+  }));
+
+  const routes = router.routes() as unknown as Middleware;
+  const allowed = router.allowedMethods({ throw: false }) as unknown as Middleware;
+  return async (ctx, next) => {
+    if (ctx.path !== '/v3' && !ctx.path.startsWith('/v3/')) return next();
+    await routes(ctx, async () => allowed(ctx, async () => {
+      if (ctx.status === 404 && ctx.body === undefined) throw new NotFoundError('The resource could not be found.');
+    }));
+  };
+}
+
+function queryString(ctx: Context, name: string): string | undefined {
+  const v = ctx.query[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+function versionDoc(ctx: Context) {
+  return {
+    id: 'v3.14',
+    status: 'stable',
+    updated: '2020-04-07T00:00:00Z',
+    links: [{ rel: 'self', href: `${baseUrl(ctx)}/v3/` }],
+    'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.identity-v3+json' }],
+  };
+}

@@ -1,0 +1,197 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DEFAULT_POLICY } from '../../../src/auth/default-policy';
+import type { Identity } from '../../../src/auth/identity';
+import type { PolicyTarget } from '../../../src/auth/policy';
+import { RulePolicy } from '../../../src/auth/rule-policy';
+import { ForbiddenError } from '../../../src/errors';
+
+const who = (roles: string[], userId = 'u1', projectId: string | null = 'p1'): Identity => ({
+  userId,
+  userName: null,
+  projectId,
+  roles,
+});
+const scope: PolicyTarget = { projectId: 'p1', userId: 'u1' };
+
+const API_RULES = [
+  'backups:create', 'backups:get_all', 'backups:get', 'backups:delete',
+  'clients:create', 'clients:get_all', 'clients:get', 'clients:delete',
+  'jobs:create', 'jobs:get_all', 'jobs:get', 'jobs:update', 'jobs:delete', 'jobs:event:create',
+  'actions:create', 'actions:get_all', 'actions:get', 'actions:update', 'actions:replace', 'actions:delete',
+  'sessions:create', 'sessions:get_all', 'sessions:get', 'sessions:update', 'sessions:replace', 'sessions:delete',
+  'sessions:action:create', 'sessions:job:add', 'sessions:job:remove',
+];
+const isRead = (rule: string) => /:get(_all)?$/.test(rule);
+
+const forbidden = (err: unknown) => {
+  assert.ok(err instanceof ForbiddenError);
+  assert.equal(err.status, 403);
+  return true;
+};
+
+describe('RulePolicy', () => {
+  describe('defaults', () => {
+    const policy = new RulePolicy();
+
+    it('define every API rule', () => {
+      for (const rule of API_RULES) assert.equal(typeof DEFAULT_POLICY[rule], 'string', rule);
+    });
+
+    it('let a reader read but not write', () => {
+      const reader = who(['reader']);
+      assert.doesNotThrow(() => policy.enforce('backups:get', reader, scope));
+      assert.doesNotThrow(() => policy.enforce('jobs:get_all', reader, scope));
+      assert.throws(() => policy.enforce('backups:create', reader, scope), forbidden);
+      for (const rule of API_RULES) assert.equal(policy.allows(rule, reader, scope), isRead(rule), rule);
+    });
+
+    it('let a member read and write', () => {
+      assert.doesNotThrow(() => policy.enforce('backups:create', who(['member']), scope));
+      for (const rule of API_RULES) assert.equal(policy.allows(rule, who(['member']), scope), true, rule);
+    });
+
+    it('keep the identity admin API to admins', () => {
+      assert.equal(policy.allows('identity:admin', who(['member', 'reader']), scope), false);
+      assert.equal(policy.allows('identity:admin', who(['admin']), scope), true);
+    });
+
+    it('let admins, whatever the case of the role, pass every rule', () => {
+      for (const roles of [['admin'], ['Admin'], ['ADMIN', 'other']]) {
+        for (const rule of Object.keys(DEFAULT_POLICY)) assert.equal(policy.allows(rule, who(roles), scope), true, `${rule} ${roles}`);
+      }
+    });
+
+    it('deny every rule to a caller with no role, or only unknown roles', () => {
+      for (const roles of [[], ['observer']]) {
+        for (const rule of Object.keys(DEFAULT_POLICY)) {
+          if (rule === 'identity:own_credentials') continue;
+          assert.throws(() => policy.enforce(rule, who(roles), scope), forbidden, rule);
+        }
+      }
+    });
+
+    it('let a user manage their own application credentials only', () => {
+      const alice = who([], 'alice');
+      assert.equal(policy.allows('identity:own_credentials', alice, { projectId: null, userId: 'alice' }), true);
+      assert.equal(policy.allows('identity:own_credentials', alice, { projectId: null, userId: 'bob' }), false);
+      assert.equal(policy.allows('identity:own_credentials', who(['admin'], 'root'), { projectId: null, userId: 'bob' }), true);
+    });
+
+    it('send an unknown rule to `default`, which is admin-only', () => {
+      assert.equal(policy.allows('widgets:create', who(['member']), scope), false);
+      assert.equal(policy.allows('widgets:create', who(['admin']), scope), true);
+    });
+  });
+
+  describe('unknown rules', () => {
+    it('deny even admins when no `default` rule exists', () => {
+      const policy = new RulePolicy({ known: '@' });
+      assert.equal(policy.allows('known', who([]), scope), true);
+      assert.equal(policy.allows('unknown', who(['admin']), scope), false);
+      assert.throws(() => policy.enforce('unknown', who(['admin']), scope), forbidden);
+    });
+
+    it('follow `default` when it exists', () => {
+      const policy = new RulePolicy({ default: '@' });
+      assert.equal(policy.allows('unknown', who([]), scope), true);
+    });
+  });
+
+  describe('fromFile', () => {
+    let dir: string;
+    before(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'permafrost-policy-'));
+    });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    const file = (name: string, text: string) => {
+      const p = path.join(dir, name);
+      fs.writeFileSync(p, text);
+      return p;
+    };
+    const warnings = () => {
+      const seen: Array<{ obj: object; msg: string }> = [];
+      return { seen, log: { warn: (obj: object, msg: string) => seen.push({ obj, msg }) } };
+    };
+
+    it('uses the defaults without a file', () => {
+      const policy = RulePolicy.fromFile(null);
+      assert.equal(policy.allows('backups:get', who(['reader']), scope), true);
+      assert.equal(policy.allows('backups:create', who(['reader']), scope), false);
+    });
+
+    it('overrides single rules from YAML, keeping the others, and resolves new rule names', () => {
+      const p = file(
+        'policy.yaml',
+        [
+          '# uploaders may create backups, nothing else changes',
+          'uploader: "role:uploader"',
+          '"backups:create": "rule:uploader or rule:member"',
+          'backups:delete: "!"',
+        ].join('\n'),
+      );
+      const { seen, log } = warnings();
+      const policy = RulePolicy.fromFile(p, log);
+      assert.equal(policy.allows('backups:create', who(['uploader']), scope), true);
+      assert.equal(policy.allows('backups:create', who(['member']), scope), true);
+      assert.equal(policy.allows('backups:get', who(['uploader']), scope), false, 'defaults still apply');
+      assert.equal(policy.allows('backups:delete', who(['admin']), scope), false);
+      assert.equal(policy.allows('jobs:delete', who(['member']), scope), true);
+      assert.deepEqual(seen, []);
+    });
+
+    it('reads JSON, including an empty expression that allows everyone', () => {
+      const p = file('policy.json', JSON.stringify({ 'jobs:get_all': '', 'jobs:create': 'project_id:%(project_id)s' }, null, '\t'));
+      const policy = RulePolicy.fromFile(p);
+      assert.equal(policy.allows('jobs:get_all', who([]), scope), true);
+      assert.equal(policy.allows('jobs:create', who([], 'u1', 'p1'), scope), true);
+      assert.equal(policy.allows('jobs:create', who([], 'u1', 'p2'), scope), false);
+      assert.equal(policy.allows('jobs:get', who([]), scope), false);
+    });
+
+    it('treats an empty file as no overrides', () => {
+      const policy = RulePolicy.fromFile(file('empty.yaml', '# nothing yet\n'));
+      assert.equal(policy.allows('backups:create', who(['member']), scope), true);
+    });
+
+    it('warns about references to undefined rules', () => {
+      const p = file('typo.yaml', '"backups:create": "rule:membr"\n');
+      const { seen, log } = warnings();
+      const policy = RulePolicy.fromFile(p, log);
+      assert.equal(policy.allows('backups:create', who(['member']), scope), false);
+      assert.equal(seen.length, 1);
+      assert.deepEqual(seen[0].obj, { file: p, rules: ['membr'] });
+    });
+
+    const rejects = (p: string, ...needles: RegExp[]) =>
+      assert.throws(
+        () => RulePolicy.fromFile(p),
+        (err: unknown) => {
+          assert.ok(err instanceof Error);
+          assert.ok(err.message.startsWith(`policy file ${p}: `), err.message);
+          for (const needle of needles) assert.match(err.message, needle);
+          return true;
+        },
+      );
+
+    it('rejects non-string values, naming the file and rule', () => {
+      rejects(file('number.yaml', 'backups:get: 3\n'), /rule 'backups:get' must be a string expression, got 3/);
+      rejects(file('null.yaml', 'backups:get:\n'), /rule 'backups:get'.*write "" to allow everyone/);
+      rejects(file('list.json', '{"backups:get": ["role:a"]}'), /rule 'backups:get'/);
+    });
+
+    it('rejects unparseable expressions and cycles, naming the file and rule', () => {
+      rejects(file('parse.yaml', 'jobs:get: "role:a and"\n'), /policy rule 'jobs:get': expression ends too early/);
+      rejects(file('cycle.yaml', 'member: "rule:reader"\n'), /reference cycle/, /member/, /reader/);
+    });
+
+    it('rejects a file that is not a mapping, is not YAML, or is missing', () => {
+      rejects(file('seq.yaml', '- role:a\n'), /expected a mapping/);
+      rejects(file('broken.json', '{"a": "@"'));
+      rejects(path.join(dir, 'absent.yaml'), /ENOENT/);
+    });
+  });
+});
