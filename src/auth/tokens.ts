@@ -69,7 +69,9 @@ export class TokenIssuer {
     if (input.expiresAt !== undefined && !Number.isFinite(input.expiresAt)) {
       throw new Error(`expiresAt must be epoch seconds, got ${input.expiresAt}`);
     }
-    const now = this.now();
+    // One reading of the clock gives both resolutions (an injected test clock has seconds only).
+    const nowMs = this.now === systemClock ? Date.now() : this.now() * 1000;
+    const now = Math.floor(nowMs / 1000);
     const exp = Math.floor(Math.min(now + this.settings.ttl_s, input.expiresAt ?? Infinity));
     const claims = freezeClaims({
       sub: input.sub,
@@ -80,7 +82,7 @@ export class TokenIssuer {
       methods: input.methods,
       jti: crypto.randomBytes(16).toString('base64url'),
       iat: now,
-      iat_ms: Math.max(now * 1000, Date.now()),
+      iat_ms: nowMs,
       exp,
       cid: input.cid,
       acid: input.acid,

@@ -2,51 +2,76 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { adminToken, createProject, createTenant, JWT_ENV } from '../helpers/identity';
 import { startServer, type RunningServer } from '../helpers/server';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const COMPAT = process.env.PERMAFROST_SHARED ? path.join(process.env.PERMAFROST_SHARED, 'compat') : path.resolve(ROOT, '../shared/compat');
 const PACKAGES = ['python3-freezerclient', 'freezer-scheduler', 'python3-freezer', 'jq', 'curl'];
 
+/** Skips the suite, visibly, when shared/ or the Debian packages are not available. */
+function needStockTools(ctx: Mocha.Context): void {
+  if (!fs.existsSync(path.join(COMPAT, 'client-smoke.sh'))) {
+    console.log(`      SKIPPED: ${COMPAT} not found (set PERMAFROST_SHARED)`);
+    ctx.skip();
+  }
+  const install = spawnSync('bash', [path.join(ROOT, 'scripts/debian-packages.sh'), ...PACKAGES], { encoding: 'utf8' });
+  if (install.status !== 0) {
+    console.log(`      SKIPPED: the stock tools could not be installed: ${install.stderr.trim().slice(-300)}`);
+    ctx.skip();
+  }
+}
+
+function smoke(script: string, url: string, env: Record<string, string>): void {
+  const run = spawnSync('bash', [path.join(COMPAT, script), url], { encoding: 'utf8', timeout: 540000, env: { ...process.env, SMOKE_CAPTURE: '0', ...env } });
+  const out = `${run.stdout}\n${run.stderr}`;
+  const failed = out.split('\n').filter((l) => /^\s+FAIL /.test(l));
+  assert.deepEqual(failed, [], out.slice(-3000));
+  assert.equal(run.status, 0, out.slice(-3000));
+  assert.match(out, /: \d+ passed, 0 failed/);
+}
+
 /**
  * The stock tools against Permafrost: shared/compat/client-smoke.sh drives the Debian `freezer`
  * CLI through every resource, scheduler-smoke.sh runs the Debian `freezer-scheduler` (one-shot,
- * interval and session jobs, with real backups). Skipped, visibly, when shared/ or the Debian
- * packages are not available.
+ * interval and session jobs, with real backups).
  */
-describe('stock Freezer tools against Permafrost (shared/compat)', function () {
+describe('stock Freezer tools against Permafrost in noauth mode (shared/compat, fake Keystone)', function () {
   this.timeout(600000);
   let server: RunningServer | null = null;
-
   before(async function () {
-    if (!fs.existsSync(path.join(COMPAT, 'client-smoke.sh'))) {
-      console.log(`      SKIPPED: ${COMPAT} not found (set PERMAFROST_SHARED)`);
-      this.skip();
-    }
-    const install = spawnSync('bash', [path.join(ROOT, 'scripts/debian-packages.sh'), ...PACKAGES], { encoding: 'utf8' });
-    if (install.status !== 0) {
-      console.log(`      SKIPPED: the stock tools could not be installed: ${install.stderr.trim().slice(-300)}`);
-      this.skip();
-    }
+    needStockTools(this);
     server = await startServer();
   });
   after(async () => {
     await server?.stop();
   });
 
-  const smoke = (script: string) => {
-    const run = spawnSync('bash', [path.join(COMPAT, script), (server as RunningServer).url], {
-      encoding: 'utf8',
-      timeout: 540000,
-      env: { ...process.env, OS_AUTH_URL: '' },
-    });
-    const out = `${run.stdout}\n${run.stderr}`;
-    const failed = out.split('\n').filter((l) => /^\s+FAIL /.test(l));
-    assert.deepEqual(failed, [], out.slice(-3000));
-    assert.equal(run.status, 0, out.slice(-3000));
-    assert.match(out, /: \d+ passed, 0 failed/);
-  };
+  it('client-smoke.sh: the freezer CLI, every step', () => smoke('client-smoke.sh', (server as RunningServer).url, { OS_AUTH_URL: '' }));
+  it('scheduler-smoke.sh: the freezer-scheduler registers, runs one-shot, interval and session jobs', () =>
+    smoke('scheduler-smoke.sh', (server as RunningServer).url, { OS_AUTH_URL: '' }));
+});
 
-  it('client-smoke.sh: the freezer CLI, every step', () => smoke('client-smoke.sh'));
-  it('scheduler-smoke.sh: the freezer-scheduler registers, runs one-shot, interval and session jobs', () => smoke('scheduler-smoke.sh'));
+/**
+ * The same tools logging in to Permafrost's own Keystone v3 subset (auth=jwt): a password login
+ * for a token, which the tools then re-authenticate with (token method) and send as X-Auth-Token.
+ */
+describe('stock Freezer tools against Permafrost with its own /v3 (auth=jwt)', function () {
+  this.timeout(600000);
+  let server: RunningServer | null = null;
+  let env: Record<string, string> = {};
+  before(async function () {
+    needStockTools(this);
+    server = await startServer({ env: JWT_ENV });
+    const admin = await adminToken(server.url);
+    const projectId = await createProject(server.url, admin, 'smoke');
+    const tenant = await createTenant(server.url, admin, { projectId, user: 'smoker', role: 'member' });
+    env = { SMOKE_AUTH: 'password', OS_AUTH_URL: `${server.url}/v3`, OS_USERNAME: 'smoker', OS_PASSWORD: tenant.password, OS_PROJECT_ID: projectId };
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  it('client-smoke.sh: the freezer CLI, every step', () => smoke('client-smoke.sh', (server as RunningServer).url, env));
+  it('scheduler-smoke.sh: the freezer-scheduler, every check', () => smoke('scheduler-smoke.sh', (server as RunningServer).url, env));
 });

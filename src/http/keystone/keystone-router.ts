@@ -58,7 +58,7 @@ export function createKeystoneRouter(deps: KeystoneDeps): Middleware {
     try {
       claims = id.tokens.validate(token);
     } catch {
-      throw new NotFoundError(`Could not find token: ${token.slice(0, 8)}...`);
+      throw new NotFoundError("Could not find token.");
     }
     const mayInspect = caller.userId === claims.sub || caller.roles.some((r) => ['admin', 'service'].includes(r.toLowerCase()));
     if (!mayInspect) throw new ForbiddenError();
@@ -210,6 +210,8 @@ export function createKeystoneRouter(deps: KeystoneDeps): Middleware {
   const allowed = router.allowedMethods({ throw: false }) as unknown as Middleware;
   return async (ctx, next) => {
     if (ctx.path !== '/v3' && !ctx.path.startsWith('/v3/')) return next();
+    // Errors under /v3 take Keystone's shape (errors middleware).
+    ctx.state.keystoneApi = true;
     await routes(ctx, async () => allowed(ctx, async () => {
       if (ctx.status === 404 && ctx.body === undefined) throw new NotFoundError('The resource could not be found.');
     }));

@@ -22,7 +22,7 @@ export function errorsMiddleware(log: Logger) {
       }
       ctx.status = appError.status;
       for (const [k, v] of Object.entries(appError.headers)) ctx.set(k, v);
-      if (isKeystonePath(ctx.path)) {
+      if (ctx.state.keystoneApi) {
         writeKeystoneError(ctx, appError);
         return;
       }
@@ -55,10 +55,6 @@ function writeUnauthorized(ctx: Context, err: AppError): void {
     error: { code: 401, title: 'Unauthorized', message: err.description || 'The request you have made requires authentication.' },
   });
   ctx.set('Content-Type', 'application/json');
-}
-
-function isKeystonePath(path: string): boolean {
-  return path === '/v3' || path.startsWith('/v3/');
 }
 
 const KEYSTONE_TITLES: Record<number, string> = {

@@ -67,10 +67,20 @@ describe('RulePolicy', () => {
     it('deny every rule to a caller with no role, or only unknown roles', () => {
       for (const roles of [[], ['observer']]) {
         for (const rule of Object.keys(DEFAULT_POLICY)) {
-          if (rule === 'identity:own_credentials') continue;
+          // Self-service rules match on the user id, not on a role (tested below).
+          if (['identity:own_credentials', 'identity:get_user', 'identity:change_password'].includes(rule)) continue;
           assert.throws(() => policy.enforce(rule, who(roles), scope), forbidden, rule);
         }
       }
+    });
+
+    it('let a user read themselves and change their own password only', () => {
+      const alice = who([], 'alice');
+      for (const rule of ['identity:get_user', 'identity:change_password']) {
+        assert.equal(policy.allows(rule, alice, { projectId: null, userId: 'alice' }), true, rule);
+        assert.equal(policy.allows(rule, alice, { projectId: null, userId: 'bob' }), false, rule);
+      }
+      assert.equal(policy.allows('identity:get_user', who(['admin'], 'root'), { projectId: null, userId: 'bob' }), true);
     });
 
     it('let a user manage their own application credentials only', () => {

@@ -83,7 +83,7 @@ describe('tokens', () => {
       const { token, claims } = issueAt(T0);
       assert.deepEqual(JSON.parse(Buffer.from(partsOf(token)[0], 'base64url').toString()), { alg: 'HS256', typ: 'JWT' });
       assert.match(claims.jti, /^[A-Za-z0-9_-]{22}$/);
-      assert.deepEqual(claims, { ...INPUT, jti: claims.jti, iat: T0, exp: T0 + TTL });
+      assert.deepEqual(claims, { ...INPUT, jti: claims.jti, iat: T0, iat_ms: T0 * 1000, exp: T0 + TTL });
       assert.deepEqual(payloadOf(token), { ...claims, nbf: T0, iss: 'permafrost', aud: 'permafrost' });
       assert.notEqual(issueAt(T0).claims.jti, claims.jti);
     });
