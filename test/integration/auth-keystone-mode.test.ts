@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Api, request } from '../helpers/http';
+import { adminToken, createProject, createTenant, JWT_ENV, tokenApi, tokenFor, v3 } from '../helpers/identity';
+import { freePort, startServer, type RunningServer } from '../helpers/server';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const FAKE_KEYSTONE = path.resolve(ROOT, '../shared/compat/lib/fake_keystone.py');
+
+/**
+ * auth=keystone: tokens are validated by an external Keystone with the service's own token. The
+ * stand-in Keystone is a second Permafrost in jwt mode (its /v3 is the real Keystone subset:
+ * password login, GET /v3/auth/tokens with X-Auth-Token + X-Subject-Token, revocation).
+ */
+describe('auth=keystone against an external identity service', function () {
+  this.timeout(60000);
+  let keystone: RunningServer;
+  let api: RunningServer;
+  let projA: string;
+  let projB: string;
+  let aliceToken: string;
+
+  before(async () => {
+    keystone = await startServer({ env: JWT_ENV });
+    const admin = await adminToken(keystone.url);
+    projA = await createProject(keystone.url, admin, 'projA');
+    projB = await createProject(keystone.url, admin, 'projB');
+    const service = await createProject(keystone.url, admin, 'service');
+    assert.equal((await v3(keystone.url, admin, 'POST', '/roles', { role: { name: 'service' } })).status, 201);
+    const svc = await createTenant(keystone.url, admin, { projectId: service, user: 'permafrost-svc', role: 'member' });
+    const serviceRole = (await v3(keystone.url, admin, 'GET', '/roles?name=service')).json.roles[0].id;
+    assert.equal((await v3(keystone.url, admin, 'PUT', `/projects/${service}/users/${svc.userId}/roles/${serviceRole}`)).status, 204);
+    const alice = await createTenant(keystone.url, admin, { projectId: projA, user: 'alice', role: 'member' });
+    aliceToken = alice.token;
+    api = await startServer({
+      env: {
+        PERMAFROST_AUTH: 'keystone',
+        PERMAFROST_KEYSTONE_URL: `${keystone.url}/v3`,
+        PERMAFROST_KEYSTONE_USERNAME: 'permafrost-svc',
+        PERMAFROST_KEYSTONE_PASSWORD: svc.password,
+        PERMAFROST_KEYSTONE_PROJECT: 'service',
+        PERMAFROST_KEYSTONE_CACHE_TTL_S: '1',
+      },
+    });
+  });
+  after(async () => {
+    await api?.stop();
+    await keystone?.stop();
+  });
+
+  it('serves a valid token with the identity Keystone vouches for', async () => {
+    const alice = tokenApi(api.url, projA, aliceToken);
+    const created = await alice.post('/jobs', { client_id: 'h1', description: 'via keystone', job_actions: [{ freezer_action: { action: 'backup' } }] });
+    assert.equal(created.status, 201, created.text);
+    const job = await alice.get(`/jobs/${created.json.job_id}`);
+    assert.equal(job.json.project_id, projA);
+    const keystoneUserId = (await request(`${keystone.url}/v3/auth/tokens`, { headers: { 'X-Auth-Token': aliceToken, 'X-Subject-Token': aliceToken } })).json.token.user.id;
+    assert.equal(job.json.user_id, keystoneUserId);
+  });
+
+  it('refuses no token, an unknown token, and another project (403)', async () => {
+    for (const headers of [{}, { 'X-Auth-Token': 'not-a-token' }] as Array<Record<string, string>>) {
+      const res = await request(`${api.url}/v2/${projA}/jobs`, { headers });
+      assert.equal(res.status, 401);
+      assert.match(String(res.headers['www-authenticate']), /^Keystone uri=/);
+    }
+    assert.equal((await tokenApi(api.url, projB, aliceToken).get('/jobs')).status, 403);
+  });
+
+  it('a token revoked at Keystone stops working once the bounded cache entry expires', async () => {
+    const token = await tokenFor(keystone.url, 'alice', 'alice-password', { id: projA });
+    assert.equal((await tokenApi(api.url, projA, token).get('/jobs')).status, 200);
+    const del = await request(`${keystone.url}/v3/auth/tokens`, { method: 'DELETE', headers: { 'X-Auth-Token': token, 'X-Subject-Token': token } });
+    assert.equal(del.status, 204);
+    await new Promise((r) => setTimeout(r, 1300));
+    assert.equal((await tokenApi(api.url, projA, token).get('/jobs')).status, 401);
+  });
+
+  it('Keystone down: 503 with a clear message, never a hang or a 500', async () => {
+    const fresh = await tokenFor(keystone.url, 'alice', 'alice-password', { id: projA });
+    await keystone.stop();
+    const res = await tokenApi(api.url, projA, fresh).get('/jobs');
+    assert.equal(res.status, 503);
+    assert.match(res.json.description, /identity service is unavailable/);
+  });
+});
+
+describe('auth=keystone against shared/compat fake_keystone.py (tokens validate themselves)', function () {
+  this.timeout(30000);
+  let fake: ChildProcess | null = null;
+  let fakeUrl = '';
+  let api: RunningServer | null = null;
+
+  before(async function () {
+    if (!fs.existsSync(FAKE_KEYSTONE) || !fs.existsSync('/usr/bin/python3')) {
+      console.log(`      SKIPPED: ${FAKE_KEYSTONE} or /usr/bin/python3 not found`);
+      this.skip();
+    }
+    const port = await freePort();
+    fake = spawn('/usr/bin/python3', [FAKE_KEYSTONE, '--port', String(port)], { stdio: 'ignore' });
+    fakeUrl = `http://127.0.0.1:${port}`;
+    for (let i = 0; i < 100; i++) {
+      if ((await fetch(`${fakeUrl}/v3`).catch(() => null))?.status === 200) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    api = await startServer({ env: { PERMAFROST_AUTH: 'keystone', PERMAFROST_KEYSTONE_URL: fakeUrl } });
+  });
+  after(async () => {
+    await api?.stop();
+    fake?.kill();
+  });
+
+  it('maps the validated token to user, project and roles', async () => {
+    const login = await request(`${fakeUrl}/v3/auth/tokens`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: { auth: { identity: { methods: ['password'], password: { user: { name: 'zoe', password: 'x' } } }, scope: { project: { id: 'pz' } } } },
+    });
+    const token = login.headers['x-subject-token'] as string;
+    const zoe = new Api((api as RunningServer).url, '/v2/pz', { 'X-Auth-Token': token });
+    const created = await zoe.post('/clients', { client_id: 'pz_host', hostname: 'h' });
+    assert.equal(created.status, 201, created.text);
+    const client = await zoe.get('/clients/pz_host');
+    assert.equal(client.json.user_id, 'zoe');
+    assert.equal(client.json.project_id, 'pz');
+    assert.equal((await new Api((api as RunningServer).url, '/v2/other', { 'X-Auth-Token': token }).get('/clients')).status, 403);
+  });
+});
