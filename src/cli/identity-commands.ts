@@ -91,26 +91,23 @@ export function addIdentityCommands(program: Command): void {
   });
 
   const token = group(program, 'token', 'issue tokens for scripts');
-  token
-    .command('issue')
-    .description("print a token for a user on a project, with the user's roles there")
-    .requiredOption('--user <user>', 'user id or name')
-    .requiredOption('--project <project>', 'project id or name')
-    .option('--client-id <client>', 'limit the token to this scheduler client')
-    .option('--ttl <seconds>', 'lifetime in seconds (default: jwt.ttl_s)')
-    .action((o: Common & Record<string, string | undefined>) =>
-      run(o, async (id, config) => {
-        const [u, p] = await Promise.all([id.users.find(o.user as string), id.projects.find(o.project as string)]);
-        const roles = await id.roles.namesOf(id.users.roleIds(u, p.id));
-        if (roles.length === 0) throw new CliError(`user ${u.name} has no role on project ${p.name}`);
-        const ttl = o.ttl === undefined ? config.jwt.ttl_s : Number(o.ttl);
-        if (!Number.isInteger(ttl) || ttl < 1) throw new CliError(`--ttl: '${o.ttl}' is not a whole number of seconds`);
-        const issuer = new TokenIssuer(loadSigningKeys(config.jwt, config.data_dir), { ...config.jwt, ttl_s: ttl });
-        const { token: t } = issuer.issue({ sub: u.id, name: u.name, project: p.id, project_name: p.name, roles, methods: ['token'], ...(o.clientId ? { cid: o.clientId } : {}) });
-        process.stdout.write(`${t}\n`);
-        return undefined;
-      }),
-    );
+  cmd(
+    token,
+    'issue',
+    "print a token for a user on a project, with the user's roles there",
+    (c) => assignment(c).option('--client-id <client>', 'limit the token to this scheduler client').option('--ttl <seconds>', 'lifetime in seconds (default: jwt.ttl_s)'),
+    async (id, _a, o, config) => {
+      const [u, p] = await Promise.all([id.users.find(o.user), id.projects.find(o.project)]);
+      const roles = await id.roles.namesOf(id.users.roleIds(u, p.id));
+      if (roles.length === 0) throw new CliError(`user ${u.name} has no role on project ${p.name}`);
+      const ttl = o.ttl === undefined ? config.jwt.ttl_s : Number(o.ttl);
+      if (!Number.isInteger(ttl) || ttl < 1) throw new CliError(`--ttl: '${o.ttl}' is not a whole number of seconds`);
+      const issuer = new TokenIssuer(loadSigningKeys(config.jwt, config.data_dir), { ...config.jwt, ttl_s: ttl });
+      const claims = { sub: u.id, name: u.name, project: p.id, project_name: p.name, roles, methods: ['token'] };
+      process.stdout.write(`${issuer.issue({ ...claims, ...(o.clientId ? { cid: o.clientId } : {}) }).token}\n`);
+      return undefined;
+    },
+  );
 }
 
 /** An error whose message is the whole story for the operator. */
@@ -128,14 +125,15 @@ function withConfigOptions(c: Command): Command {
     .option('--json', 'print JSON instead of text');
 }
 
-type Action = (id: IdentityServices, args: string[], opts: Record<string, any>) => Promise<unknown>; // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Action = (id: IdentityServices, args: string[], opts: Record<string, any>, config: Config) => Promise<unknown>;
 
 function cmd(parent: Command, spec: string, description: string, options: (c: Command) => Command, action: Action): void {
   const c = withConfigOptions(options(parent.command(spec).description(description)));
   c.action(async (...args: unknown[]) => {
     const positional = args.slice(0, -2) as string[];
     const opts = { ...parent.opts(), ...(args[args.length - 2] as Common) };
-    await run(opts, async (id) => print(await action(id, positional, opts), Boolean(opts.json)));
+    await run(opts, async (id, config) => print(await action(id, positional, opts, config), Boolean(opts.json)));
   });
 }
 
