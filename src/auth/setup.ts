@@ -11,7 +11,7 @@ import { NoauthAuthenticator } from './noauth';
 import { AllowAllPolicy, type Policy } from './policy';
 import { RulePolicy } from './rule-policy';
 import { loadSigningKeys } from './signing-keys';
-import { TokenIssuer, TokenVerifier } from './tokens';
+import { MAX_TOKEN_TTL_S, TokenIssuer, TokenVerifier } from './tokens';
 
 export interface AuthSetup {
   authenticator: Authenticator;
@@ -24,7 +24,9 @@ export interface AuthSetup {
 /** The identity services over a started store (the server, and the admin subcommands). */
 export function createIdentity(config: Pick<Config, 'jwt' | 'data_dir'>, store: Store, validator: Validator): IdentityServices {
   const keys = loadSigningKeys(config.jwt, config.data_dir);
-  const revocations = new RevocationsService(store, (config.jwt.ttl_s + config.jwt.leeway_s) * 1000);
+  // Events are kept for the longest lifetime any token can have (not the configured one, which
+  // may have been longer when older tokens were issued, or overridden by `token issue --ttl`).
+  const revocations = new RevocationsService(store, (MAX_TOKEN_TTL_S + config.jwt.leeway_s) * 1000);
   return new IdentityServices(
     { store, validator, revocations, now: Date.now },
     { issuer: keys.signKey === null ? null : new TokenIssuer(keys, config.jwt), verifier: new TokenVerifier(keys, config.jwt) },

@@ -42,6 +42,9 @@ export interface IssueInput {
   expiresAt?: number;
 }
 
+/** No token lives longer than a week (the most jwt.ttl_s and `token issue --ttl` accept). */
+export const MAX_TOKEN_TTL_S = 604_800;
+
 /** Current time in whole epoch seconds; injectable so tests can move time. */
 export type Clock = () => number;
 

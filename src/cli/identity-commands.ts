@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { Command } from 'commander';
 import { createIdentity } from '../auth/setup';
-import { TokenIssuer } from '../auth/tokens';
+import { MAX_TOKEN_TTL_S, TokenIssuer } from '../auth/tokens';
 import { loadSigningKeys } from '../auth/signing-keys';
 import { loadConfig, type Config, type ConfigFlags } from '../config/config';
 import { AppError } from '../errors';
@@ -101,7 +101,7 @@ export function addIdentityCommands(program: Command): void {
       const roles = await id.roles.namesOf(id.users.roleIds(u, p.id));
       if (roles.length === 0) throw new CliError(`user ${u.name} has no role on project ${p.name}`);
       const ttl = o.ttl === undefined ? config.jwt.ttl_s : Number(o.ttl);
-      if (!Number.isInteger(ttl) || ttl < 1) throw new CliError(`--ttl: '${o.ttl}' is not a whole number of seconds`);
+      if (!Number.isInteger(ttl) || ttl < 1 || ttl > MAX_TOKEN_TTL_S) throw new CliError(`--ttl: '${o.ttl}' is not a whole number of seconds from 1 to ${MAX_TOKEN_TTL_S}`);
       const issuer = new TokenIssuer(loadSigningKeys(config.jwt, config.data_dir), { ...config.jwt, ttl_s: ttl });
       const claims = { sub: u.id, name: u.name, project: p.id, project_name: p.name, roles, methods: ['token'] };
       process.stdout.write(`${issuer.issue({ ...claims, ...(o.clientId ? { cid: o.clientId } : {}) }).token}\n`);

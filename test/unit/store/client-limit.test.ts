@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { ForbiddenError } from '../../../src/errors';
+import { withClientLimits } from '../../../src/store/client-limit';
+import { SqliteStore } from '../../../src/store/sqlite/sqlite-store';
+import type { Doc, Scope, Store } from '../../../src/store/types';
+
+describe('client-limited scopes (store/client-limit.ts)', () => {
+  let store: Store;
+  const owner: Scope = { userId: 'alice', projectId: 'p' };
+  const agent: Scope = { ...owner, clientId: 'h1' };
+  const job = (id: string, client: string, extra: Doc = {}) => ({ job_id: id, client_id: client, ...extra });
+  const ids = async (scope: Scope, limit: number | null = null, offset = 0) =>
+    (await store.repo('jobs').listJson(scope, { search: null, limit, offset })).map((j) => (JSON.parse(j) as Doc).job_id);
+
+  beforeEach(async () => {
+    store = withClientLimits(new SqliteStore({ file: ':memory:', synchronous: 'NORMAL', cacheMb: 8 }));
+    await store.start();
+    for (const [id, client] of [['a', 'h1'], ['b', 'h2'], ['c', 'h1'], ['d', 'h2'], ['e', 'h1']]) {
+      await store.repo('jobs').insert(owner, { id, key: id, doc: job(id, client) });
+    }
+    // A job of h2 that merely mentions h1 in a nested client_id: found by the search term, not by the limit.
+    await store.repo('jobs').insert(owner, { id: 'n', key: 'n', doc: job('n', 'h2', { job_actions: [{ freezer_action: { client_id: 'h1' } }] }) });
+    await store.repo('jobs').insert(owner, { id: 'f', key: 'f', doc: job('f', 'h1') });
+  });
+  afterEach(() => store.stop());
+
+  it('lists only the client\'s jobs, paged exactly, skipping nested look-alikes', async () => {
+    assert.deepEqual(await ids(owner), ['a', 'b', 'c', 'd', 'e', 'n', 'f']);
+    assert.deepEqual(await ids(agent), ['a', 'c', 'e', 'f']);
+    assert.deepEqual(await ids(agent, 2, 0), ['a', 'c']);
+    assert.deepEqual(await ids(agent, 2, 2), ['e', 'f']);
+    assert.deepEqual(await ids(agent, 2, 4), []);
+  });
+
+  it('hides other clients\' jobs from get, update and delete, and changes nothing', async () => {
+    assert.equal(await store.repo('jobs').get(agent, 'b'), null);
+    assert.equal(await store.repo('jobs').getJson(agent, 'b'), null);
+    assert.equal(await store.repo('jobs').update(agent, 'b', (d) => ({ ...d, description: 'x' })), null);
+    assert.equal(await store.repo('jobs').delete(agent, 'b'), false);
+    assert.deepEqual((await store.repo('jobs').get(owner, 'b'))?.doc, job('b', 'h2'));
+    assert.equal((await store.repo('jobs').get(agent, 'a'))?.doc.client_id, 'h1');
+  });
+
+  it('refuses to create a job for, or move one to, another client', async () => {
+    await assert.rejects(store.repo('jobs').insert(agent, { id: 'z', key: 'z', doc: job('z', 'h2') }), ForbiddenError);
+    await assert.rejects(store.repo('jobs').update(agent, 'a', (d) => ({ ...d, client_id: 'h2' })), ForbiddenError);
+    assert.equal((await store.repo('jobs').get(owner, 'a'))?.doc.client_id, 'h1');
+    assert.equal(await store.repo('jobs').get(owner, 'z'), null);
+    await store.repo('jobs').insert(agent, { id: 'y', key: 'y', doc: job('y', 'h1') });
+    assert.equal((await store.repo('jobs').update(agent, 'y', (d) => ({ ...d, description: 'ok' })))?.description, 'ok');
+  });
+
+  it('limits clients by client.client_id; other collections are untouched', async () => {
+    const client = (id: string) => ({ client: { client_id: id, uuid: `u-${id}` } });
+    await store.repo('clients').insert(owner, { id: 'u-h1', key: 'h1', doc: client('h1') });
+    await store.repo('clients').insert(owner, { id: 'u-h2', key: 'h2', doc: client('h2') });
+    assert.notEqual(await store.repo('clients').get(agent, 'h1'), null);
+    assert.equal(await store.repo('clients').get(agent, 'h2'), null);
+    assert.equal((await store.repo('clients').listJson(agent, { search: null, limit: null, offset: 0 })).length, 1);
+    await store.repo('backups').insert(agent, { id: 'b1', key: 'b1', doc: { backup_id: 'b1' } });
+    assert.notEqual(await store.repo('backups').get(agent, 'b1'), null);
+  });
+});
