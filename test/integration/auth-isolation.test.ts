@@ -449,7 +449,8 @@ describe('auth and tenant isolation over every route of v1 and v2 (auth=jwt)', f
   }
 
   function forge(payload: Record<string, unknown>, key: Buffer = jwtSecret, algorithm: jwt.Algorithm = 'HS256'): string {
-    return jwt.sign(payload, key, { algorithm, noTimestamp: true });
+    // jsonwebtoken keeps the payload's own iat (noTimestamp would drop it, and the server rightly refuses that).
+    return jwt.sign(payload, key, { algorithm });
   }
 
   /** Changes the payload of a real token and keeps its header and signature. */
