@@ -29,6 +29,10 @@ export abstract class CollectionService {
     return found.doc;
   }
 
+  async exists(scope: Scope, key: string): Promise<boolean> {
+    return (await this.repo.get(scope, key)) !== null;
+  }
+
   listJson(scope: Scope, query: ListQuery): Promise<string[]> {
     return this.repo.listJson(scope, query);
   }

@@ -111,6 +111,8 @@ export class SessionsService extends CollectionService {
     if (!isObject(args)) throw new BadRequestError(`The ${name} action takes an object`);
     const jobId = args.job_id;
     if (typeof jobId !== 'string' || jobId === '') throw new BadRequestError(`The ${name} action needs a job_id`);
+    // An agent's (client-limited) token reports runs of its own client's jobs only.
+    if (scope.clientId && !(await this.jobs.exists(scope, jobId))) throw new NotFoundError(`No Job found with ID:${jobId}`);
     const now = this.deps.clock();
     let outcome: SessionActionResult | BadRequestError = new BadRequestError('job_id not found in session');
     const step =
