@@ -29,15 +29,8 @@ export interface TokenClaims {
   acid?: string;
 }
 
-export interface IssueInput {
-  sub: string;
-  name: string;
-  project: string | null;
-  project_name?: string | null;
-  roles: string[];
-  methods: string[];
-  cid?: string;
-  acid?: string;
+/** What the caller decides about a new token; the issuer adds its id and times. */
+export interface IssueInput extends Omit<TokenClaims, 'jti' | 'iat' | 'iat_ms' | 'exp'> {
   /** Epoch seconds the token must not outlive, e.g. the expiry of the token it was rescoped from. */
   expiresAt?: number;
 }

@@ -22,13 +22,27 @@ function needStockTools(ctx: Mocha.Context): void {
   }
 }
 
-function smoke(script: string, url: string, env: Record<string, string>): void {
+function smoke(script: string, url: string, env: Record<string, string>, attempt = 1): void {
   const run = spawnSync('bash', [path.join(COMPAT, script), url], { encoding: 'utf8', timeout: 540000, env: { ...process.env, SMOKE_CAPTURE: '0', ...env } });
   const out = `${run.stdout}\n${run.stderr}`;
   const failed = out.split('\n').filter((l) => /^\s+FAIL /.test(l));
+  if (attempt === 1 && isStopWhileRunningRace(failed, out)) {
+    console.log('      RETRY: the stock scheduler received "stop" while the interval job was running and ended it "completed" (its documented race, spec B.6)');
+    smoke(script, url, env, 2);
+    return;
+  }
   assert.deepEqual(failed, [], out.slice(-3000));
   assert.equal(run.status, 0, out.slice(-3000));
   assert.match(out, /: \d+ passed, 0 failed/);
+}
+
+/**
+ * scheduler-smoke's check "B: status stop" fails when the stop event reaches the stock scheduler
+ * while a run is in flight: it then ends the job as "completed" (spec B.6). That depends on the
+ * machine's load, not on the API, so that one failure alone earns one more attempt.
+ */
+function isStopWhileRunningRace(failed: string[], out: string): boolean {
+  return failed.length === 1 && /FAIL B: status stop/.test(failed[0]) && /"event":"","status":"completed"/.test(out);
 }
 
 /**

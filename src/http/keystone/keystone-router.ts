@@ -39,7 +39,6 @@ export function createKeystoneRouter(deps: KeystoneDeps): Middleware {
     await handler(ctx, caller);
   };
   const body = async (ctx: Context, key: string) => ((await deps.readBody(ctx)) as Record<string, unknown> | undefined)?.[key];
-  const origin = (ctx: Context) => baseUrl(ctx);
   const urls = (ctx: Context): CatalogUrls => ({ identity: `${baseUrl(ctx)}/v3`, backup: deps.publicUrl ?? baseUrl(ctx) });
   const roleIds = async () => new Map((await id.roles.list()).map((r) => [r.name, r.id]));
   const allRoles = () => id.roles.list();
@@ -58,7 +57,7 @@ export function createKeystoneRouter(deps: KeystoneDeps): Middleware {
     try {
       claims = id.tokens.validate(token);
     } catch {
-      throw new NotFoundError("Could not find token.");
+      throw new NotFoundError('Could not find token.');
     }
     const mayInspect = caller.userId === claims.sub || caller.roles.some((r) => ['admin', 'service'].includes(r.toLowerCase()));
     if (!mayInspect) throw new ForbiddenError();
@@ -76,12 +75,12 @@ export function createKeystoneRouter(deps: KeystoneDeps): Middleware {
   }));
   router.get('/auth/projects', authenticated(async (ctx, caller) => {
     const projects = await id.projectsOf(caller.userId);
-    send(ctx, 200, presentList('projects', projects.map((p) => presentProject(p, origin(ctx))), `${origin(ctx)}/v3/auth/projects`));
+    send(ctx, 200, presentList('projects', projects.map((p) => presentProject(p, baseUrl(ctx))), `${baseUrl(ctx)}/v3/auth/projects`));
   }));
 
   // ------------------------------------------------------------------ domains (just the one)
-  const domain = (ctx: Context) => ({ id: 'default', name: 'Default', description: 'The default domain', enabled: true, options: {}, links: { self: `${origin(ctx)}/v3/domains/default` } });
-  router.get('/domains', guarded('identity:get_user', async (ctx) => send(ctx, 200, presentList('domains', [domain(ctx)], `${origin(ctx)}/v3/domains`))));
+  const domain = (ctx: Context) => ({ id: 'default', name: 'Default', description: 'The default domain', enabled: true, options: {}, links: { self: `${baseUrl(ctx)}/v3/domains/default` } });
+  router.get('/domains', guarded('identity:get_user', async (ctx) => send(ctx, 200, presentList('domains', [domain(ctx)], `${baseUrl(ctx)}/v3/domains`))));
   router.get('/domains/:domain', guarded('identity:get_user', async (ctx) => {
     if (ctx.params.domain !== 'default') throw new NotFoundError(`Could not find domain: ${ctx.params.domain}.`);
     send(ctx, 200, { domain: domain(ctx) });
@@ -90,16 +89,16 @@ export function createKeystoneRouter(deps: KeystoneDeps): Middleware {
   // ------------------------------------------------------------------ projects
   router.get('/projects', guarded('identity:admin', async (ctx) => {
     const projects = await id.projects.list({ name: queryString(ctx, 'name') });
-    send(ctx, 200, presentList('projects', projects.map((p) => presentProject(p, origin(ctx))), `${origin(ctx)}/v3/projects`));
+    send(ctx, 200, presentList('projects', projects.map((p) => presentProject(p, baseUrl(ctx))), `${baseUrl(ctx)}/v3/projects`));
   }));
   router.post('/projects', guarded('identity:admin', async (ctx) => {
-    send(ctx, 201, { project: presentProject(await id.projects.create(await body(ctx, 'project')), origin(ctx)) });
+    send(ctx, 201, { project: presentProject(await id.projects.create(await body(ctx, 'project')), baseUrl(ctx)) });
   }));
   router.get('/projects/:project', guarded('identity:admin', async (ctx) => {
-    send(ctx, 200, { project: presentProject(await id.projects.get(ctx.params.project), origin(ctx)) });
+    send(ctx, 200, { project: presentProject(await id.projects.get(ctx.params.project), baseUrl(ctx)) });
   }));
   router.patch('/projects/:project', guarded('identity:admin', async (ctx) => {
-    send(ctx, 200, { project: presentProject(await id.projects.update(ctx.params.project, await body(ctx, 'project')), origin(ctx)) });
+    send(ctx, 200, { project: presentProject(await id.projects.update(ctx.params.project, await body(ctx, 'project')), baseUrl(ctx)) });
   }));
   router.delete('/projects/:project', guarded('identity:admin', async (ctx) => {
     await id.projects.delete(ctx.params.project);
@@ -109,16 +108,16 @@ export function createKeystoneRouter(deps: KeystoneDeps): Middleware {
   // ------------------------------------------------------------------ users
   router.get('/users', guarded('identity:admin', async (ctx) => {
     const users = await id.users.list({ name: queryString(ctx, 'name') });
-    send(ctx, 200, presentList('users', users.map((u) => presentUser(u, origin(ctx))), `${origin(ctx)}/v3/users`));
+    send(ctx, 200, presentList('users', users.map((u) => presentUser(u, baseUrl(ctx))), `${baseUrl(ctx)}/v3/users`));
   }));
   router.post('/users', guarded('identity:admin', async (ctx) => {
-    send(ctx, 201, { user: presentUser(await id.users.create(await body(ctx, 'user')), origin(ctx)) });
+    send(ctx, 201, { user: presentUser(await id.users.create(await body(ctx, 'user')), baseUrl(ctx)) });
   }));
   router.get('/users/:user', guarded('identity:get_user', async (ctx) => {
-    send(ctx, 200, { user: presentUser(await id.users.get(ctx.params.user), origin(ctx)) });
+    send(ctx, 200, { user: presentUser(await id.users.get(ctx.params.user), baseUrl(ctx)) });
   }));
   router.patch('/users/:user', guarded('identity:admin', async (ctx) => {
-    send(ctx, 200, { user: presentUser(await id.users.update(ctx.params.user, await body(ctx, 'user')), origin(ctx)) });
+    send(ctx, 200, { user: presentUser(await id.users.update(ctx.params.user, await body(ctx, 'user')), baseUrl(ctx)) });
   }));
   router.delete('/users/:user', guarded('identity:admin', async (ctx) => {
     await id.users.delete(ctx.params.user);
@@ -130,19 +129,19 @@ export function createKeystoneRouter(deps: KeystoneDeps): Middleware {
   }));
   router.get('/users/:user/projects', guarded('identity:get_user', async (ctx) => {
     const projects = await id.projectsOf(ctx.params.user);
-    send(ctx, 200, presentList('projects', projects.map((p) => presentProject(p, origin(ctx))), `${origin(ctx)}/v3/users/${ctx.params.user}/projects`));
+    send(ctx, 200, presentList('projects', projects.map((p) => presentProject(p, baseUrl(ctx))), `${baseUrl(ctx)}/v3/users/${ctx.params.user}/projects`));
   }));
 
   // ------------------------------------------------------------------ roles and assignments
   router.get('/roles', guarded('identity:admin', async (ctx) => {
     const roles = await id.roles.list({ name: queryString(ctx, 'name') });
-    send(ctx, 200, presentList('roles', roles.map((r) => presentRole(r, origin(ctx))), `${origin(ctx)}/v3/roles`));
+    send(ctx, 200, presentList('roles', roles.map((r) => presentRole(r, baseUrl(ctx))), `${baseUrl(ctx)}/v3/roles`));
   }));
   router.post('/roles', guarded('identity:admin', async (ctx) => {
-    send(ctx, 201, { role: presentRole(await id.roles.create(await body(ctx, 'role')), origin(ctx)) });
+    send(ctx, 201, { role: presentRole(await id.roles.create(await body(ctx, 'role')), baseUrl(ctx)) });
   }));
   router.get('/roles/:role', guarded('identity:admin', async (ctx) => {
-    send(ctx, 200, { role: presentRole(await id.roles.get(ctx.params.role), origin(ctx)) });
+    send(ctx, 200, { role: presentRole(await id.roles.get(ctx.params.role), baseUrl(ctx)) });
   }));
   router.delete('/roles/:role', guarded('identity:admin', async (ctx) => {
     await id.deleteRole(ctx.params.role);
@@ -150,7 +149,7 @@ export function createKeystoneRouter(deps: KeystoneDeps): Middleware {
   }));
   router.get('/projects/:project/users/:user/roles', guarded('identity:admin', async (ctx) => {
     const roles = await id.rolesOf(ctx.params.project, ctx.params.user);
-    send(ctx, 200, presentList('roles', roles.map((r) => presentRole(r, origin(ctx))), ctx.href));
+    send(ctx, 200, presentList('roles', roles.map((r) => presentRole(r, baseUrl(ctx))), ctx.href));
   }));
   router.put('/projects/:project/users/:user/roles/:role', guarded('identity:admin', async (ctx) => {
     await id.grant(ctx.params.project, ctx.params.user, ctx.params.role);
@@ -174,12 +173,12 @@ export function createKeystoneRouter(deps: KeystoneDeps): Middleware {
       projectId: queryString(ctx, 'scope.project.id'),
       roleId: queryString(ctx, 'role.id'),
     });
-    const o = origin(ctx);
+    const base = baseUrl(ctx);
     const assignments = rows.map((a) => ({
       role: { id: a.roleId },
       user: { id: a.userId },
       scope: { project: { id: a.projectId } },
-      links: { assignment: `${o}/v3/projects/${a.projectId}/users/${a.userId}/roles/${a.roleId}` },
+      links: { assignment: `${base}/v3/projects/${a.projectId}/users/${a.userId}/roles/${a.roleId}` },
     }));
     send(ctx, 200, { role_assignments: assignments, links: { self: ctx.href, previous: null, next: null } });
   }));
@@ -188,18 +187,18 @@ export function createKeystoneRouter(deps: KeystoneDeps): Middleware {
   router.get('/users/:user/application_credentials', guarded('identity:own_credentials', async (ctx) => {
     const creds = await id.credentials.list(ctx.params.user, { name: queryString(ctx, 'name') });
     const roles = await allRoles();
-    send(ctx, 200, presentList('application_credentials', creds.map((c) => presentCredential(c, roles, origin(ctx))), ctx.href));
+    send(ctx, 200, presentList('application_credentials', creds.map((c) => presentCredential(c, roles, baseUrl(ctx))), ctx.href));
   }));
   router.post('/users/:user/application_credentials', guarded('identity:own_credentials', async (ctx, caller) => {
     // Like Keystone: a credential is made by its user, from a token on the project it binds to.
     if (caller.userId !== ctx.params.user) throw new ForbiddenError();
     const owner = await id.credentialOwner(await id.users.get(caller.userId), caller.projectId, caller.clientId ?? null);
     const { credential, secret } = await id.credentials.create(owner, await body(ctx, 'application_credential'));
-    send(ctx, 201, { application_credential: presentCredential(credential, await allRoles(), origin(ctx), secret) });
+    send(ctx, 201, { application_credential: presentCredential(credential, await allRoles(), baseUrl(ctx), secret) });
   }));
   router.get('/users/:user/application_credentials/:credential', guarded('identity:own_credentials', async (ctx) => {
     const credential = await id.credentials.get(ctx.params.user, ctx.params.credential);
-    send(ctx, 200, { application_credential: presentCredential(credential, await allRoles(), origin(ctx)) });
+    send(ctx, 200, { application_credential: presentCredential(credential, await allRoles(), baseUrl(ctx)) });
   }));
   router.delete('/users/:user/application_credentials/:credential', guarded('identity:own_credentials', async (ctx) => {
     await id.credentials.delete(ctx.params.user, ctx.params.credential);
