@@ -128,4 +128,29 @@ describe('first start in jwt mode', function () {
       await again.stop();
     }
   });
+
+  it('takes policy overrides from policy_file, and refuses to start on a broken one', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'permafrost-policy-'));
+    try {
+      const file = path.join(dir, 'policy.yaml');
+      fs.writeFileSync(file, '# jobs are listed by admins only here\n"jobs:get_all": "role:admin"\n');
+      const server = await startServer({ env: { PERMAFROST_AUTH: 'jwt', PERMAFROST_ADMIN_PASSWORD: 'admin-password', PERMAFROST_POLICY_FILE: file } });
+      try {
+        const admin = await tokenFor(server.url, 'admin', 'admin-password', { name: 'admin' });
+        const projectId = (await login(server.url, passwordAuth('admin', 'admin-password', { name: 'admin' }))).json.token.project.id;
+        const user = await request(`${server.url}/v3/users`, { method: 'POST', headers: { 'X-Auth-Token': admin, 'Content-Type': 'application/json' }, body: { user: { name: 'm', password: 'member-password' } } });
+        await request(`${server.url}/v3/projects/${projectId}/users/${user.json.user.id}/roles/member`, { method: 'PUT', headers: { 'X-Auth-Token': admin } });
+        const member = tokenApi(server.url, projectId, await tokenFor(server.url, 'm', 'member-password', { id: projectId }));
+        assert.equal((await member.get('/jobs')).status, 403);
+        assert.equal((await member.get('/clients')).status, 200, 'other rules keep their defaults');
+        assert.equal((await tokenApi(server.url, projectId, admin).get('/jobs')).status, 200);
+      } finally {
+        await server.stop();
+      }
+      fs.writeFileSync(file, '"jobs:get_all": "role:admin and"\n');
+      await assert.rejects(startServer({ env: { PERMAFROST_AUTH: 'jwt', PERMAFROST_POLICY_FILE: file } }), /policy file .*jobs:get_all/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

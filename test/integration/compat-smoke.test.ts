@@ -26,8 +26,8 @@ function smoke(script: string, url: string, env: Record<string, string>, attempt
   const run = spawnSync('bash', [path.join(COMPAT, script), url], { encoding: 'utf8', timeout: 540000, env: { ...process.env, SMOKE_CAPTURE: '0', ...env } });
   const out = `${run.stdout}\n${run.stderr}`;
   const failed = out.split('\n').filter((l) => /^\s+FAIL /.test(l));
-  if (attempt === 1 && isStopWhileRunningRace(failed, out)) {
-    console.log('      RETRY: the stock scheduler received "stop" while the interval job was running and ended it "completed" (its documented race, spec B.6)');
+  if (attempt === 1 && isStopWhileRunningRace(failed)) {
+    console.log(`      RETRY: the stock scheduler got "stop" while the interval job was running (its race, spec B.6): ${failed.map((f) => f.trim()).join('; ')}`);
     smoke(script, url, env, 2);
     return;
   }
@@ -37,12 +37,14 @@ function smoke(script: string, url: string, env: Record<string, string>, attempt
 }
 
 /**
- * scheduler-smoke's check "B: status stop" fails when the stop event reaches the stock scheduler
- * while a run is in flight: it then ends the job as "completed" (spec B.6). That depends on the
- * machine's load, not on the API, so that one failure alone earns one more attempt.
+ * scheduler-smoke's stop checks on the interval job fail when the stop event reaches the stock
+ * scheduler while a run is in flight (more likely on a loaded machine): it then ends the job
+ * "completed", or its end-of-run PATCH of the whole job_schedule (with its stale event "")
+ * overwrites the stop and the job runs on (spec B.6, Finish). That is the stock tool's protocol,
+ * not the API, so failures of those checks alone earn one more attempt.
  */
-function isStopWhileRunningRace(failed: string[], out: string): boolean {
-  return failed.length === 1 && /FAIL B: status stop/.test(failed[0]) && /"event":"","status":"completed"/.test(out);
+function isStopWhileRunningRace(failed: string[]): boolean {
+  return failed.length > 0 && failed.every((f) => /FAIL B: (status stop|no runs after stop)/.test(f));
 }
 
 /**
