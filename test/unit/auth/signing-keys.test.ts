@@ -6,19 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadSigningKeys } from '../../../src/auth/signing-keys';
 import { TokenIssuer, TokenVerifier } from '../../../src/auth/tokens';
-import type { JwtSettings } from '../../../src/config/config';
+import { loadConfig, type JwtSettings } from '../../../src/config/config';
 
-const settings = (over: Partial<JwtSettings> = {}): JwtSettings => ({
-  algorithm: 'HS256',
-  secret_file: null,
-  private_key_file: null,
-  public_key_file: null,
-  issuer: 'permafrost',
-  audience: 'permafrost',
-  ttl_s: 3600,
-  leeway_s: 30,
-  ...over,
-});
+/** The built-in jwt settings, with overrides. */
+const settings = (over: Partial<JwtSettings> = {}): JwtSettings => ({ ...loadConfig({}, {}).jwt, ...over });
 
 const modeOf = (file: string) => fs.statSync(file).mode & 0o777;
 

@@ -2,24 +2,15 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import type { SigningKeys } from '../../../src/auth/signing-keys';
 import { type IssueInput, TokenIssuer, TokenVerifier } from '../../../src/auth/tokens';
-import type { JwtSettings } from '../../../src/config/config';
+import { loadConfig, type JwtSettings } from '../../../src/config/config';
 import { UnauthorizedError } from '../../../src/errors';
 
 const T0 = 1_700_000_000;
 const TTL = 3600;
 const LEEWAY = 30;
 
-const settings = (over: Partial<JwtSettings> = {}): JwtSettings => ({
-  algorithm: 'HS256',
-  secret_file: null,
-  private_key_file: null,
-  public_key_file: null,
-  issuer: 'permafrost',
-  audience: 'permafrost',
-  ttl_s: TTL,
-  leeway_s: LEEWAY,
-  ...over,
-});
+/** The built-in jwt settings, with overrides. */
+const settings = (over: Partial<JwtSettings> = {}): JwtSettings => ({ ...loadConfig({}, {}).jwt, ttl_s: TTL, leeway_s: LEEWAY, ...over });
 
 const INPUT: IssueInput = {
   sub: 'u-1',
