@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { hashSecret } from '../../auth/passwords';
-import { BadRequestError, ForbiddenError, NotFoundError } from '../../errors';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../../errors';
 import { DuplicateError, type Doc } from '../../store/types';
 import { bodyObject, newId } from '../common';
 import type { IdentityDeps } from './identity-deps';
-import { duplicateName } from './projects';
 import type { CredentialRecord, RoleRecord, UserRecord } from './records';
 
 /** Who is creating a credential: it is bound to their current project and can hold no more than their roles. */
@@ -53,7 +52,7 @@ export class CredentialsService {
     try {
       await this.registry.insert(credential as unknown as Doc);
     } catch (err) {
-      if (err instanceof DuplicateError) throw duplicateName('application credential', credential.name);
+      if (err instanceof DuplicateError) throw new ConflictError(`Conflict occurred attempting to store application credential - Duplicate entry found with name ${credential.name}.`);
       throw err;
     }
     return { credential, secret };

@@ -1,27 +1,24 @@
-import { ConflictError, NotFoundError } from '../../errors';
-import { DuplicateError, type Doc } from '../../store/types';
+import { ConflictError } from '../../errors';
 import { bodyObject, newId } from '../common';
 import type { IdentityDeps } from './identity-deps';
-import { duplicateName } from './projects';
+import { NamedRecords } from './named-records';
 import { BUILTIN_ROLES, type RoleRecord } from './records';
 
 /** Roles: admin, member and reader always exist; operators may add their own for policy rules. */
 export class RolesService {
-  constructor(private readonly deps: IdentityDeps) {}
+  private readonly records: NamedRecords<RoleRecord>;
 
-  private get registry() {
-    return this.deps.store.registry('roles');
+  constructor(private readonly deps: IdentityDeps) {
+    this.records = new NamedRecords(deps.store, 'roles', 'role');
   }
 
   /** Creates the built-in roles that are missing (idempotent; safe with concurrent starts). */
   async ensureBuiltins(): Promise<void> {
     for (const name of BUILTIN_ROLES) {
-      if (await this.registry.get(name)) continue;
-      try {
-        await this.registry.insert({ id: name, name, description: null });
-      } catch (err) {
-        if (!(err instanceof DuplicateError)) throw err;
-      }
+      if (await this.records.getOrNull(name)) continue;
+      await this.records.insert({ id: name, name, description: null }).catch((err: unknown) => {
+        if (!(err instanceof ConflictError)) throw err;
+      });
     }
   }
 
@@ -29,41 +26,27 @@ export class RolesService {
     const body = bodyObject(input, "Invalid input for field 'role': None is not of type 'object'");
     this.deps.validator.assertKeystone('keystone_role', body);
     const role: RoleRecord = { id: newId(), name: body.name as string, description: (body.description as string | null) ?? null };
-    try {
-      await this.registry.insert(role as unknown as Doc);
-    } catch (err) {
-      if (err instanceof DuplicateError) throw duplicateName('role', role.name);
-      throw err;
-    }
+    await this.records.insert(role);
     return role;
   }
 
-  async get(id: string): Promise<RoleRecord> {
-    const role = (await this.registry.get(id)) as RoleRecord | null;
-    if (!role) throw new NotFoundError(`Could not find role: ${id}.`);
-    return role;
+  get(id: string): Promise<RoleRecord> {
+    return this.records.get(id);
   }
 
-  /** By id, or else by name. */
-  async find(idOrName: string): Promise<RoleRecord> {
-    const role = ((await this.registry.get(idOrName)) ?? (await this.registry.getByName(idOrName))) as RoleRecord | null;
-    if (!role) throw new NotFoundError(`Could not find role: ${idOrName}.`);
-    return role;
+  find(idOrName: string): Promise<RoleRecord> {
+    return this.records.find(idOrName);
   }
 
-  async list(filter: { name?: string } = {}): Promise<RoleRecord[]> {
-    if (filter.name !== undefined) {
-      const one = (await this.registry.getByName(filter.name)) as RoleRecord | null;
-      return one ? [one] : [];
-    }
-    return (await this.registry.list()) as unknown as RoleRecord[];
+  list(filter: { name?: string } = {}): Promise<RoleRecord[]> {
+    return this.records.list(filter);
   }
 
   /** Names of the given role ids, skipping ids of roles deleted since they were assigned. */
   async namesOf(ids: string[]): Promise<string[]> {
     const names: string[] = [];
     for (const id of ids) {
-      const role = (await this.registry.get(id)) as RoleRecord | null;
+      const role = await this.records.getOrNull(id);
       if (role) names.push(role.name);
     }
     return names;
@@ -71,6 +54,6 @@ export class RolesService {
 
   async delete(id: string): Promise<void> {
     if ((BUILTIN_ROLES as readonly string[]).includes(id)) throw new ConflictError(`Role ${id} is built in and cannot be deleted.`);
-    if (!(await this.registry.delete(id))) throw new NotFoundError(`Could not find role: ${id}.`);
+    await this.records.delete(id);
   }
 }

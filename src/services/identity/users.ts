@@ -1,17 +1,16 @@
 import { hashSecret, verifySecret } from '../../auth/passwords';
 import { BadRequestError, NotFoundError, UnauthorizedError } from '../../errors';
-import { DuplicateError, type Doc } from '../../store/types';
 import { bodyObject, newId } from '../common';
 import type { IdentityDeps } from './identity-deps';
-import { duplicateName } from './projects';
+import { NamedRecords } from './named-records';
 import type { UserRecord } from './records';
 
 /** Users and their role assignments (project -> roles), kept on the user record. */
 export class UsersService {
-  constructor(private readonly deps: IdentityDeps) {}
+  private readonly records: NamedRecords<UserRecord>;
 
-  private get registry() {
-    return this.deps.store.registry('users');
+  constructor(private readonly deps: IdentityDeps) {
+    this.records = new NamedRecords(deps.store, 'users', 'user');
   }
 
   async create(input: unknown): Promise<UserRecord> {
@@ -28,58 +27,44 @@ export class UsersService {
       password_hash: typeof body.password === 'string' ? await hashSecret(body.password) : null,
       roles: {},
     };
-    try {
-      await this.registry.insert(user as unknown as Doc);
-    } catch (err) {
-      if (err instanceof DuplicateError) throw duplicateName('user', user.name);
-      throw err;
-    }
+    await this.records.insert(user);
     return user;
   }
 
-  async get(id: string): Promise<UserRecord> {
-    const user = (await this.registry.get(id)) as UserRecord | null;
-    if (!user) throw new NotFoundError(`Could not find user: ${id}.`);
-    return user;
+  get(id: string): Promise<UserRecord> {
+    return this.records.get(id);
   }
 
-  /** By id, or else by name. */
-  async find(idOrName: string): Promise<UserRecord> {
-    const user = await this.lookup({ id: idOrName, name: idOrName });
-    if (!user) throw new NotFoundError(`Could not find user: ${idOrName}.`);
-    return user;
+  find(idOrName: string): Promise<UserRecord> {
+    return this.records.find(idOrName);
   }
 
   /** The user an auth request names (by id first), or null. */
   async lookup(ref: { id?: string; name?: string }): Promise<UserRecord | null> {
     if (ref.id !== undefined) {
-      const byId = (await this.registry.get(ref.id)) as UserRecord | null;
+      const byId = await this.records.getOrNull(ref.id);
       if (byId || ref.name === undefined) return byId;
     }
-    return ref.name !== undefined ? ((await this.registry.getByName(ref.name)) as UserRecord | null) : null;
+    return ref.name !== undefined ? this.records.byName(ref.name) : null;
   }
 
-  async list(filter: { name?: string } = {}): Promise<UserRecord[]> {
-    if (filter.name !== undefined) {
-      const one = (await this.registry.getByName(filter.name)) as UserRecord | null;
-      return one ? [one] : [];
-    }
-    return (await this.registry.list()) as unknown as UserRecord[];
+  list(filter: { name?: string } = {}): Promise<UserRecord[]> {
+    return this.records.list(filter);
   }
 
   async count(): Promise<number> {
-    return (await this.registry.list()).length;
+    return (await this.records.list()).length;
   }
 
   async update(id: string, input: unknown): Promise<UserRecord> {
     const body = bodyObject(input, "Invalid input for field 'user': None is not of type 'object'");
     this.deps.validator.assertKeystone('keystone_user', body);
-    const changes: Doc = {};
+    const changes: Partial<UserRecord> = {};
     for (const key of ['name', 'description', 'email', 'enabled', 'default_project_id'] as const) {
-      if (body[key] !== undefined) changes[key] = body[key];
+      if (body[key] !== undefined) (changes as Record<string, unknown>)[key] = body[key];
     }
     if (body.password !== undefined) changes.password_hash = typeof body.password === 'string' ? await hashSecret(body.password) : null;
-    const user = await this.mutate(id, (doc) => ({ ...doc, ...changes }));
+    const user = await this.records.update(id, (u) => ({ ...u, ...changes }));
     // Like Keystone: a disabled user or a new password ends every session of the user.
     if (changes.enabled === false || changes.password_hash !== undefined) await this.deps.revocations.revoke('sub', id);
     return user;
@@ -94,38 +79,35 @@ export class UsersService {
       throw new UnauthorizedError('The request you have made requires authentication.');
     }
     const hash = await hashSecret(body.password as string);
-    await this.mutate(id, (doc) => ({ ...doc, password_hash: hash }));
+    await this.records.update(id, (u) => ({ ...u, password_hash: hash }));
     await this.deps.revocations.revoke('sub', id);
   }
 
   async delete(id: string): Promise<void> {
-    if (!(await this.registry.delete(id))) throw new NotFoundError(`Could not find user: ${id}.`);
+    await this.records.delete(id);
     await this.deps.revocations.revoke('sub', id);
   }
 
   // ------------------------------------------------------------------ role assignments
 
   async grant(projectId: string, userId: string, roleId: string): Promise<void> {
-    await this.mutate(userId, (doc) => {
-      const roles = { ...(doc.roles as UserRecord['roles']) };
-      const current = roles[projectId] ?? [];
-      if (current.includes(roleId)) return null;
-      roles[projectId] = [...current, roleId];
-      return { ...doc, roles };
+    await this.records.update(userId, (u) => {
+      const current = u.roles[projectId] ?? [];
+      return current.includes(roleId) ? null : { ...u, roles: { ...u.roles, [projectId]: [...current, roleId] } };
     });
   }
 
   /** Removes an assignment; tokens the user holds for that project stop working. */
   async revoke(projectId: string, userId: string, roleId: string): Promise<void> {
     let had = false;
-    await this.mutate(userId, (doc) => {
-      const roles = { ...(doc.roles as UserRecord['roles']) };
+    await this.records.update(userId, (u) => {
+      const roles = { ...u.roles };
       const current = roles[projectId] ?? [];
       had = current.includes(roleId);
       if (!had) return null;
       roles[projectId] = current.filter((r) => r !== roleId);
       if (roles[projectId].length === 0) delete roles[projectId];
-      return { ...doc, roles };
+      return { ...u, roles };
     });
     if (!had) throw new NotFoundError(`Could not find role assignment with role: ${roleId}, user or group: ${userId}, project, domain, or system: ${projectId}.`);
     await this.deps.revocations.revoke('sub', userId);
@@ -153,11 +135,13 @@ export class UsersService {
   async dropProject(projectId: string): Promise<void> {
     for (const user of await this.list()) {
       if (!user.roles[projectId]) continue;
-      await this.registry.update(user.id, (doc) => {
-        const roles = { ...(doc.roles as UserRecord['roles']) };
-        delete roles[projectId];
-        return { ...doc, roles };
-      });
+      await this.records
+        .update(user.id, (u) => {
+          const roles = { ...u.roles };
+          delete roles[projectId];
+          return { ...u, roles };
+        })
+        .catch(ignoreGone);
     }
   }
 
@@ -165,26 +149,21 @@ export class UsersService {
   async dropRole(roleId: string): Promise<void> {
     for (const user of await this.list()) {
       if (!Object.values(user.roles).some((ids) => ids.includes(roleId))) continue;
-      await this.registry.update(user.id, (doc) => {
-        const roles: UserRecord['roles'] = {};
-        for (const [p, ids] of Object.entries(doc.roles as UserRecord['roles'])) {
-          const kept = ids.filter((r) => r !== roleId);
-          if (kept.length > 0) roles[p] = kept;
-        }
-        return { ...doc, roles };
-      });
+      await this.records
+        .update(user.id, (u) => {
+          const roles: UserRecord['roles'] = {};
+          for (const [p, ids] of Object.entries(u.roles)) {
+            const kept = ids.filter((r) => r !== roleId);
+            if (kept.length > 0) roles[p] = kept;
+          }
+          return { ...u, roles };
+        })
+        .catch(ignoreGone);
       await this.deps.revocations.revoke('sub', user.id);
     }
-  }
+  }}
 
-  private async mutate(id: string, fn: (doc: Doc) => Doc | null): Promise<UserRecord> {
-    try {
-      const doc = await this.registry.update(id, fn);
-      if (!doc) throw new NotFoundError(`Could not find user: ${id}.`);
-      return doc as unknown as UserRecord;
-    } catch (err) {
-      if (err instanceof DuplicateError) throw duplicateName('user', 'that name');
-      throw err;
-    }
-  }
+/** A user deleted meanwhile has no assignments left to clean. */
+function ignoreGone(err: unknown): void {
+  if (!(err instanceof NotFoundError)) throw err;
 }
