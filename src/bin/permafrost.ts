@@ -4,6 +4,7 @@
 import cluster from 'node:cluster';
 import { Command } from 'commander';
 import type { Logger } from 'pino';
+import { addAgentCommand } from '../cli/agent-command';
 import { addIdentityCommands } from '../cli/identity-commands';
 import { ConfigError, loadConfig, type Config, type ConfigFlags } from '../config/config';
 import { createLogger } from '../log';
@@ -85,6 +86,7 @@ function configOrExit(flags: ConfigFlags) {
 }
 
 addIdentityCommands(program);
+addAgentCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`permafrost: ${(err as Error).message}`);

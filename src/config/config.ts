@@ -84,7 +84,7 @@ export class ConfigError extends Error {
   }
 }
 
-type Layer = Record<string, unknown>;
+export type Layer = Record<string, unknown>;
 
 const ENV_KEYS: Record<string, string> = {
   PERMAFROST_BIND: 'bind',
@@ -164,7 +164,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   return config as unknown as Config;
 }
 
-function readConfigFile(file: string, problems: string[]): Layer {
+export function readConfigFile(file: string, problems: string[]): Layer {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -186,7 +186,7 @@ function readConfigFile(file: string, problems: string[]): Layer {
 }
 
 /** Turns [dotted key, raw string value] pairs into a nested layer, skipping unset values. */
-function fromPairs(pairs: Array<[string, unknown, string]>): Layer {
+export function fromPairs(pairs: Array<[string, unknown, string]>): Layer {
   const layer: Layer = {};
   for (const [key, value] of pairs) {
     if (value === undefined || value === '') continue;
@@ -278,7 +278,7 @@ function withDefaults(layer: Layer): Layer {
   };
 }
 
-function deepMerge(base: Layer, over: Layer): Layer {
+export function deepMerge(base: Layer, over: Layer): Layer {
   const out: Layer = { ...base };
   for (const [key, value] of Object.entries(over)) {
     const prev = out[key];

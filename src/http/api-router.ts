@@ -6,6 +6,7 @@ import { AppError, ForbiddenError } from '../errors';
 import type { Services } from '../services';
 import type { Scope } from '../store/types';
 import type { ApiContext } from './context';
+import { answerConditionally } from './middleware/conditional';
 import { actionsRoutes } from './routes/actions-routes';
 import { backupsRoutes } from './routes/backups-routes';
 import { clientsRoutes } from './routes/clients-routes';
@@ -69,6 +70,7 @@ export function createApiRouter(services: Services, policy: Policy, opts: ApiRou
         policy.enforce(route.rule, identity, v === 'v1' ? { ...api.state.scope, projectId: identity.projectId } : api.state.scope);
         api.state.body = await readBody(ctx);
         await route.handle(api, services);
+        if (route.rule.endsWith(':get_all')) answerConditionally(ctx);
       });
     }
   }

@@ -1,0 +1,276 @@
+import type { Logger } from 'pino';
+import type { ActionRunner, RunResult } from './action-types';
+import type { FreezerApi, JobDoc } from './freezer-api';
+import type { Limiter } from './limiter';
+import { runActions, sessionCall } from './run-actions';
+import { MISFIRE_GRACE_MS, triggerFor, type Trigger } from './schedule';
+
+export type JobState = 'stop' | 'scheduled' | 'running' | 'removed';
+
+export interface JobDeps {
+  api: FreezerApi;
+  runners: ReadonlyMap<string, ActionRunner>;
+  limiter: Limiter;
+  log: Logger;
+  disableExec: boolean;
+  now: () => number;
+}
+
+/** setTimeout's longest delay; later fire times are reached in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * One job as the scheduler sees it: the state machine of spec B.4 (stop / scheduled / running,
+ * events start, stop, abort, remove) and the runs of B.6, sending the PATCHes the stock scheduler
+ * sends at the same moments, with its [REC] fixes: abort really aborts the run, an API-side
+ * `remove` event means stop, abort while scheduled unschedules.
+ */
+export class AgentJob {
+  state: JobState = 'stop';
+  private doc: JobDoc;
+  private trigger: Trigger | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private running: { abort: AbortController; done: Promise<void> } | null = null;
+  private readonly log: Logger;
+
+  constructor(
+    fetched: JobDoc,
+    private readonly deps: JobDeps,
+  ) {
+    this.doc = structuredClone(fetched);
+    this.log = deps.log.child({ jobId: fetched.job_id });
+  }
+
+  get id(): string {
+    return this.doc.job_id;
+  }
+
+  /** The event a freshly seen job starts with (B.4.1): autostart unless it is stopped. */
+  static firstEvent(doc: JobDoc): string {
+    const s = doc.job_schedule ?? {};
+    if (s.event) return String(s.event);
+    return s.status === 'stop' ? 'stop' : 'start';
+  }
+
+  /** Feeds one fetched document through the event processor (B.3 step 3, B.4.2). */
+  async handle(fetched: JobDoc, event = String(fetched.job_schedule?.event ?? '')): Promise<void> {
+    let next = event;
+    // Bounded: the stock processor loops forever on some events [REF-BUG]; ours needs two steps at most.
+    for (let i = 0; next && i < 4; i++) next = await this.step(next === 'remove' ? 'stop' : next, fetched);
+  }
+
+  /** The job left the list (deleted, completed, moved to another client): forget it (B.3 step 4). */
+  remove(): void {
+    if (this.state === 'running') {
+      this.schedule.event = 'remove';
+      return;
+    }
+    this.unschedule();
+    this.state = 'removed';
+  }
+
+  /** Agent shutdown: no new runs; resolves when the running one (if any) has finished. */
+  async halt(abortAfterMs: number): Promise<void> {
+    this.unschedule();
+    const run = this.running;
+    if (!run) return;
+    const timer = setTimeout(() => run.abort.abort(), abortAfterMs);
+    await run.done;
+    clearTimeout(timer);
+  }
+
+  private get schedule(): Record<string, unknown> {
+    return (this.doc.job_schedule ??= {});
+  }
+
+  private async step(event: string, fetched: JobDoc): Promise<string> {
+    switch (this.state) {
+      case 'stop':
+        if (event === 'start') await this.start(fetched);
+        else if (event === 'stop' || event === 'abort') await this.patchStopped(fetched);
+        else this.log.warn({ event }, 'unknown event ignored');
+        return '';
+      case 'scheduled':
+        if (event === 'start') {
+          this.schedule.event = '';
+          await this.patchFull();
+          return '';
+        }
+        // [REC] abort while scheduled is a stop (the stock scheduler keeps the trigger).
+        this.unschedule();
+        this.schedule.event = '';
+        this.schedule.status = 'stop';
+        this.state = 'stop';
+        await this.patchFull();
+        return 'stop';
+      case 'running':
+        if (event === 'start') {
+          this.schedule.event = '';
+          await this.patchFull();
+        } else if (event === 'stop') {
+          this.schedule.event = 'stop';
+        } else if (event === 'abort' && this.schedule.event !== 'abort') {
+          this.schedule.event = 'abort';
+          this.running?.abort.abort();
+          await this.patchFull();
+        }
+        return '';
+      default:
+        return '';
+    }
+  }
+
+  /** Stop + start: adopt the API's document, compute the trigger, PATCH the whole document. */
+  private async start(fetched: JobDoc): Promise<void> {
+    this.doc = structuredClone(fetched);
+    this.schedule.event = '';
+    try {
+      this.trigger = triggerFor(this.schedule, new Date(this.deps.now()));
+      this.schedule.status = 'scheduled';
+      this.state = 'scheduled';
+      // A one-shot date up to an hour past still runs (the reference's misfire grace).
+      const now = this.deps.now();
+      this.arm(new Date(this.trigger.kind === 'date' ? now - MISFIRE_GRACE_MS : now));
+    } catch (err) {
+      this.log.error({ err: (err as Error).message }, 'cannot schedule the job');
+      this.trigger = null;
+      this.schedule.status = 'completed';
+    }
+    await this.patchFull();
+  }
+
+  private async patchStopped(fetched: JobDoc): Promise<void> {
+    this.doc = structuredClone(fetched);
+    this.schedule.event = '';
+    this.schedule.status = 'stop';
+    await this.patchFull();
+  }
+
+  // ------------------------------------------------------------------ triggers and runs
+
+  private arm(after = new Date(this.deps.now())): void {
+    this.clearTimer();
+    const at = this.trigger?.next(after);
+    if (!at) return;
+    const delay = Math.max(0, at.getTime() - this.deps.now());
+    this.timer = setTimeout(() => (delay > MAX_TIMER_MS ? this.arm(after) : this.fire(at)), Math.min(delay, MAX_TIMER_MS));
+    this.timer.unref();
+  }
+
+  private fire(due: Date): void {
+    this.timer = null;
+    if (this.state !== 'scheduled') return;
+    const abort = new AbortController();
+    const done = this.runOnce(due, abort.signal).catch((err: unknown) => this.log.error({ err }, 'run failed unexpectedly'));
+    this.running = { abort, done };
+  }
+
+  private async runOnce(due: Date, signal: AbortSignal): Promise<void> {
+    this.state = 'running';
+    await this.deps.limiter.acquire();
+    try {
+      const late = this.deps.now() - due.getTime();
+      if (late > MISFIRE_GRACE_MS) {
+        this.log.warn({ lateMs: late }, 'run skipped: more than the misfire grace time late');
+        this.state = 'scheduled';
+        this.arm();
+        return;
+      }
+      // Stopped, aborted or deleted while waiting for a free slot: close without running.
+      if (signal.aborted || ['stop', 'abort', 'remove'].includes(String(this.schedule.event))) {
+        await this.finish();
+        return;
+      }
+      await this.execute(signal);
+    } finally {
+      this.deps.limiter.release();
+      this.running = null;
+    }
+  }
+
+  /** B.6: mark running, session start, the actions, session end, then the closing PATCH. */
+  private async execute(signal: AbortSignal): Promise<void> {
+    Object.assign(this.schedule, { status: 'running', result: '', time_started: this.seconds(), time_ended: -1 });
+    await this.patchSchedule();
+    const sessionId = typeof this.doc.session_id === 'string' ? this.doc.session_id : '';
+    if (sessionId) {
+      const started = await sessionCall(this.deps.api, sessionId, { start: { job_id: this.id, current_tag: this.doc.session_tag ?? 0 } }, this.log);
+      if (started?.session_tag !== undefined) this.doc.session_tag = started.session_tag;
+    }
+    const result: RunResult = await runActions(this.doc, signal, {
+      api: this.deps.api,
+      runners: this.deps.runners,
+      log: this.log,
+      disableExec: this.deps.disableExec,
+      onAttempt: async () => {
+        this.schedule.current_pid = process.pid;
+        await this.patchFull();
+      },
+    });
+    this.schedule.time_ended = this.seconds();
+    if (sessionId) {
+      await sessionCall(this.deps.api, sessionId, { end: { job_id: this.id, current_tag: this.doc.session_tag ?? 0, result } }, this.log);
+    }
+    this.schedule.result = result;
+    await this.finish();
+    this.log.info({ result }, 'run finished');
+  }
+
+  /** B.6 step 5.3: the first matching case decides the job's next state. */
+  private async finish(): Promise<void> {
+    const event = this.schedule.event;
+    if (event === 'remove') {
+      this.unschedule();
+      this.state = 'removed';
+      return;
+    }
+    const more = this.trigger?.next(new Date(this.deps.now())) ?? null;
+    if (!more || event === 'stop' || event === 'abort') {
+      this.unschedule();
+      this.schedule.event = '';
+      this.schedule.status = 'completed';
+      this.state = 'stop';
+      await this.patchFull();
+      return;
+    }
+    this.schedule.status = 'scheduled';
+    this.state = 'scheduled';
+    await this.patchSchedule();
+    this.arm();
+  }
+
+  private unschedule(): void {
+    this.clearTimer();
+    this.trigger = null;
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private seconds(): number {
+    return Math.floor(this.deps.now() / 1000);
+  }
+
+  // ------------------------------------------------------------------ API writes
+
+  /** PATCH the whole local document (what the stock scheduler does for state changes). */
+  private async patchFull(): Promise<void> {
+    await this.patch(this.doc);
+  }
+
+  /** PATCH {job_schedule} only (start and end of a run). */
+  private async patchSchedule(): Promise<void> {
+    await this.patch({ job_schedule: this.schedule });
+  }
+
+  private async patch(body: Record<string, unknown>): Promise<void> {
+    try {
+      await this.deps.api.patchJob(this.id, structuredClone(body));
+    } catch (err) {
+      // Like the stock scheduler: the local state moves on; the next change sends it again.
+      this.log.error({ err: (err as Error).message }, 'cannot update the job in the API');
+    }
+  }
+}

@@ -1,0 +1,151 @@
+import type { Logger } from 'pino';
+import type { AgentConfig } from '../config/agent-config';
+import type { Credentials } from './credentials';
+import { httpJson, jsonOf, type HttpResponse } from './http-json';
+
+/** A job document as the API returns it (only what the agent reads is typed). */
+export interface JobDoc {
+  job_id: string;
+  job_schedule?: Record<string, unknown>;
+  job_actions?: unknown;
+  session_id?: string;
+  session_tag?: number;
+  client_id?: string;
+  [key: string]: unknown;
+}
+
+/** The API answered with an error status (the agent logs it and goes on). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The calls the agent makes (spec B.7), so --no-api mode and tests can stand in for the API. */
+export interface FreezerApi {
+  /** POST /clients; "already registered" (409) is fine. */
+  registerClient(clientId: string, hostname: string): Promise<void>;
+  /** The client's jobs that are not completed (all pages); null when nothing changed since the last poll. */
+  pollJobs(clientId: string): Promise<JobDoc[] | null>;
+  patchJob(jobId: string, patch: Record<string, unknown>): Promise<void>;
+  postBackup(doc: Record<string, unknown>): Promise<void>;
+  sessionAction(sessionId: string, body: Record<string, unknown>): Promise<{ result?: string; session_tag?: number }>;
+  /** The project the v2 URLs name (after login), for the default client id. */
+  projectId(): Promise<string | null>;
+}
+
+interface CachedPage {
+  etag: string;
+  jobs: JobDoc[];
+}
+
+/**
+ * The Freezer API over HTTP, v2 (`/v2/{project}`) or v1, speaking exactly what the stock
+ * scheduler speaks (spec B.2-B.7), plus one thing it does not: list pages are fetched with
+ * If-None-Match, so an idle poll costs the API a 304 per page and the agent no parsing. APIs
+ * without ETags (the stock one) simply always answer 200.
+ */
+export class HttpFreezerApi implements FreezerApi {
+  private readonly pages = new Map<number, CachedPage>();
+  private base: string | null = null;
+
+  constructor(
+    private readonly config: AgentConfig,
+    private readonly credentials: Credentials,
+    private readonly log: Logger,
+  ) {}
+
+  async projectId(): Promise<string | null> {
+    return this.config.project_id ?? (await this.credentials.projectId());
+  }
+
+  async registerClient(clientId: string, hostname: string): Promise<void> {
+    const res = await this.call('POST', '/clients', { body: { client_id: clientId, hostname } });
+    if (res.status === 409) return;
+    this.check(res, 'register the client');
+  }
+
+  async pollJobs(clientId: string): Promise<JobDoc[] | null> {
+    const limit = this.config.page_size;
+    const search = { match_not: [{ status: 'completed' }], match: [{ client_id: clientId }] };
+    const jobs: JobDoc[] = [];
+    let changed = false;
+    let offset = 0;
+    for (;;) {
+      const cached = this.pages.get(offset);
+      const res = await this.call('GET', `/jobs?limit=${limit}&offset=${offset}`, {
+        body: search,
+        headers: cached ? { 'If-None-Match': cached.etag } : {},
+      });
+      let page: JobDoc[];
+      if (res.status === 304 && cached) {
+        page = cached.jobs;
+      } else {
+        this.check(res, 'list jobs');
+        page = jobsOf(jsonOf(res));
+        changed = true;
+        const etag = res.headers.etag;
+        if (typeof etag === 'string') this.pages.set(offset, { etag, jobs: page });
+        else this.pages.delete(offset);
+      }
+      jobs.push(...page);
+      if (page.length < limit) break;
+      offset += limit;
+    }
+    // Pages beyond the last one belong to an older, longer list.
+    for (const o of this.pages.keys()) if (o > offset) this.pages.delete(o);
+    return changed ? jobs : null;
+  }
+
+  async patchJob(jobId: string, patch: Record<string, unknown>): Promise<void> {
+    this.check(await this.call('PATCH', `/jobs/${encodeURIComponent(jobId)}`, { body: patch }), `update job ${jobId}`);
+  }
+
+  async postBackup(doc: Record<string, unknown>): Promise<void> {
+    this.check(await this.call('POST', '/backups', { body: doc }), 'upload backup metadata');
+  }
+
+  async sessionAction(sessionId: string, body: Record<string, unknown>): Promise<{ result?: string; session_tag?: number }> {
+    const res = await this.call('POST', `/sessions/${encodeURIComponent(sessionId)}/action`, { body });
+    this.check(res, `session ${sessionId} action`);
+    return (jsonOf(res) ?? {}) as { result?: string; session_tag?: number };
+  }
+
+  /** One request; a 401 means a stale token: log in again once and retry. */
+  private async call(method: string, path: string, opts: { body?: unknown; headers?: Record<string, string> }): Promise<HttpResponse> {
+    const url = (await this.baseUrl()) + path;
+    const send = async () =>
+      httpJson(method, url, { body: opts.body, headers: { ...(await this.credentials.headers()), ...opts.headers }, timeoutMs: this.config.request_timeout_ms });
+    let res = await send();
+    if (res.status === 401) {
+      this.credentials.invalidate();
+      res = await send();
+    }
+    return res;
+  }
+
+  private async baseUrl(): Promise<string> {
+    if (this.base) return this.base;
+    const root = (this.config.api_url as string).replace(/\/+$/, '');
+    if (this.config.api_version === 'v1') return (this.base = `${root}/v1`);
+    const project = await this.projectId();
+    if (!project) throw new ApiError(0, 'no project for v2 URLs: set project_id (OS_PROJECT_ID) or log in with a project-scoped credential');
+    return (this.base = `${root}/v2/${encodeURIComponent(project)}`);
+  }
+
+  private check(res: HttpResponse, what: string): void {
+    if (res.status >= 200 && res.status < 300) return;
+    const detail = res.text.length > 300 ? `${res.text.slice(0, 300)}...` : res.text;
+    this.log.debug({ status: res.status, detail }, `cannot ${what}`);
+    throw new ApiError(res.status, `cannot ${what}: HTTP ${res.status} ${detail}`);
+  }
+}
+
+function jobsOf(body: unknown): JobDoc[] {
+  const jobs = (body as { jobs?: unknown } | null)?.jobs;
+  if (!Array.isArray(jobs)) throw new ApiError(0, 'the job list has no "jobs" array');
+  return jobs as JobDoc[];
+}

@@ -1,0 +1,120 @@
+import type { Logger } from 'pino';
+import type { ActionRunner, RunResult } from './action-types';
+import type { FreezerApi, JobDoc } from './freezer-api';
+import { sleep } from './sleep';
+
+export interface RunDeps {
+  api: FreezerApi;
+  runners: ReadonlyMap<string, ActionRunner>;
+  log: Logger;
+  disableExec: boolean;
+  /** Called at the start of every attempt (the stock scheduler PATCHes current_pid then). */
+  onAttempt(): Promise<void>;
+}
+
+interface JobAction {
+  freezer_action: Record<string, unknown>;
+  max_retries: number;
+  max_retries_interval: number;
+  mandatory: boolean;
+}
+
+const SESSION_ATTEMPTS = 5;
+
+/**
+ * The actions of one run, in order (spec B.6 steps 3-4): an action runs if it is mandatory or
+ * every action so far succeeded; each gets max_retries + 1 attempts, max_retries_interval
+ * seconds apart (default 60); `aborted` is never retried. Backup metadata goes to /backups with
+ * the job id as soon as an attempt produces it.
+ */
+export async function runActions(job: JobDoc, signal: AbortSignal, deps: RunDeps): Promise<RunResult> {
+  const actions = jobActionsOf(job);
+  const log = deps.log.child({ jobId: job.job_id });
+  if (deps.disableExec && actions.some((a) => a.freezer_action.action === 'exec')) {
+    log.warn('the job has an exec action and exec is disabled (--disable-exec): fail');
+    return 'fail';
+  }
+  let result: RunResult = 'success';
+  for (const [index, action] of actions.entries()) {
+    if (!action.mandatory && result !== 'success') {
+      log.info({ action: index }, 'skipped: an earlier action did not succeed');
+      continue;
+    }
+    const outcome = await runWithRetries(job.job_id, action, signal, deps, log.child({ action: index, kind: action.freezer_action.action }));
+    if (outcome !== 'success') result = outcome;
+  }
+  return result;
+}
+
+async function runWithRetries(jobId: string, action: JobAction, signal: AbortSignal, deps: RunDeps, log: Logger): Promise<RunResult> {
+  const kind = String(action.freezer_action.action ?? '');
+  const runner = deps.runners.get(kind);
+  if (!runner) {
+    log.error(`unknown action '${kind}': fail`);
+    return 'fail';
+  }
+  for (let attempt = 1; ; attempt++) {
+    if (signal.aborted) return 'aborted';
+    await deps.onAttempt();
+    const outcome = await runner.run(action.freezer_action, { jobId, signal, log }).catch((err: unknown) => {
+      log.error({ err }, 'the action crashed');
+      return { result: 'fail' as const, metadata: null, message: (err as Error).message };
+    });
+    if (outcome.metadata) await uploadMetadata(jobId, outcome.metadata, deps, log);
+    if (outcome.result !== 'fail') return outcome.result;
+    log.warn({ attempt, of: action.max_retries + 1, message: outcome.message }, 'attempt failed');
+    if (attempt > action.max_retries) return 'fail';
+    if (!(await sleep(action.max_retries_interval * 1000, signal))) return 'aborted';
+  }
+}
+
+async function uploadMetadata(jobId: string, metadata: Record<string, unknown>, deps: RunDeps, log: Logger): Promise<void> {
+  try {
+    await deps.api.postBackup({ ...metadata, job_id: jobId });
+  } catch (err) {
+    // Like the stock scheduler: a failed upload is logged, the run goes on.
+    log.error({ err: (err as Error).message }, 'cannot upload the backup metadata');
+  }
+}
+
+/** job_actions with the stock defaults (max_retries 0, interval 60 s, not mandatory). */
+function jobActionsOf(job: JobDoc): JobAction[] {
+  const list = Array.isArray(job.job_actions) ? job.job_actions : [];
+  return list.map((raw) => {
+    const a = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+    const fa = a.freezer_action;
+    return {
+      freezer_action: typeof fa === 'object' && fa !== null && !Array.isArray(fa) ? (fa as Record<string, unknown>) : {},
+      max_retries: nonNegative(a.max_retries, 0),
+      max_retries_interval: nonNegative(a.max_retries_interval, 60),
+      mandatory: a.mandatory === true || a.mandatory === 'true' || a.mandatory === 'True',
+    };
+  });
+}
+
+function nonNegative(v: unknown, fallback: number): number {
+  const n = typeof v === 'string' ? Number(v) : v;
+  return typeof n === 'number' && Number.isFinite(n) && n >= 0 ? n : fallback;
+}
+
+/**
+ * POST /sessions/{id}/action, up to 5 attempts with no delay (spec B.6 steps 2 and 5). Resolves
+ * to the answer of the first successful call, or null when none succeeded.
+ */
+export async function sessionCall(
+  api: FreezerApi,
+  sessionId: string,
+  body: Record<string, unknown>,
+  log: Logger,
+): Promise<{ result?: string; session_tag?: number } | null> {
+  for (let attempt = 1; attempt <= SESSION_ATTEMPTS; attempt++) {
+    try {
+      const answer = await api.sessionAction(sessionId, body);
+      if (answer.result === 'success') return answer;
+      log.warn({ sessionId, answer }, 'session action not successful');
+    } catch (err) {
+      log.warn({ sessionId, err: (err as Error).message }, 'session action failed');
+    }
+  }
+  return null;
+}

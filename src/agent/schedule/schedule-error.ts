@@ -1,0 +1,4 @@
+/** A job_schedule whose trigger cannot be computed; the message names the field and its value. */
+export class ScheduleError extends Error {
+  override readonly name = 'ScheduleError';
+}

@@ -1,0 +1,174 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { isAlive, startAgent, waitFor, type RunningAgent } from '../helpers/agent';
+import type { Api } from '../helpers/http';
+
+/** An API the agent runs against, and an owner who creates jobs there and reads them back. */
+export interface AgentTarget {
+  owner: Api;
+  /** Settings of the agent process (API URL, credentials, project). */
+  agentEnv: Record<string, string>;
+  clientId: string;
+  stop(): Promise<void>;
+}
+
+type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/**
+ * The agent's job protocol (spec B.2-B.7), step by step, against a real API process: the same
+ * scenarios run against Permafrost and against the stock Freezer API.
+ */
+export function agentScenarios(title: string, setup: (ctx: Mocha.Context) => Promise<AgentTarget>): void {
+  describe(title, function () {
+    this.timeout(120000);
+    let target: AgentTarget;
+    let agent: RunningAgent;
+    let work: string;
+
+    before(async function () {
+      target = await setup(this);
+      work = fs.mkdtempSync(path.join(os.tmpdir(), 'permafrost-agent-work-'));
+      agent = startAgent({ ...target.agentEnv, PERMAFROST_AGENT_INTERVAL: '0.3', PERMAFROST_AGENT_CLIENT_ID: target.clientId, PERMAFROST_AGENT_DRAIN_TIMEOUT_S: '1' });
+      await waitFor('the agent to register its client', 20000, async () => (await target.owner.get(`/clients/${target.clientId}`)).status === 200);
+    });
+    after(async () => {
+      if (this.ctx.currentTest?.state === 'failed' || process.env.AGENT_TEST_LOGS) console.log(agent?.logs().slice(-4000));
+      await agent?.stop();
+      await target?.stop();
+      if (work) fs.rmSync(work, { recursive: true, force: true });
+    });
+
+    const exec = (command: string, extra: Doc = {}) => ({ freezer_action: { action: 'exec', command, ...extra }, max_retries: 0, max_retries_interval: 1, ...extra.jobAction });
+    const shell = (command: string, jobAction: Doc = {}) => ({ freezer_action: { action: 'exec', command, shell: true }, max_retries: 0, max_retries_interval: 1, ...jobAction });
+    const createJob = async (description: string, schedule: Doc, actions: Doc[], extra: Doc = {}): Promise<string> => {
+      const res = await target.owner.post('/jobs', { client_id: target.clientId, description, job_schedule: schedule, job_actions: actions, ...extra });
+      assert.equal(res.status, 201, res.text);
+      return res.json.job_id as string;
+    };
+    const job = async (id: string): Promise<Doc> => (await target.owner.get(`/jobs/${id}`)).json as Doc;
+    const schedule = async (id: string): Promise<Doc> => (await job(id)).job_schedule as Doc;
+    const until = (id: string, what: string, ms: number, test: (s: Doc) => boolean) =>
+      waitFor(`job ${id}: ${what}`, ms, async () => {
+        const s = await schedule(id);
+        return test(s) ? s : null;
+      });
+    const event = async (id: string, name: string) => assert.equal((await target.owner.post(`/jobs/${id}/event`, { [name]: null })).status, 202);
+    const lines = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).length : 0);
+
+    it('one-shot exec: scheduled, then running, then completed/success with times and the agent pid', async () => {
+      const marker = path.join(work, 'oneshot');
+      const id = await createJob('one-shot', {}, [shell(`sleep 1; echo done > ${marker}`)]);
+      const scheduled = await until(id, 'scheduled', 10000, (s) => s.status === 'scheduled');
+      assert.equal(scheduled.event, '');
+      const running = await until(id, 'running', 10000, (s) => s.status === 'running');
+      assert.equal(running.result, '');
+      assert.equal(running.time_ended, -1);
+      assert.ok(running.time_started > 0);
+      const done = await until(id, 'completed', 15000, (s) => s.status === 'completed');
+      assert.equal(done.result, 'success');
+      assert.ok(done.time_ended >= done.time_started);
+      assert.equal(done.current_pid, agent.proc.pid);
+      assert.equal(done.event, '');
+      assert.equal(fs.readFileSync(marker, 'utf8'), 'done\n');
+    });
+
+    it('interval job: runs every interval until a stop event; then status stop and no more runs', async () => {
+      const marker = path.join(work, 'interval');
+      const id = await createJob('interval', { schedule_interval: '1 seconds' }, [shell(`echo run >> ${marker}`)]);
+      await waitFor('two runs', 15000, async () => lines(marker) >= 2);
+      await until(id, 'scheduled between runs', 5000, (s) => s.status === 'scheduled' && s.result === 'success');
+      await event(id, 'stop');
+      // A stop that lands during a run ends it "completed" (spec B.6); between runs it is "stop".
+      const stopped = await until(id, 'stopped', 10000, (s) => (s.status === 'stop' || s.status === 'completed') && s.event === '');
+      const runs = lines(marker);
+      await new Promise((r) => setTimeout(r, 2500));
+      assert.equal(lines(marker), runs, `no run after the stop (status ${stopped.status})`);
+    });
+
+    it('cron fields: schedule_second */2 runs on even seconds', async () => {
+      const marker = path.join(work, 'cron');
+      const id = await createJob('cron', { schedule_second: '*/2' }, [shell(`date +%S >> ${marker}`)]);
+      await waitFor('two cron runs', 15000, async () => lines(marker) >= 2);
+      await event(id, 'stop');
+      await until(id, 'stopped', 10000, (s) => s.event === '' && (s.status === 'stop' || s.status === 'completed'));
+      const seconds = fs.readFileSync(marker, 'utf8').split('\n').filter(Boolean).map(Number);
+      assert.ok(seconds.every((s) => s % 2 === 0), `fired at seconds ${seconds.join(',')}`);
+    });
+
+    it('session job: start and end actions; the session completes with success', async () => {
+      const session = await target.owner.post('/sessions', { description: 'agent session', hold_off: 1, schedule: {} });
+      assert.equal(session.status, 201, session.text);
+      const sid = session.json.session_id as string;
+      const id = await createJob('session job', { status: 'stop' }, [exec('/bin/true')]);
+      assert.equal((await target.owner.put(`/sessions/${sid}/jobs/${id}`)).status, 204);
+      await event(id, 'start');
+      await until(id, 'completed', 15000, (s) => s.status === 'completed' && s.result === 'success');
+      const s = (await target.owner.get(`/sessions/${sid}`)).json as Doc;
+      assert.equal(s.status, 'completed');
+      assert.equal(s.result, 'success');
+      assert.equal(s.session_tag, 1);
+      assert.equal(s.jobs[id].result, 'success');
+    });
+
+    it('a job created stopped does not run until a start event', async () => {
+      const marker = path.join(work, 'stopped');
+      const id = await createJob('stopped', { status: 'stop' }, [shell(`echo ran > ${marker}`)]);
+      await new Promise((r) => setTimeout(r, 3500));
+      assert.equal(fs.existsSync(marker), false);
+      assert.equal((await schedule(id)).status, 'stop');
+      await event(id, 'start');
+      await until(id, 'completed', 15000, (s) => s.status === 'completed' && s.result === 'success');
+      assert.equal(fs.existsSync(marker), true);
+    });
+
+    it('failing actions: retried max_retries times, then fail; a mandatory action still runs, others are skipped', async () => {
+      const tries = path.join(work, 'tries');
+      const after = path.join(work, 'after');
+      const mandatory = path.join(work, 'mandatory');
+      const id = await createJob('failing', {}, [
+        shell(`echo try >> ${tries}; exit 3`, { max_retries: 2, max_retries_interval: 0 }),
+        shell(`echo skipped > ${after}`),
+        shell(`echo ran > ${mandatory}`, { mandatory: true }),
+      ]);
+      const done = await until(id, 'completed', 20000, (s) => s.status === 'completed');
+      assert.equal(done.result, 'fail');
+      assert.equal(lines(tries), 3);
+      assert.equal(fs.existsSync(after), false);
+      assert.equal(fs.existsSync(mandatory), true);
+    });
+
+    it('a schedule that cannot be computed completes the job without running it; the agent goes on', async () => {
+      const id = await createJob('bad schedule', { schedule_day_of_week: 'funday' }, [exec('/bin/true')]);
+      const s = await until(id, 'completed', 10000, (x) => x.status === 'completed');
+      assert.equal(s.time_started ?? -1, s.time_started === undefined ? -1 : s.time_started);
+      const ok = await createJob('after the bad one', {}, [exec('/bin/true')]);
+      await until(ok, 'completed', 15000, (x) => x.status === 'completed' && x.result === 'success');
+    });
+
+    it('abort of a running `sleep 600`: the child is gone within 5 s and the job ends aborted', async () => {
+      const pidFile = path.join(work, 'sleep.pid');
+      const id = await createJob('abort me', {}, [shell(`echo $$ > ${pidFile}; exec sleep 600`)]);
+      await until(id, 'running', 15000, (s) => s.status === 'running');
+      const pid = await waitFor('the child pid', 5000, async () => Number(fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').trim()));
+      assert.equal(isAlive(pid), true);
+      const start = Date.now();
+      await event(id, 'abort');
+      await waitFor('the child to die', 5000, async () => !isAlive(pid));
+      const s = await until(id, 'aborted', 10000, (x) => x.result === 'aborted' && x.status === 'completed');
+      assert.ok(Date.now() - start < 10000);
+      assert.equal(s.event, '');
+    });
+
+    it('SIGTERM drains: a running action gets drain_timeout_s, is then aborted and reported; the agent exits 0', async () => {
+      const pidFile = path.join(work, 'drain.pid');
+      const id = await createJob('drain', {}, [shell(`echo $$ > ${pidFile}; exec sleep 600`)]);
+      await until(id, 'running', 15000, (s) => s.status === 'running');
+      const pid = await waitFor('the child pid', 5000, async () => Number(fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').trim()));
+      assert.equal(await agent.stop(), 0);
+      assert.equal(isAlive(pid), false);
+      assert.equal((await schedule(id)).result, 'aborted');
+    });
+  });
+}
