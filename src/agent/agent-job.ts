@@ -32,6 +32,7 @@ export class AgentJob {
   private timer: NodeJS.Timeout | null = null;
   private running: { abort: AbortController; done: Promise<void> } | null = null;
   private readonly log: Logger;
+  private writes: Promise<void> = Promise.resolve();
 
   constructor(
     fetched: JobDoc,
@@ -111,8 +112,10 @@ export class AgentJob {
           this.schedule.event = 'stop';
         } else if (event === 'abort' && this.schedule.event !== 'abort') {
           this.schedule.event = 'abort';
+          // The API hears of the abort before the run's closing PATCH can (writes are queued).
+          const written = this.patchFull();
           this.running?.abort.abort();
-          await this.patchFull();
+          await written;
         }
         return '';
       default:
@@ -265,12 +268,20 @@ export class AgentJob {
     await this.patch({ job_schedule: this.schedule });
   }
 
-  private async patch(body: Record<string, unknown>): Promise<void> {
-    try {
-      await this.deps.api.patchJob(this.id, structuredClone(body));
-    } catch (err) {
-      // Like the stock scheduler: the local state moves on; the next change sends it again.
-      this.log.error({ err: (err as Error).message }, 'cannot update the job in the API');
-    }
+  /**
+   * PATCHes of one job go out one after the other, in the order they were made: two in flight
+   * at once could reach a multi-process API in the wrong order and leave a stale state.
+   */
+  private patch(body: Record<string, unknown>): Promise<void> {
+    const copy = structuredClone(body);
+    this.writes = this.writes.then(async () => {
+      try {
+        await this.deps.api.patchJob(this.id, copy);
+      } catch (err) {
+        // Like the stock scheduler: the local state moves on; the next change sends it again.
+        this.log.error({ err: (err as Error).message }, 'cannot update the job in the API');
+      }
+    });
+    return this.writes;
   }
 }
