@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   const url = `http://127.0.0.1:${port}`;
   const cleanEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PERMAFROST_') && !k.startsWith('OS_')));
   const server = spawn(process.execPath, [ENTRY, 'serve', '--auth', 'noauth', '--bind', `127.0.0.1:${port}`, '--data-dir', tmp], {
-    env: { ...cleanEnv, PERMAFROST_LOG_LEVEL: 'warn', PERMAFROST_ACCESS_LOG: '1', PERMAFROST_NOAUTH_PROJECT: 'bench' },
+    env: { ...cleanEnv, PERMAFROST_LOG_LEVEL: 'info', PERMAFROST_ACCESS_LOG: '1', PERMAFROST_NOAUTH_PROJECT: 'bench' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let requests = 0;

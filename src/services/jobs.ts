@@ -112,6 +112,7 @@ function prepare(job: Doc): Doc {
 
 /** Copies action_defaults into every freezer_action where the key is missing or null (A.6.6). */
 function expandActionDefaults(job: Doc): void {
+  dropActionOwners(job);
   if (job.action_defaults === undefined) return;
   const defaults = job.action_defaults;
   if (!isObject(defaults)) throw new BadRequestError('action_defaults shouldbe a dictionary');
@@ -127,4 +128,18 @@ function expandActionDefaults(job: Doc): void {
 
 function notFound(id: string): NotFoundError {
   return new NotFoundError(`No Job found with ID:${id}`);
+}
+
+/**
+ * A job's actions as read back carry their owner (`user_id`, and `project_id`, null in v1), which
+ * the service stamps again; dropping them lets a client send back the document it read (what
+ * schedulers do with whole-document PATCHes) instead of failing on v1's null project.
+ */
+function dropActionOwners(job: Doc): void {
+  if (!Array.isArray(job.job_actions)) return;
+  for (const ja of job.job_actions) {
+    if (!isObject(ja)) continue;
+    delete ja.user_id;
+    delete ja.project_id;
+  }
 }

@@ -64,6 +64,25 @@ describe('permafrost agent: configuration and operation', function () {
 describe('conditional list requests (what keeps agent polls cheap)', () => {
   const server = useServer();
 
+  it('the agent speaks v1 too (--api-version v1): registers, runs a job, reports it', async function () {
+    this.timeout(30000);
+    const owner = Api.v1(server().url, 'victor');
+    const agent = startAgent({ PERMAFROST_AGENT_API_URL: server().url, PERMAFROST_AGENT_NOAUTH_USER: 'victor', PERMAFROST_AGENT_CLIENT_ID: 'v1host', PERMAFROST_AGENT_INTERVAL: '0.3' }, [
+      '--api-version',
+      'v1',
+    ]);
+    try {
+      await waitFor('registration', 10000, async () => (await owner.get('/clients/v1host')).status === 200);
+      const id = (await owner.post('/jobs', { client_id: 'v1host', job_schedule: {}, job_actions: [{ freezer_action: { action: 'exec', command: '/bin/true' } }] })).json.job_id;
+      await waitFor('the job to complete', 15000, async () => {
+        const s = (await owner.get(`/jobs/${id}`)).json.job_schedule;
+        return s.status === 'completed' && s.result === 'success';
+      });
+    } finally {
+      await agent.stop();
+    }
+  });
+
   it('lists carry an ETag; the same request with If-None-Match is a bodiless 304 until the list changes', async () => {
     const api = Api.v2(server().url, 'projE', 'eve');
     await api.post('/jobs', { client_id: 'h', job_actions: [{ freezer_action: { action: 'backup' } }] });

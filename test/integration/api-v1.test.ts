@@ -45,6 +45,19 @@ describe('v1 (spec A.8): user scope, null project, 404 on deleting what is missi
     assert.equal((await v1.delete(`/sessions/${sid}/jobs/${jid}`)).status, 204);
   });
 
+  it('takes back the whole job document it returned (null project_id in the actions too), as schedulers PATCH it', async () => {
+    const id = (await v1.post('/jobs', { client_id: 'h', job_actions: [{ freezer_action: { action: 'exec', command: 'x' } }] })).json.job_id;
+    const doc = (await v1.get(`/jobs/${id}`)).json;
+    assert.equal(doc.job_actions[0].project_id, null);
+    doc.description = 'patched whole';
+    const res = await v1.patch(`/jobs/${id}`, doc);
+    assert.equal(res.status, 200, res.text);
+    const after = (await v1.get(`/jobs/${id}`)).json;
+    assert.equal(after.description, 'patched whole');
+    assert.equal(after.job_actions[0].project_id, null);
+    assert.equal(after.job_actions[0].user_id, doc.user_id);
+  });
+
   it('DELETE of a missing document answers 404 with the reference message per type', async () => {
     const cases: Array<[string, string]> = [
       ['jobs', 'No Job found with ID:nope'],
