@@ -56,7 +56,9 @@ export class JobsService extends CollectionService {
       patch.job_actions = await this.actions.registerJobActions(scope, patch.job_actions);
     }
     const updated = await this.repo.update(scope, id, (doc) => {
+      const pending = pendingHalt(doc, patch);
       for (const k of PATCHABLE) if (patch[k] !== undefined) doc[k] = patch[k];
+      if (pending) (doc.job_schedule as Doc).event = pending;
       return doc;
     });
     if (!updated) throw notFound(id);
@@ -142,4 +144,19 @@ function dropActionOwners(job: Doc): void {
     delete ja.user_id;
     delete ja.project_id;
   }
+}
+
+/**
+ * A stop or abort requested while a scheduler is running the job must survive that scheduler's
+ * run-start and run-end PATCHes: they carry the whole job_schedule as the scheduler last read it,
+ * with `event: ""`, and would silently drop the request (the job then runs on). A PATCH that
+ * reports the job `running` or `scheduled` therefore keeps a pending stop/abort; the scheduler
+ * consumes it with the PATCH that reports `stop` or `completed`.
+ */
+function pendingHalt(stored: Doc, patch: Doc): string | null {
+  const before = isObject(stored.job_schedule) ? stored.job_schedule.event : undefined;
+  const incoming = patch.job_schedule;
+  if ((before !== 'stop' && before !== 'abort') || !isObject(incoming)) return null;
+  if (incoming.event !== undefined && incoming.event !== '' && incoming.event !== null) return null;
+  return incoming.status === 'running' || incoming.status === 'scheduled' ? before : null;
 }

@@ -270,6 +270,27 @@ describe('jobs and job events (spec A.3.5, A.6)', () => {
       assert.deepEqual((await api.post(`/jobs/${id}/event`, { abort: null })).json, { result: 'abort already requested' });
     });
 
+    it('a stop or abort survives a scheduler PATCH reporting running or scheduled; stop/completed consume it', async () => {
+      for (const halt of ['stop', 'abort']) {
+        const id = await create({ job_schedule: { status: 'scheduled', event: '' } });
+        await api.post(`/jobs/${id}/event`, { [halt]: null });
+        // The scheduler's run-start and run-end PATCHes carry the schedule it read before, event "".
+        for (const status of ['running', 'scheduled']) {
+          assert.equal((await api.patch(`/jobs/${id}`, { job_schedule: { status, event: '', result: '' } })).status, 200);
+          const sched = (await api.get(`/jobs/${id}`)).json.job_schedule;
+          assert.deepEqual([sched.status, sched.event], [status, halt], `${halt} after a ${status} PATCH`);
+        }
+        await api.patch(`/jobs/${id}`, { job_schedule: { status: 'completed', event: '', result: 'aborted' } });
+        const done = (await api.get(`/jobs/${id}`)).json.job_schedule;
+        assert.deepEqual([done.status, done.event], ['completed', '']);
+      }
+      // A start request is consumed as before.
+      const id = await create({ job_schedule: { status: 'stop' } });
+      await api.post(`/jobs/${id}/event`, { start: null });
+      await api.patch(`/jobs/${id}`, { job_schedule: { status: 'scheduled', event: '' } });
+      assert.equal((await api.get(`/jobs/${id}`)).json.job_schedule.event, '');
+    });
+
     it('rejects bad events with 400 and unknown jobs with 404', async () => {
       const id = await create();
       for (const [body, message] of [
