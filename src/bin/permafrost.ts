@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import type { Logger } from 'pino';
 import { addAgentCommand } from '../cli/agent-command';
 import { addIdentityCommands } from '../cli/identity-commands';
+import { stopOnSignals } from '../cli/stop-on-signals';
 import { ConfigError, loadConfig, type Config, type ConfigFlags } from '../config/config';
 import { createLogger } from '../log';
 import { ApiServer } from '../server';
@@ -45,18 +46,7 @@ program
     }
     const server = new ApiServer(config, log);
     await server.start().catch((err: unknown) => exitCannotStart(log, err));
-    const shutdown = (signal: string) => {
-      log.info({ signal }, 'stopping');
-      server.stop().then(
-        () => process.exit(0),
-        (err: unknown) => {
-          log.error({ err }, 'error while stopping');
-          process.exit(1);
-        },
-      );
-    };
-    process.once('SIGTERM', shutdown);
-    process.once('SIGINT', shutdown);
+    stopOnSignals(log, () => server.stop());
   });
 
 function exitCannotStart(log: Logger, err: unknown): never {

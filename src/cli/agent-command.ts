@@ -7,6 +7,7 @@ import { NoApi } from '../agent/no-api';
 import { loadAgentConfig, type AgentConfig, type AgentFlags } from '../config/agent-config';
 import { ConfigError } from '../config/config';
 import { createLogger } from '../log';
+import { stopOnSignals } from './stop-on-signals';
 
 /** `permafrost agent`: the scheduler that runs on each protected host. */
 export function addAgentCommand(program: Command): void {
@@ -36,18 +37,8 @@ export function addAgentCommand(program: Command): void {
       const api = config.no_api ? new NoApi(log) : new HttpFreezerApi(config, credentialsFor(config, log), log);
       const agent = new Agent(config, api, createActionRunners({ defaultTimeoutS: config.exec_timeout_s }), log);
       await agent.start();
-      const shutdown = (signal: string) => {
-        log.info({ signal, drainS: config.drain_timeout_s }, 'stopping: letting running actions finish');
-        agent.stop().then(
-          () => process.exit(0),
-          (err: unknown) => {
-            log.error({ err }, 'error while stopping');
-            process.exit(1);
-          },
-        );
-      };
-      process.once('SIGTERM', shutdown);
-      process.once('SIGINT', shutdown);
+      // Running actions get drain_timeout_s to finish, then are aborted and reported.
+      stopOnSignals(log, () => agent.stop(), { drainS: config.drain_timeout_s });
     });
 }
 
