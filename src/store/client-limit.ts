@@ -73,6 +73,10 @@ class ClientLimitedRepository implements Repository {
     return kept.slice(query.offset, query.limit === null ? undefined : query.offset + query.limit);
   }
 
+  scan(): AsyncIterable<{ owner: Owner; item: Stored }> {
+    return this.inner.scan();
+  }
+
   ownerOf(id: string): Promise<Owner | null> {
     return this.inner.ownerOf(id);
   }

@@ -64,6 +64,11 @@ export interface Repository {
   update(scope: Scope, key: string, mutate: (doc: Doc) => Doc | null): Promise<Doc | null>;
   /** Deletes; false when there was nothing in scope. */
   delete(scope: Scope, key: string): Promise<boolean>;
+  /**
+   * Every document of the collection with its owner, whatever the scope, in insertion order
+   * (for copying a deployment between engines: `permafrost db migrate`).
+   */
+  scan(): AsyncIterable<{ owner: Owner; item: Stored }>;
 }
 
 export interface Store {

@@ -161,6 +161,26 @@ export function storeContract(engine: string, makeStore: () => Promise<Store>): 
       }
     });
 
+    it('scans every document with its owner, whatever the scope, in insertion order', async () => {
+      await put(alice, 'j1');
+      await put(bob, 'j2');
+      await put(aliceV1, 'j3');
+      await store.repo('jobs').update(alice, 'j1', (d) => ({ ...d, description: 'changed' }));
+      await store.repo('jobs').delete(bob, 'j2');
+      await put(aliceB, 'j4');
+      const seen: Array<[string, string, string | null, unknown]> = [];
+      for await (const { owner, item } of store.repo('jobs').scan()) seen.push([item.id, owner.userId, owner.projectId, item.doc.description]);
+      assert.deepEqual(seen, [
+        ['j1', 'alice', 'projA', 'changed'],
+        ['j3', 'alice', null, 'job j3'],
+        ['j4', 'alice', 'projB', 'job j4'],
+      ]);
+      const clients: string[] = [];
+      await store.repo('clients').insert(bob, { id: 'u1', key: 'c1', doc: { client: { client_id: 'c1' } } });
+      for await (const { item } of store.repo('clients').scan()) clients.push(`${item.id}/${item.key}`);
+      assert.deepEqual(clients, ['u1/c1']);
+    });
+
     describe('registries', () => {
       // A plausible record of each registry; `name` is ignored by revocations, which have none.
       const record = (kind: RegistryName, id: string, name = `name-${id}`, extra: Doc = {}): Doc => {

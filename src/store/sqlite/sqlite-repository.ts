@@ -118,6 +118,19 @@ export class SqliteRepository implements Repository {
     });
   }
 
+  /** In pages by seq (the primary key), so a large collection is never held in memory at once. */
+  async *scan(): AsyncIterable<{ owner: Owner; item: Stored }> {
+    const page = this.stmt(`SELECT seq, id, key, user_id, project_id, doc FROM ${this.c} WHERE seq > ? ORDER BY seq LIMIT 500`);
+    for (let after = 0; ; ) {
+      const rows = page.all(after) as Array<Row & { key: string }>;
+      for (const r of rows) {
+        yield { owner: { userId: r.user_id, projectId: r.project_id === '' ? null : r.project_id }, item: { id: r.id, key: r.key, doc: JSON.parse(r.doc) as Doc } };
+      }
+      if (rows.length < 500) return;
+      after = rows[rows.length - 1].seq;
+    }
+  }
+
   // ---------------------------------------------------------------- internals
 
   /** One document by key in scope: through the global id index, or clients' (tenant, key) index. */
