@@ -161,6 +161,20 @@ export function storeContract(engine: string, makeStore: () => Promise<Store>): 
       }
     });
 
+    it('updates atomically: 50 concurrent increments all land; of 100 concurrent "start if idle", exactly one starts', async () => {
+      await put(alice, 'j1', job('j1', { n: 0 }));
+      await Promise.all(Array.from({ length: 50 }, () => store.repo('jobs').update(alice, 'j1', (d) => ({ ...d, n: (d.n as number) + 1 }))));
+      assert.equal((await store.repo('jobs').get(alice, 'j1'))?.doc.n, 50);
+      await put(alice, 'j2', job('j2', { state: 'idle' }));
+      const answers = await Promise.all(
+        Array.from({ length: 100 }, (_, i) => store.repo('jobs').update(alice, 'j2', (d) => (d.state === 'idle' ? { ...d, state: 'running', by: i } : null))),
+      );
+      // The winner gets back its own write; everyone else the document the winner wrote.
+      const winners = answers.filter((d, i) => d?.by === i);
+      assert.equal(winners.length, 1);
+      assert.ok(answers.every((d) => d?.state === 'running' && d.by === winners[0]?.by));
+    });
+
     it('scans every document with its owner, whatever the scope, in insertion order', async () => {
       await put(alice, 'j1');
       await put(bob, 'j2');
