@@ -5,6 +5,7 @@ import cluster from 'node:cluster';
 import { Command } from 'commander';
 import type { Logger } from 'pino';
 import { addAgentCommand } from '../cli/agent-command';
+import { addDbCommands } from '../cli/db-commands';
 import { addIdentityCommands } from '../cli/identity-commands';
 import { stopOnSignals } from '../cli/stop-on-signals';
 import { ConfigError, loadConfig, type Config, type ConfigFlags } from '../config/config';
@@ -77,6 +78,7 @@ function configOrExit(flags: ConfigFlags) {
 
 addIdentityCommands(program);
 addAgentCommand(program);
+addDbCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`permafrost: ${(err as Error).message}`);
