@@ -7,6 +7,7 @@ import { createApp } from './http/app';
 import { createServices } from './services';
 import { systemClock } from './services/common';
 import { openStore } from './store/open-store';
+import { redactCredentials } from './store/redact-credentials';
 import type { Store } from './store/types';
 import { createValidator } from './validation';
 
@@ -61,7 +62,7 @@ export class ApiServer {
     });
     this.server = server;
     const address = server.address() as AddressInfo;
-    log.info({ bind: `${address.address}:${address.port}`, database: redactUrl(config.database), engine: store.engine, auth: config.auth }, 'listening');
+    log.info({ bind: `${address.address}:${address.port}`, database: redactCredentials(config.database), engine: store.engine, auth: config.auth }, 'listening');
     return address;
   }
 
@@ -86,9 +87,4 @@ export class ApiServer {
 function splitBind(bind: string): [string, number] {
   const i = bind.lastIndexOf(':');
   return [bind.slice(0, i).replace(/^\[|\]$/g, ''), Number(bind.slice(i + 1))];
-}
-
-/** Database URLs may carry credentials (mongodb://user:pass@...): never log them. */
-function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/]+@/, '//***@');
 }
