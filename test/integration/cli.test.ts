@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Api, request } from '../helpers/http';
-import { startServer } from '../helpers/server';
+import { freePort, startServer } from '../helpers/server';
 
 const ENTRY = path.resolve(__dirname, '../../src/bin/permafrost.js');
 const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PERMAFROST_')));
@@ -18,6 +18,20 @@ describe('the permafrost command', function () {
     assert.equal(run.status, 2, run.stderr);
     for (const needle of ['bind', 'auth', 'body_limit', 'database']) assert.match(run.stderr, new RegExp(needle));
     assert.equal(run.stdout, '');
+  });
+
+  it('fails fast with a clear line when the MongoDB it is given cannot be reached (credentials never shown)', async () => {
+    const port = await freePort();
+    const started = Date.now();
+    const run = spawnSync(process.execPath, [ENTRY, 'serve', '--auth', 'noauth', '--database', `mongodb://svc:hunter2secret@127.0.0.1:${port}/permafrost`], {
+      encoding: 'utf8',
+      env: cleanEnv(),
+      timeout: 30000,
+    });
+    assert.equal(run.status, 1, run.stderr);
+    assert.match(run.stderr, new RegExp(`permafrost: cannot start: cannot use MongoDB at mongodb://127\\.0\\.0\\.1:${port}/permafrost`));
+    assert.equal(`${run.stdout}${run.stderr}`.includes('hunter2secret'), false);
+    assert.ok(Date.now() - started < 20000);
   });
 
   it('explains itself with --help', () => {

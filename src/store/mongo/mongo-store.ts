@@ -1,0 +1,91 @@
+import mongoose, { type Connection } from 'mongoose';
+import { StoreUnavailableError } from '../../errors';
+import {
+  COLLECTIONS,
+  REGISTRIES,
+  type CollectionName,
+  type Registry,
+  type RegistryName,
+  type Repository,
+  type Store,
+} from '../types';
+import { guard } from './guard';
+import { modelsOf, type Models } from './models';
+import { MongoRegistry } from './mongo-registry';
+import { MongoRepository } from './mongo-repository';
+import { safeUrl, scrubCredentials } from './safe-url';
+
+export interface MongoOptions {
+  /** A MongoDB connection string; the database is the one it names (else mongoose's default). */
+  url: string;
+}
+
+/**
+ * MongoDB through mongoose, for deployments with several API servers. Commands are not buffered
+ * while disconnected and server selection gives up after 5 s, so a request against a database
+ * that is down fails with StoreUnavailableError (503) instead of hanging.
+ */
+export class MongoStore implements Store {
+  readonly engine = 'mongodb';
+  private conn: Connection | null = null;
+  private readonly repos = new Map<CollectionName, Repository>();
+  private readonly registries = new Map<RegistryName, Registry>();
+
+  constructor(private readonly opts: MongoOptions) {}
+
+  async start(): Promise<void> {
+    let conn: Connection | undefined;
+    try {
+      conn = mongoose.createConnection(this.opts.url, { bufferCommands: false, serverSelectionTimeoutMS: 5000 });
+      await conn.asPromise();
+      const models = modelsOf(conn);
+      await createIndexes(models);
+      this.open(conn, models);
+    } catch (err) {
+      await conn?.close(true).catch(() => undefined);
+      const reason = scrubCredentials(err instanceof Error ? err.message : String(err));
+      throw new StoreUnavailableError(`cannot use MongoDB at ${safeUrl(this.opts.url)}: ${reason}`);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.repos.clear();
+    this.registries.clear();
+    const conn = this.conn;
+    this.conn = null;
+    await conn?.close();
+  }
+
+  async ping(): Promise<void> {
+    const db = this.conn?.db;
+    if (!db) throw new StoreUnavailableError('the store is not started');
+    await guard(() => db.command({ ping: 1 }));
+  }
+
+  repo(name: CollectionName): Repository {
+    const repo = this.repos.get(name);
+    if (!repo) throw new StoreUnavailableError('the store is not started');
+    return repo;
+  }
+
+  registry(name: RegistryName): Registry {
+    const registry = this.registries.get(name);
+    if (!registry) throw new StoreUnavailableError('the store is not started');
+    return registry;
+  }
+
+  private open(conn: Connection, models: Models): void {
+    this.conn = conn;
+    for (const [c, model] of models.entries) this.repos.set(c, new MongoRepository(model, models.counters, c));
+    for (const r of REGISTRIES) this.registries.set(r, new MongoRegistry(models.registry, models.counters, r));
+  }
+}
+
+/**
+ * Creates the collections' indexes (indexes.ts) if missing. createIndexes, not syncIndexes: it
+ * never drops an index, so an older server starting against a newer schema cannot remove one.
+ */
+async function createIndexes(models: Models): Promise<void> {
+  for (const c of COLLECTIONS) await models.entries.get(c)?.createIndexes();
+  await models.registry.createIndexes();
+}
