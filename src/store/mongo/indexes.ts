@@ -33,18 +33,15 @@ export function entryIndexes(c: CollectionName): IndexSpec[] {
 /**
  * Indexes of the shared `registry` collection (queries in mongo-registry.ts):
  *  - `kind_id_unique`    lookup by id, and its uniqueness within a registry
- *  - `kind_name_unique`  lookup by derived name, and its uniqueness within a registry; partial,
- *                        so records without a name (null) never collide
+ *  - `kind_name_unique`  lookup by derived name, and its uniqueness within a registry (records
+ *                        without a name store a unique placeholder: mongo-registry.ts)
  *  - `kind_seq`          list() of a whole registry in insertion order without sorting
  *  - `kind_parent_seq`   list(parent), e.g. a user's credentials, in insertion order
  */
 export function registryIndexes(): IndexSpec[] {
   return [
     { fields: { kind: 1, id: 1 }, options: { name: 'kind_id_unique', unique: true } },
-    {
-      fields: { kind: 1, name: 1 },
-      options: { name: 'kind_name_unique', unique: true, partialFilterExpression: { name: { $type: 'string' } } },
-    },
+    { fields: { kind: 1, name: 1 }, options: { name: 'kind_name_unique', unique: true } },
     { fields: { kind: 1, seq: 1 }, options: { name: 'kind_seq' } },
     { fields: { kind: 1, parent: 1, seq: 1 }, options: { name: 'kind_parent_seq' } },
   ];

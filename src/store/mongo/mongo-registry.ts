@@ -34,8 +34,9 @@ export class MongoRegistry implements Registry {
     return row ? (JSON.parse(row.doc) as Doc) : null;
   }
 
-  /** kind_name_unique (partial: the filter repeats its condition). */
+  /** kind_name_unique. */
   async getByName(name: string): Promise<Doc | null> {
+    if (String(name).startsWith(NAMELESS)) return null;
     const row = await guard(() =>
       this.model.findOne(registryNameFilter(this.kind, name), { doc: 1, _id: 0 }).lean<Pick<RegistryRecord, 'doc'>>(),
     );
@@ -92,11 +93,18 @@ export class MongoRegistry implements Registry {
     return guard(() => this.model.findOne(registryIdFilter(this.kind, id), { _id: 0 }).lean<RegistryRecord>());
   }
 
-  private keysOf(doc: Doc): { name: string | null; parent: string | null } {
+  /**
+   * A record without a name (a revocation) stores NUL + its id as its name: unique, and never a
+   * real name (names cannot hold control characters), so the plain unique index on
+   * {kind, name} needs no partial filter, which not every MongoDB-compatible server honours.
+   */
+  private keysOf(doc: Doc): { name: string; parent: string | null } {
     const keys = REGISTRY_KEYS[this.kind];
-    return { name: keys.name(doc), parent: keys.parent(doc) };
+    return { name: keys.name(doc) ?? `${NAMELESS}${idOf(doc)}`, parent: keys.parent(doc) };
   }
 }
+
+const NAMELESS = '\u0000';
 
 function idOf(doc: Doc): string {
   if (typeof doc.id !== 'string') throw new TypeError('a registry document needs a string id');

@@ -43,7 +43,8 @@ export interface EntryRecord {
 export interface RegistryRecord {
   kind: RegistryName;
   id: string;
-  name: string | null;
+  /** The derived name, or NUL + id for records without one (see mongo-registry.ts). */
+  name: string;
   parent: string | null;
   seq: number;
   version: number;
@@ -135,12 +136,9 @@ export function registryIdFilter(kind: RegistryName, id: string): Filter {
   return { kind, id: String(id) };
 }
 
-/**
- * Lookup by derived name through the partial unique index `kind_name_unique`; the query repeats
- * the index's partial filter ($type string) so the planner can prove it may use it.
- */
+/** Lookup by derived name through the unique index `kind_name_unique`. */
 export function registryNameFilter(kind: RegistryName, name: string): Filter {
-  return { kind, name: { $eq: String(name), $type: 'string' } };
+  return { kind, name: { $eq: String(name) } };
 }
 
 /** A whole registry (`kind_seq`) or one parent's records (`kind_parent_seq`), both in seq order. */
