@@ -25,6 +25,16 @@ export interface ServerOptions {
 
 const ENTRY = path.resolve(__dirname, '../../src/bin/permafrost.js');
 
+/**
+ * PERMAFROST_TEST_ENGINE=mongodb with FREEZER_TEST_MONGODB_URL runs the integration tests'
+ * servers on MongoDB (a fresh database each) instead of the embedded SQLite.
+ */
+function engineEnv(): Record<string, string> {
+  const url = process.env.FREEZER_TEST_MONGODB_URL;
+  if (process.env.PERMAFROST_TEST_ENGINE !== 'mongodb' || !url) return {};
+  return { PERMAFROST_DATABASE: `${url.replace(/\/+$/, '')}/permafrost_it_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}` };
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
@@ -43,7 +53,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   // The server sees only the settings the test gives it, not the developer's PERMAFROST_*.
   const inherited = Object.entries(process.env).filter(([k]) => !k.startsWith('PERMAFROST_'));
   // API-semantics tests run noauth (identity from headers); auth tests pass PERMAFROST_AUTH themselves.
-  const env: NodeJS.ProcessEnv = { ...Object.fromEntries(inherited), PERMAFROST_LOG_LEVEL: 'warn', PERMAFROST_AUTH: 'noauth', ...opts.env };
+  const env: NodeJS.ProcessEnv = { ...Object.fromEntries(inherited), PERMAFROST_LOG_LEVEL: 'warn', PERMAFROST_AUTH: 'noauth', ...engineEnv(), ...opts.env };
   const args = [ENTRY, 'serve', '--bind', `127.0.0.1:${port}`, '--data-dir', dataDir, ...(opts.args ?? [])];
   const proc = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import mongoose from 'mongoose';
 import { canonicalJson } from '../../../src/store/canonical-json';
 import { checksumStore, migrate } from '../../../src/store/migrate';
 import { redactCredentials } from '../../../src/store/redact-credentials';
+import { MongoStore } from '../../../src/store/mongo/mongo-store';
 import { SqliteStore } from '../../../src/store/sqlite/sqlite-store';
 import { COLLECTIONS, REGISTRIES, type CollectionName, type Doc, type Repository, type Scope, type Store } from '../../../src/store/types';
 
@@ -156,6 +158,32 @@ describe('migrate (store/migrate.ts)', () => {
       repo: (name: CollectionName) => (name === 'sessions' ? altering(real.repo(name)) : real.repo(name)),
     });
     await assert.rejects(migrate(source, lossy), /the copy differs from the source: sessions: checksums differ/);
+  });
+
+  it('round-trips SQLite -> MongoDB -> SQLite with identical checksums (FREEZER_TEST_MONGODB_URL)', async function () {
+    const url = process.env.FREEZER_TEST_MONGODB_URL;
+    if (!url) {
+      console.log('      SKIPPED: the MongoDB leg of the migration round trip (set FREEZER_TEST_MONGODB_URL)');
+      this.skip();
+    }
+    this.timeout(60000);
+    const source = await open();
+    await seed(source);
+    const db = `permafrost_migrate_${Date.now().toString(36)}`;
+    const mongo = new MongoStore({ url: `${url.replace(/\/+$/, '')}/${db}` });
+    await mongo.start();
+    try {
+      await migrate(source, mongo);
+      const back = await open();
+      await migrate(mongo, back);
+      assert.deepEqual(await checksumStore(back), await checksumStore(source));
+      assert.ok((await checksumStore(source)).every((c) => c.count > 0), 'every collection and registry was seeded');
+    } finally {
+      await mongo.stop();
+      const admin = await mongoose.createConnection(url as string).asPromise();
+      await admin.useDb(db).dropDatabase();
+      await admin.close();
+    }
   });
 
   it('serialises canonically and redacts credentials from URLs', () => {
