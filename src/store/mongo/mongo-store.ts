@@ -1,4 +1,5 @@
 import mongoose, { type Connection } from 'mongoose';
+import { startedPart } from '../started-part';
 import { StoreUnavailableError } from '../../errors';
 import {
   COLLECTIONS,
@@ -63,15 +64,11 @@ export class MongoStore implements Store {
   }
 
   repo(name: CollectionName): Repository {
-    const repo = this.repos.get(name);
-    if (!repo) throw new StoreUnavailableError('the store is not started');
-    return repo;
+    return startedPart(this.repos, name);
   }
 
   registry(name: RegistryName): Registry {
-    const registry = this.registries.get(name);
-    if (!registry) throw new StoreUnavailableError('the store is not started');
-    return registry;
+    return startedPart(this.registries, name);
   }
 
   private open(conn: Connection, models: Models): void {

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { startedPart } from '../started-part';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
@@ -103,15 +104,11 @@ export class SqliteStore implements Store {
   }
 
   repo(name: CollectionName): Repository {
-    const repo = this.repos.get(name);
-    if (!repo) throw new StoreUnavailableError('the store is not started');
-    return repo;
+    return startedPart(this.repos, name);
   }
 
   registry(name: RegistryName): Registry {
-    const registry = this.registries.get(name);
-    if (!registry) throw new StoreUnavailableError('the store is not started');
-    return registry;
+    return startedPart(this.registries, name);
   }
 
   private open(): Database {
