@@ -1,8 +1,8 @@
 import fs from 'node:fs';
-import { startedPart } from '../started-part';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
+import { startedPart } from '../started-part';
 import { StoreUnavailableError } from '../../errors';
 import {
   COLLECTIONS,
