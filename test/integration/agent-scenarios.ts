@@ -140,11 +140,13 @@ export function agentScenarios(title: string, setup: (ctx: Mocha.Context) => Pro
     });
 
     it('a schedule that cannot be computed completes the job without running it; the agent goes on', async () => {
-      const id = await createJob('bad schedule', { schedule_day_of_week: 'funday' }, [exec('/bin/true')]);
+      const marker = path.join(work, 'unschedulable');
+      const id = await createJob('bad schedule', { schedule_day_of_week: 'funday' }, [shell(`echo ran > ${marker}`)]);
       const s = await until(id, 'completed', 10000, (x) => x.status === 'completed');
-      assert.equal(s.time_started ?? -1, s.time_started === undefined ? -1 : s.time_started);
+      assert.notEqual(s.result, 'success');
       const ok = await createJob('after the bad one', {}, [exec('/bin/true')]);
       await until(ok, 'completed', 15000, (x) => x.status === 'completed' && x.result === 'success');
+      assert.equal(fs.existsSync(marker), false, 'the unschedulable job never ran');
     });
 
     it('abort of a running `sleep 600`: the child is gone within 5 s and the job ends aborted', async () => {

@@ -12,8 +12,11 @@ export const REVOCATION_REFRESH_MS = 1000;
  * request checks it in memory; the store is re-read once a second, so a revocation made on one
  * replica holds on every replica within about a second (at once on the one that made it).
  */
+/** Per field and value, the latest `issued_before` of the live events: one lookup per claim. */
+type EventIndex = Map<RevocationRecord['field'], Map<string, number>>;
+
 export class RevocationsService {
-  private events: RevocationRecord[] = [];
+  private events: EventIndex = new Map();
   private timer: NodeJS.Timeout | null = null;
   private refreshing: Promise<void> | null = null;
 
@@ -46,15 +49,21 @@ export class RevocationsService {
       expires: expires ?? now + this.maxTokenLifeMs,
     };
     await this.store.registry('revocations').insert(event as unknown as Record<string, unknown>);
-    this.events.push(event);
+    addEvent(this.events, event);
   }
 
+  /** On every request: four map lookups, however many events there are. */
   isRevoked(claims: TokenClaims): boolean {
     const issuedAt = issuedAtMs(claims);
-    for (const e of this.events) {
-      if (issuedAt > e.issued_before) continue;
-      const value = e.field === 'jti' ? claims.jti : e.field === 'sub' ? claims.sub : e.field === 'project' ? claims.project : claims.acid;
-      if (value === e.value) return true;
+    const values: Array<[RevocationRecord['field'], string | null | undefined]> = [
+      ['jti', claims.jti],
+      ['sub', claims.sub],
+      ['project', claims.project],
+      ['acid', claims.acid],
+    ];
+    for (const [field, value] of values) {
+      const before = value == null ? undefined : this.events.get(field)?.get(value);
+      if (before !== undefined && issuedAt <= before) return true;
     }
     return false;
   }
@@ -69,10 +78,19 @@ export class RevocationsService {
     const registry = this.store.registry('revocations');
     const all = (await registry.list()) as unknown as RevocationRecord[];
     const now = this.now();
-    const live = all.filter((e) => e.expires > now);
-    for (const e of all) if (e.expires <= now) await registry.delete(e.id);
+    const live: EventIndex = new Map();
+    for (const e of all) {
+      if (e.expires > now) addEvent(live, e);
+      else await registry.delete(e.id);
+    }
     this.events = live;
   }
+}
+
+function addEvent(index: EventIndex, e: RevocationRecord): void {
+  let byValue = index.get(e.field);
+  if (!byValue) index.set(e.field, (byValue = new Map()));
+  byValue.set(e.value, Math.max(byValue.get(e.value) ?? -Infinity, e.issued_before));
 }
 
 /**

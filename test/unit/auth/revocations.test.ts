@@ -33,6 +33,17 @@ describe('RevocationsService', () => {
     assert.equal(r.isRevoked(claims({ sub: 'x', acid: 'c2' })), false);
   });
 
+  it('a later event on the same value widens the revocation; a token issued after both passes', async () => {
+    const r = new RevocationsService(store, 3600_000, () => now);
+    await r.revoke('sub', 'u1');
+    now += 5000;
+    await r.revoke('sub', 'u1');
+    assert.equal(r.isRevoked(claims({ iat: 1002, iat_ms: 1_002_000 })), true, 'between the two events');
+    assert.equal(r.isRevoked(claims({ iat: 1006, iat_ms: 1_005_001 })), false, 'after both');
+    await r.refresh();
+    assert.equal(r.isRevoked(claims({ iat: 1002, iat_ms: 1_002_000 })), true, 'the same after reloading from the store');
+  });
+
   it('other processes see events after a refresh; expired events are purged', async () => {
     const writer = new RevocationsService(store, 3600_000, () => now);
     const reader = new RevocationsService(store, 3600_000, () => now);
