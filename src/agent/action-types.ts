@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { ProgressSnapshot } from '../engine';
 
 /** How one action (or one whole run) ended, as the job's `result` field spells it. */
 export type RunResult = 'success' | 'fail' | 'aborted';
@@ -9,6 +10,8 @@ export interface ActionContext {
   /** Aborted when the job gets an abort event or the agent stops: end at once, result `aborted`. */
   signal: AbortSignal;
   log: Logger;
+  /** Progress of a backup or restore in flight (written to job_schedule.progress). */
+  progress?: (snapshot: ProgressSnapshot) => void;
 }
 
 export interface ActionOutcome {

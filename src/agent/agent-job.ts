@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
+import type { ProgressSnapshot } from '../engine';
 import type { ActionRunner, RunResult } from './action-types';
-import type { FreezerApi, JobDoc } from './freezer-api';
+import { ApiError, type FreezerApi, type JobDoc } from './freezer-api';
 import type { Limiter } from './limiter';
 import { runActions, sessionCall } from './run-actions';
 import { MISFIRE_GRACE_MS, triggerFor, type Trigger } from './schedule';
@@ -15,6 +16,9 @@ export interface JobDeps {
   disableExec: boolean;
   now: () => number;
 }
+
+/** How often a run's progress is PATCHed into job_schedule.progress. */
+const PROGRESS_EVERY_MS = 2000;
 
 /** setTimeout's longest delay; later fire times are reached in steps. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -33,6 +37,8 @@ export class AgentJob {
   private running: { abort: AbortController; done: Promise<void> } | null = null;
   private readonly log: Logger;
   private writes: Promise<void> = Promise.resolve();
+  /** Progress of the run in flight, and whether the API takes it (the stock API answers 400). */
+  private progress: { snapshot: ProgressSnapshot | null; sentAt: number; accepted: boolean | null } = { snapshot: null, sentAt: 0, accepted: null };
 
   constructor(
     fetched: JobDoc,
@@ -194,6 +200,8 @@ export class AgentJob {
   /** B.6: mark running, session start, the actions, session end, then the closing PATCH. */
   private async execute(signal: AbortSignal): Promise<void> {
     Object.assign(this.schedule, { status: 'running', result: '', time_started: this.seconds(), time_ended: -1 });
+    delete this.schedule.progress;
+    this.progress = { snapshot: null, sentAt: 0, accepted: this.progress.accepted };
     await this.patchSchedule();
     const sessionId = typeof this.doc.session_id === 'string' ? this.doc.session_id : '';
     if (sessionId) {
@@ -209,8 +217,10 @@ export class AgentJob {
         this.schedule.current_pid = process.pid;
         await this.patchFull();
       },
+      onProgress: (snapshot) => this.reportProgress(snapshot),
     });
     this.schedule.time_ended = this.seconds();
+    await this.keepFinalProgress();
     if (sessionId) {
       await sessionCall(this.deps.api, sessionId, { end: { job_id: this.id, current_tag: this.doc.session_tag ?? 0, result } }, this.log);
     }
@@ -254,6 +264,38 @@ export class AgentJob {
 
   private seconds(): number {
     return Math.floor(this.deps.now() / 1000);
+  }
+
+  // ------------------------------------------------------------------ progress
+
+  /**
+   * Progress goes out as its own {job_schedule} PATCH, at most every PROGRESS_EVERY_MS, with the
+   * schedule as it stands plus `progress` (a Permafrost extension). The stock API refuses unknown
+   * schedule keys with 400: then progress is dropped for good, and state PATCHes never carry it.
+   */
+  private reportProgress(snapshot: ProgressSnapshot): void {
+    this.progress.snapshot = snapshot;
+    const now = this.deps.now();
+    if (this.progress.accepted === false || now - this.progress.sentAt < PROGRESS_EVERY_MS) return;
+    this.progress.sentAt = now;
+    const body = structuredClone({ job_schedule: { ...this.schedule, progress: snapshot } });
+    this.writes = this.writes.then(async () => {
+      try {
+        await this.deps.api.patchJob(this.id, body);
+        this.progress.accepted = true;
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 400) {
+          this.progress.accepted = false;
+          this.log.info('the API does not take job_schedule.progress (a Permafrost extension): progress is not reported');
+        } else this.log.warn({ err: (err as Error).message }, 'cannot report progress');
+      }
+    });
+  }
+
+  /** The last snapshot stays in the job after the run, where the API takes it. */
+  private async keepFinalProgress(): Promise<void> {
+    await this.writes;
+    if (this.progress.accepted && this.progress.snapshot) this.schedule.progress = this.progress.snapshot;
   }
 
   // ------------------------------------------------------------------ API writes

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { ProgressSnapshot } from '../engine';
 import type { ActionRunner, RunResult } from './action-types';
 import type { FreezerApi, JobDoc } from './freezer-api';
 import { sleep } from './sleep';
@@ -10,6 +11,8 @@ export interface RunDeps {
   disableExec: boolean;
   /** Called at the start of every attempt (the stock scheduler PATCHes current_pid then). */
   onAttempt(): Promise<void>;
+  /** Progress of a backup or restore in flight. */
+  onProgress?(snapshot: ProgressSnapshot): void;
 }
 
 interface JobAction {
@@ -56,7 +59,7 @@ async function runWithRetries(jobId: string, action: JobAction, signal: AbortSig
   for (let attempt = 1; ; attempt++) {
     if (signal.aborted) return 'aborted';
     await deps.onAttempt();
-    const outcome = await runner.run(action.freezer_action, { jobId, signal, log }).catch((err: unknown) => {
+    const outcome = await runner.run(action.freezer_action, { jobId, signal, log, progress: deps.onProgress }).catch((err: unknown) => {
       log.error({ err }, 'the action crashed');
       return { result: 'fail' as const, metadata: null, message: (err as Error).message };
     });

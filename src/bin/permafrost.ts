@@ -4,6 +4,7 @@
 import cluster from 'node:cluster';
 import { Command } from 'commander';
 import type { Logger } from 'pino';
+import { addActionCommand } from '../cli/action-command';
 import { addAgentCommand } from '../cli/agent-command';
 import { addDbCommands } from '../cli/db-commands';
 import { addIdentityCommands } from '../cli/identity-commands';
@@ -78,6 +79,7 @@ function configOrExit(flags: ConfigFlags) {
 
 addIdentityCommands(program);
 addAgentCommand(program);
+addActionCommand(program);
 addDbCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -1,18 +1,19 @@
 import assert from 'node:assert/strict';
-import { createActionRunners, ExecAction, InfoAction } from '../../../../src/agent/actions';
+import { createActionRunners, EngineAction, ExecAction, InfoAction } from '../../../../src/agent/actions';
 import { captureContext } from './capture-log';
 
 describe('createActionRunners (agent/actions/index.ts)', () => {
   const runners = createActionRunners({ defaultTimeoutS: null });
 
-  it('has exec and info, and stand-ins for the backup engine actions', async () => {
+  it('has exec, info and the engine actions, which fail clearly on bad options', async () => {
     assert.deepEqual([...runners.keys()].sort(), ['admin', 'backup', 'exec', 'info', 'restore']);
     assert.ok(runners.get('exec') instanceof ExecAction);
     assert.ok(runners.get('info') instanceof InfoAction);
     for (const action of ['backup', 'restore', 'admin']) {
-      assert.deepEqual(await runners.get(action)?.run({ action }, captureContext()), {
+      assert.ok(runners.get(action) instanceof EngineAction);
+      assert.deepEqual(await runners.get(action)?.run({ action, mode: 'mysql' }, captureContext()), {
         result: 'fail',
-        message: `the ${action} action needs the backup engine (not in this version)`,
+        message: `${action} failed: mode 'mysql' is not supported by this agent: it backs up files and directories (mode fs)`,
       });
     }
   });

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Backup engine benchmark on shared/bench/dataset.py data (1 GiB, then a 1% mutation), measured in
+# one run beside the machine's limit, `tar -cf - . | zstd -1 -T0`:
+#   limit      tar | zstd -1 -T0 of the tree (cold page cache when we may drop it)
+#   full       permafrost action backup, zstd (level 1, the default), local storage
+#   full+enc   the same with the default sealed encryption
+#   incr       level 1 after `dataset.py mutate`
+#   restore    levels 0 and 1 into an empty directory
+#   stock      (with --stock) the stock freezer-agent, gzip, for reference
+# Prints wall s, CPU s (user+sys, children included), peak RSS MiB and stored MiB for each.
+# Usage: bash bench/engine.sh [--stock] [WORKDIR]   (default WORKDIR /tmp/permafrost-bench)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+STOCK=0
+[[ "${1:-}" == "--stock" ]] && { STOCK=1; shift; }
+W=${1:-/tmp/permafrost-bench}
+DATASET=${DATASET_PY:-../shared/bench/dataset.py}
+CLI="node dist/src/bin/permafrost.js"
+[[ -f dist/src/bin/permafrost.js ]] || npm run build >/dev/null
+[[ -f "$DATASET" ]] || { echo "dataset.py not found at $DATASET (set DATASET_PY)"; exit 1; }
+
+mkdir -p "$W"
+if [[ ! -f "$W/.generated" ]]; then
+  rm -rf "$W/src"; mkdir -p "$W/src"
+  echo "generating the 1 GiB dataset in $W/src ..."
+  python3 "$DATASET" gen "$W/src" && touch "$W/.generated"
+fi
+rm -rf "$W/store" "$W/restore" "$W/limit.tar.zst" "$W/stock-store"
+# The mutation is applied once per run, to a fresh copy of the generated tree's state.
+if [[ -f "$W/.mutated" ]]; then
+  echo "regenerating (the tree was mutated by a previous run) ..."
+  rm -rf "$W/src"; mkdir -p "$W/src"; python3 "$DATASET" gen "$W/src"; rm -f "$W/.mutated"
+fi
+
+drop_caches() {
+  sync
+  if [[ -w /proc/sys/vm/drop_caches ]]; then echo 3 > /proc/sys/vm/drop_caches; COLD=cold; else COLD=warm; fi
+}
+
+# measure NAME STORED_PATH COMMAND...: one row of the table.
+printf '%-10s %8s %8s %9s %10s  %s\n' run wall_s cpu_s rss_MiB stored_MiB cache
+measure() {
+  local name=$1 stored=$2; shift 2
+  local t; t=$(mktemp)
+  /usr/bin/time -f '%e %U %S %M' -o "$t" "$@" >/dev/null
+  read -r wall user sys rss < "$t"; rm -f "$t"
+  local mib="-"
+  [[ -n "$stored" && -e "$stored" ]] && mib=$(du -sb "$stored" | awk '{printf "%.1f", $1/1048576}')
+  printf '%-10s %8.2f %8.2f %9.1f %10s  %s\n' "$name" "$wall" "$(echo "$user + $sys" | bc)" "$(echo "$rss / 1024" | bc -l)" "$mib" "$COLD"
+}
+
+SRC_MIB=$(du -sb "$W/src" | awk '{printf "%.0f", $1/1048576}')
+echo "dataset: $SRC_MIB MiB, $(find "$W/src" -type f | wc -l) files; $(nproc) cores"
+
+drop_caches
+measure limit "$W/limit.tar.zst" bash -c "cd '$W/src' && tar -cf - . | zstd -1 -T0 -q -o '$W/limit.tar.zst'"
+
+COMMON=(--storage local --container "$W/store" --backup-name bench --hostname bench)
+drop_caches
+measure full "$W/store" $CLI action backup --path-to-backup "$W/src" "${COMMON[@]}" --compression zstd --log-level warn
+
+printf 'bench passphrase\n' > "$W/key"
+drop_caches
+measure full+enc "$W/store-enc" $CLI action backup --path-to-backup "$W/src" --storage local --container "$W/store-enc" \
+  --backup-name bench --hostname bench --compression zstd --encrypt-pass-file "$W/key" --log-level warn
+rm -rf "$W/store-enc"
+
+python3 "$DATASET" mutate "$W/src"; touch "$W/.mutated"
+before=$(du -sb "$W/store" | awk '{print $1}')
+drop_caches
+measure incr "" $CLI action backup --path-to-backup "$W/src" "${COMMON[@]}" --compression zstd --log-level warn
+echo "           incremental stored $(( ($(du -sb "$W/store" | awk '{print $1}') - before) / 1048576 )) MiB"
+
+drop_caches
+measure restore "$W/restore" $CLI action restore --restore-abs-path "$W/restore" "${COMMON[@]}" --log-level warn
+if diff -r -q "$W/src" "$W/restore" >/dev/null; then echo "           restore verified: diff -r finds no difference"; else echo "           RESTORE DIFFERS"; exit 1; fi
+
+if (( STOCK )) && command -v freezer-agent >/dev/null; then
+  drop_caches
+  measure stock "$W/stock-store" env OS_AUTH_URL=http://127.0.0.1:9/v3 OS_TOKEN=x OS_PROJECT_ID=p freezer-agent --action backup \
+    --mode fs --storage local --container "$W/stock-store" --path-to-backup "$W/src" --backup-name bench --compression gzip \
+    --log-file "$W/stock.log"
+fi
+rm -rf "$W/restore" "$W/limit.tar.zst" "$W/stock-store"

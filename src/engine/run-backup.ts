@@ -1,0 +1,148 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Transform } from 'node:stream';
+import { engineMetadataPath, hbnOf, nextLevel, type Chain, type LevelChoice } from './chain';
+import { opensslEncrypt, readPassphrase, sealEncrypt } from './crypto';
+import type { EngineContext, EngineOutcome } from './engine-context';
+import { EngineError } from './engine-error';
+import { backupOptions, type BackupOptions } from './options/fs-options';
+import { runBackupStream } from './pipeline/backup-stream';
+import { compressCommand } from './pipeline/compressors';
+import { tarCreateArgs } from './pipeline/tar-commands';
+import { estimateTree } from './progress/estimate-tree';
+import { ThrottledProgress } from './progress/throttled-progress';
+import { resultDocument } from './result-document';
+import { Staging, sweepLeftovers, type BackupSlot } from './staging';
+import { formatStoredMetadata } from './stored-metadata';
+import { listChains, type ChainsLocation } from './storage-chains';
+import { openStorage } from './storage/open-storage';
+import type { BackupStorage } from './storage/backup-storage';
+
+/** 100 records of 10 KiB: a progress line per MiB of archive. */
+const CHECKPOINT_RECORDS = 100;
+
+/**
+ * A `backup` action of mode fs (spec C.3, C.5, C.6): picks the level from what the storage holds,
+ * streams tar -> compression -> encryption into a staging area and publishes it atomically.
+ */
+export async function runBackup(action: Record<string, unknown>, ctx: EngineContext): Promise<EngineOutcome> {
+  const opts = backupOptions(action);
+  const source = await sourceOf(opts.pathToBackup);
+  const pass = opts.passFile === null ? null : await readPassphrase(opts.passFile);
+  const storage = await openStorage(opts.storage, ctx.log);
+  try {
+    const at: ChainsLocation = { container: opts.storage.container, engine: opts.engine, hostname: opts.hostname, backupName: opts.backupName };
+    const swept = await sweepLeftovers(storage, at);
+    if (swept.length > 0) ctx.log.info({ swept }, 'removed what interrupted backups left behind');
+    const chains = await listChains(storage, at);
+    const now = (ctx.now ?? Date.now)();
+    const choice = chooseLevel(chains, opts, now / 1000);
+    const slot = slotOf(chains, choice, Math.floor(now / 1000));
+    const hbn = hbnOf(opts.hostname, opts.backupName);
+    if (opts.dryRun) return await dryRun(opts, source, slot, choice, hbn, ctx);
+    return await backUp(action, opts, { storage, at, source, slot, choice, pass, started: now }, ctx);
+  } finally {
+    await storage.close();
+  }
+}
+
+interface Source {
+  cwd: string;
+  target: string;
+}
+
+/** tar runs in the directory, or in the parent of a single file (spec C.3 step 4). */
+async function sourceOf(pathToBackup: string): Promise<Source> {
+  const st = await fs.stat(pathToBackup).catch(() => null);
+  if (st === null) throw new EngineError(`path_to_backup ${pathToBackup} does not exist or cannot be read`);
+  return st.isDirectory() ? { cwd: pathToBackup, target: '.' } : { cwd: path.dirname(pathToBackup), target: path.basename(pathToBackup) };
+}
+
+function chooseLevel(chains: Chain[], opts: BackupOptions, nowS: number): LevelChoice {
+  try {
+    return nextLevel(chains, { ...opts.levels, now: nowS });
+  } catch (err) {
+    throw new EngineError((err as Error).message);
+  }
+}
+
+/** Timestamps name directories: never reuse one, even for two backups within a second. */
+function slotOf(chains: Chain[], choice: LevelChoice, nowS: number): BackupSlot {
+  const newest = Math.max(0, ...chains.flatMap((c) => c.backups.map((b) => b.ts)));
+  const ts = Math.max(nowS, newest + 1);
+  return { t0: choice.t0 ?? ts, level: choice.level, ts, newChain: choice.t0 === null };
+}
+
+async function dryRun(opts: BackupOptions, source: Source, slot: BackupSlot, choice: LevelChoice, hbn: string, ctx: EngineContext): Promise<EngineOutcome> {
+  const estimate = await estimateTree(path.join(source.cwd, source.target), choice.parent?.ts ?? null, ctx.signal);
+  const chain = slot.newChain ? 'a new chain' : `chain ${slot.t0}`;
+  const message = `dry run: would back up ${estimate.files} files (${estimate.bytes} bytes) of ${opts.pathToBackup} as level ${slot.level} of ${chain} of ${hbn}; nothing was written`;
+  ctx.log.info({ backupLevel: slot.level, t0: slot.t0, estimate }, message);
+  return { metadata: null, message };
+}
+
+interface Run {
+  storage: BackupStorage;
+  at: ChainsLocation;
+  source: Source;
+  slot: BackupSlot;
+  choice: LevelChoice;
+  pass: Buffer | null;
+  started: number;
+}
+
+async function backUp(action: Record<string, unknown>, opts: BackupOptions, run: Run, ctx: EngineContext): Promise<EngineOutcome> {
+  const { storage, at, slot, choice } = run;
+  const work = await fs.mkdtemp(path.join(os.tmpdir(), 'permafrost-backup-'));
+  const staging = await Staging.create(storage, at);
+  const progress = new ThrottledProgress('backup', ctx);
+  try {
+    const snapshotFile = path.join(work, 'engine_metadata');
+    if (choice.parent) {
+      const parent = engineMetadataPath(at.container, at.engine, at.hostname, at.backupName, choice.parent.t0, choice.parent.level, choice.parent.ts);
+      await fs.writeFile(snapshotFile, await storage.readFile(parent));
+    }
+    void estimateTree(path.join(run.source.cwd, run.source.target), choice.parent?.ts ?? null, ctx.signal)
+      .then((e) => progress.meter.setTotals(e.bytes, e.files), () => undefined);
+    const sink = await storage.createWriteStream(`${staging.dataDir}/data`);
+    const streamed = await runBackupStream({
+      tar: { program: 'tar', args: tarCreateArgs({ snapshotFile, target: run.source.target, exclude: opts.exclude, dereference: opts.dereference, checkpointRecords: CHECKPOINT_RECORDS }) },
+      cwd: run.source.cwd,
+      compress: compressCommand(opts.compression, opts.compressionLevel),
+      encrypt: encryptionOf(opts, run.pass),
+      sink,
+      signal: ctx.signal,
+      onProgress: (c) => progress.update(c),
+      onWarning: (line) => ctx.log.warn({ tar: line }, 'tar warning'),
+    });
+    await storage.writeFile(`${staging.dataDir}/engine_metadata`, await fs.readFile(snapshotFile));
+    await staging.publish(slot, formatStoredMetadata({
+      engine_name: 'tar',
+      compression: opts.compression,
+      encryption: run.pass !== null,
+      ...(run.pass ? { encryption_format: opts.encryptionFormat } : {}),
+      level: slot.level,
+      data_size: streamed.storedBytes,
+      data_sha256: streamed.sha256,
+    }));
+    const done = progress.finish();
+    const seconds = ((ctx.now ?? Date.now)() - run.started) / 1000;
+    const message = `backup level ${slot.level} of ${hbnOf(at.hostname, at.backupName)}: ${streamed.files} files, ${done.bytes_done} bytes read, ${streamed.storedBytes} bytes stored in ${seconds.toFixed(1)} s`;
+    ctx.log.info({ backupLevel: slot.level, t0: slot.t0, ts: slot.ts }, message);
+    const metadata = resultDocument(action, opts, {
+      level: slot.level, t0: slot.t0, ts: slot.ts, timeStamp: Math.floor(run.started / 1000), storedBytes: streamed.storedBytes, files: streamed.files, seconds,
+    });
+    return { metadata, message };
+  } catch (err) {
+    await staging.discard().catch((e: unknown) => ctx.log.warn({ err: (e as Error).message }, 'cannot remove the staging area'));
+    throw err;
+  } finally {
+    await fs.rm(work, { recursive: true, force: true });
+  }
+}
+
+function encryptionOf(opts: BackupOptions, pass: Buffer | null): Transform | null {
+  if (pass === null) return null;
+  return opts.encryptionFormat === 'openssl' ? opensslEncrypt(pass) : sealEncrypt(pass);
+}

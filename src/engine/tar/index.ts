@@ -1,0 +1,3 @@
+/** Restore-side checks of the tar stream before it reaches `tar --extract`. */
+export type { MemberInfo, MemberGuardOptions } from './member-guard';
+export { MemberGuard } from './member-guard';

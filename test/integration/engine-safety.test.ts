@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { admin, backup, engineContext, filesUnder, restore, slotOf, tempDir } from '../helpers/engine';
+import { makeTree, manifest, manifestDiff } from '../helpers/tree';
+
+const DAY = 86400;
+
+/** Finds the one file of a store whose path ends with `suffix`. */
+function only(store: string, suffix: string): string {
+  const hits = filesUnder(store).filter((f) => f.endsWith(suffix));
+  assert.equal(hits.length, 1, `${suffix} in ${hits.join(', ')}`);
+  return path.join(store, hits[0]);
+}
+
+function flipByte(file: string, at: number): void {
+  const data = fs.readFileSync(file);
+  data[at] ^= 0x01;
+  fs.writeFileSync(file, data);
+}
+
+describe('engine safety: tampering, hostile archives, dry runs, retention', function () {
+  this.timeout(120_000);
+  let work = '';
+  let n = 0;
+  const fresh = () => path.join(work, `c${++n}`);
+  before(() => {
+    work = tempDir('safety');
+    fs.writeFileSync(path.join(work, 'key'), 'k1\n');
+    fs.writeFileSync(path.join(work, 'other-key'), 'k2\n');
+  });
+  after(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  /** A store holding one backup of a small tree; returns its options. */
+  const oneBackup = async (extra: Record<string, unknown> = {}) => {
+    const src = fresh();
+    makeTree(src, n);
+    const common = { storage: 'local', container: fresh(), backup_name: 's', hostname: 'h', ...extra };
+    await backup({ ...common, path_to_backup: src });
+    return { src, common, store: common.container as string };
+  };
+
+  for (const [label, extra, where] of [
+    ['sealed encryption', { encrypt_pass_file: 'key' }, 4000],
+    ['sealed encryption, header', { encrypt_pass_file: 'key' }, 20],
+    ['no encryption (checksum)', {}, 4000],
+    ['openssl encryption (checksum)', { encrypt_pass_file: 'key', encryption_format: 'openssl' }, 4000],
+  ] as const) {
+    it(`a flipped byte of stored data makes restore fail loudly (${label})`, async () => {
+      const opts = { ...extra, ...('encrypt_pass_file' in extra ? { encrypt_pass_file: path.join(work, 'key') } : {}) };
+      const { common, store } = await oneBackup({ ...opts, compression: 'gzip' });
+      flipByte(only(store, '/data'), where);
+      await assert.rejects(restore({ ...common, restore_abs_path: fresh() }), /failed authentication|altered|corrupt|checksum/);
+    });
+  }
+
+  it('a truncated data file makes restore fail loudly', async () => {
+    const { common, store } = await oneBackup({ compression: 'zstd', encrypt_pass_file: path.join(work, 'key') });
+    const data = only(store, '/data');
+    fs.truncateSync(data, fs.statSync(data).size - 100);
+    await assert.rejects(restore({ ...common, restore_abs_path: fresh() }), /failed authentication|truncated/);
+  });
+
+  it('the wrong passphrase, or none, is refused', async () => {
+    const { common } = await oneBackup({ encrypt_pass_file: path.join(work, 'key') });
+    await assert.rejects(restore({ ...common, encrypt_pass_file: path.join(work, 'other-key'), restore_abs_path: fresh() }), /failed authentication/);
+    await assert.rejects(restore({ ...common, encrypt_pass_file: undefined, restore_abs_path: fresh() }), /Cannot restore encrypted backup without key/);
+  });
+
+  it('refuses archive members with absolute paths or .., and writes nothing outside the target', async () => {
+    const { common, store } = await oneBackup({ compression: 'gzip' });
+    // Replace the stored data by a hostile archive: GNU tar with --absolute-names and a ../ name.
+    const inner = path.join(fresh(), 'inner');
+    fs.mkdirSync(inner, { recursive: true });
+    const outside = path.join(work, 'escaped');
+    fs.writeFileSync(outside, 'evil');
+    for (const members of [[outside], ['../../escaped']]) {
+      const archive = execFileSync('tar', ['-czf', '-', '--absolute-names', ...members], { cwd: inner, stdio: ['ignore', 'pipe', 'ignore'] });
+      await assertRefused(archive, members[0]);
+    }
+    async function assertRefused(archive: Buffer, member: string) {
+    const data = only(store, '/data');
+    fs.writeFileSync(data, archive);
+    const metaFile = only(store, '/metadata');
+    const meta = JSON.parse(fs.readFileSync(metaFile, 'utf8')) as Record<string, unknown>;
+    delete meta.data_size;
+    delete meta.data_sha256;
+    fs.writeFileSync(metaFile, JSON.stringify(meta));
+    fs.writeFileSync(outside, 'must stay');
+    const target = fresh();
+    await assert.rejects(restore({ ...common, restore_abs_path: target }), /absolute|\.\./, member);
+    assert.equal(fs.readFileSync(outside, 'utf8'), 'must stay');
+    assert.deepEqual(filesUnder(target), []);
+    }
+  });
+
+  it('dry runs write nothing: a backup dry run leaves the storage empty, a restore dry run the target absent', async () => {
+    const src = fresh();
+    makeTree(src);
+    const store = fresh();
+    const common = { storage: 'local', container: store, backup_name: 'd', hostname: 'h' };
+    const planned = await backup({ ...common, path_to_backup: src, dry_run: true });
+    assert.equal(planned.metadata, null);
+    assert.match(planned.message, /dry run: would back up \d+ files .* as level 0 of a new chain/);
+    assert.deepEqual(filesUnder(store), []);
+    await backup({ ...common, path_to_backup: src });
+    const target = fresh();
+    const listed = await restore({ ...common, restore_abs_path: target, dry_run: true });
+    assert.match(listed.message, /dry run: listed \d+ members/);
+    assert.equal(fs.existsSync(target), false);
+  });
+
+  it('retention removes old chains, never one a kept backup needs; dry run only lists', async () => {
+    const src = fresh();
+    makeTree(src);
+    const store = fresh();
+    const common = { storage: 'local', container: store, backup_name: 'r', hostname: 'h' };
+    const at = (days: number) => ({ ...engineContext(), now: () => (1_800_000_000 + days * DAY) * 1000 });
+    // Chain A: level 0 at day 0, level 1 at day 1. Chain B: level 0 at day 10, level 1 at day 30. Chain C: level 0 at day 40.
+    const slots = [];
+    for (const [day, noIncremental] of [[0, true], [1, false], [10, true], [30, false], [40, true]] as const) {
+      fs.writeFileSync(path.join(src, 'data', 'changing.txt'), `day ${day}`);
+      slots.push(slotOf(await backup({ ...common, path_to_backup: src, no_incremental: noIncremental }, at(day))));
+    }
+    assert.deepEqual(slots.map((s) => s.level), [0, 1, 0, 1, 0]);
+    const chains = () => fs.readdirSync(path.join(store, 'metadata/tar/h_r')).sort();
+    assert.equal(chains().length, 3);
+
+    // Cutoff day 20: chain A is older; chain B's level 0 is older, but its level 1 (day 30) is kept, so B stays.
+    const dry = await admin({ ...common, remove_older_than: 21, dry_run: true }, at(41));
+    assert.match(dry.message, /would remove 1 chain\(s\)/);
+    assert.equal(chains().length, 3);
+    await admin({ ...common, remove_older_than: 21 }, at(41));
+    assert.deepEqual(chains(), [String(slots[2].t0), String(slots[4].t0)]);
+    assert.equal(fs.readdirSync(path.join(store, 'data/tar/h_r')).length, 2);
+    // Chain B still restores fully (its level 0 was needed by the kept level 1).
+    const target = fresh();
+    await restore({ ...common, restore_abs_path: target, restore_from_date: String(slots[3].ts) });
+    assert.equal(fs.readFileSync(path.join(target, 'data', 'changing.txt'), 'utf8'), 'day 30');
+    await assert.rejects(admin({ ...common }, at(41)), /You need to provide to remove backup older than this time/);
+  });
+
+  it('the restored tree of a simple backup equals the source (control for the failure cases above)', async () => {
+    const { src, common } = await oneBackup({ encrypt_pass_file: path.join(work, 'key') });
+    const target = fresh();
+    await restore({ ...common, restore_abs_path: target });
+    assert.deepEqual(manifestDiff(manifest(src), manifest(target)), []);
+  });
+});
