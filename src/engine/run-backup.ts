@@ -75,7 +75,7 @@ function slotOf(chains: Chain[], choice: LevelChoice, nowS: number): BackupSlot 
 }
 
 async function dryRun(opts: BackupOptions, source: Source, slot: BackupSlot, choice: LevelChoice, hbn: string, ctx: EngineContext): Promise<EngineOutcome> {
-  const estimate = await estimateTree(path.join(source.cwd, source.target), choice.parent?.ts ?? null, ctx.signal);
+  const estimate = (await estimateTree(path.join(source.cwd, source.target), choice.parent?.ts ?? null, ctx.signal)) ?? { files: 0, bytes: 0 };
   const chain = slot.newChain ? 'a new chain' : `chain ${slot.t0}`;
   const message = `dry run: would back up ${estimate.files} files (${estimate.bytes} bytes) of ${opts.pathToBackup} as level ${slot.level} of ${chain} of ${hbn}; nothing was written`;
   ctx.log.info({ backupLevel: slot.level, t0: slot.t0, estimate }, message);
@@ -97,20 +97,23 @@ async function backUp(action: Record<string, unknown>, opts: BackupOptions, run:
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'permafrost-backup-'));
   const staging = await Staging.create(storage, at);
   const progress = new ThrottledProgress('backup', ctx);
+  const estimating = new AbortController();
   try {
     const snapshotFile = path.join(work, 'engine_metadata');
     if (choice.parent) {
       const parent = engineMetadataPath(at.container, at.engine, at.hostname, at.backupName, choice.parent.t0, choice.parent.level, choice.parent.ts);
       await fs.writeFile(snapshotFile, await storage.readFile(parent));
     }
-    void estimateTree(path.join(run.source.cwd, run.source.target), choice.parent?.ts ?? null, ctx.signal)
-      .then((e) => progress.meter.setTotals(e.bytes, e.files), () => undefined);
+    void estimateTree(path.join(run.source.cwd, run.source.target), choice.parent?.ts ?? null, AbortSignal.any([ctx.signal, estimating.signal]))
+      .then((e) => e && progress.meter.setTotals(e.bytes, e.files), () => undefined);
     const sink = await storage.createWriteStream(`${staging.dataDir}/data`);
     const streamed = await runBackupStream({
       tar: { program: 'tar', args: tarCreateArgs({ snapshotFile, target: run.source.target, exclude: opts.exclude, dereference: opts.dereference, checkpointRecords: CHECKPOINT_RECORDS }) },
       cwd: run.source.cwd,
       compress: compressCommand(opts.compression, opts.compressionLevel),
       encrypt: encryptionOf(opts, run.pass),
+      // The sealed format authenticates every chunk and its end; a checksum on top would only cost time.
+      checksum: !(run.pass && opts.encryptionFormat === 'sealed'),
       sink,
       signal: ctx.signal,
       onProgress: (c) => progress.update(c),
@@ -124,7 +127,7 @@ async function backUp(action: Record<string, unknown>, opts: BackupOptions, run:
       ...(run.pass ? { encryption_format: opts.encryptionFormat } : {}),
       level: slot.level,
       data_size: streamed.storedBytes,
-      data_sha256: streamed.sha256,
+      ...(streamed.sha256 ? { data_sha256: streamed.sha256 } : {}),
     }));
     const done = progress.finish();
     const seconds = ((ctx.now ?? Date.now)() - run.started) / 1000;
@@ -138,6 +141,7 @@ async function backUp(action: Record<string, unknown>, opts: BackupOptions, run:
     await staging.discard().catch((e: unknown) => ctx.log.warn({ err: (e as Error).message }, 'cannot remove the staging area'));
     throw err;
   } finally {
+    estimating.abort();
     await fs.rm(work, { recursive: true, force: true });
   }
 }

@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import type { Transform } from 'node:stream';
 import { dataPath, hbnOf, metadataPath, restoreChain, type Backup } from './chain';
 import { opensslDecrypt, readPassphrase, sealDecrypt } from './crypto';
@@ -13,7 +14,7 @@ import { listChains, type ChainsLocation } from './storage-chains';
 import { parseStoredMetadata, type StoredMetadata } from './stored-metadata';
 import { openStorage } from './storage/open-storage';
 import type { BackupStorage } from './storage/backup-storage';
-import { MemberGuard } from './tar';
+import { LinkTracker, MemberGuard } from './tar';
 
 const NOT_EMPTY = 'Restore dir is not empty. Please use --overwrite or choose a different path.';
 
@@ -39,8 +40,9 @@ export async function runRestore(action: Record<string, unknown>, ctx: EngineCon
     progress.meter.setTotals(sizes.reduce((a, b) => a + b, 0), null);
     let before = 0;
     let files = 0;
+    const links = opts.dryRun ? new LinkTracker() : await linksIn(opts.restoreAbsPath);
     for (const [i, backup] of backups.entries()) {
-      const level = await restoreLevel(storage, at, backup, metas[i], pass, opts, ctx, {
+      const level = await restoreLevel(storage, at, backup, metas[i], pass, opts, ctx, links, {
         stored: (bytes) => progress.update({ bytes: before + bytes, stored: before + bytes }),
         member: () => progress.update({ files: ++files }),
       });
@@ -73,6 +75,15 @@ async function prepareTarget(opts: RestoreOptions): Promise<void> {
   if (entries.length > 0 && !opts.overwrite) throw new EngineError(NOT_EMPTY);
 }
 
+/** The symlinks already in the target (restoring with overwrite): no member may land below them. */
+async function linksIn(dir: string): Promise<LinkTracker> {
+  const links = new LinkTracker();
+  for (const entry of await fs.readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (entry.isSymbolicLink()) links.record(path.relative(dir, path.join(entry.parentPath, entry.name)), '2');
+  }
+  return links;
+}
+
 function dataPathOf(at: ChainsLocation, b: Backup): string {
   return dataPath(at.container, at.engine, at.hostname, at.backupName, b.t0, b.level, b.ts);
 }
@@ -90,7 +101,7 @@ function decryptionOf(meta: StoredMetadata, pass: Buffer | null): Transform | nu
 /** One level; returns the stored bytes it read. */
 async function restoreLevel(
   storage: BackupStorage, at: ChainsLocation, backup: Backup, meta: StoredMetadata, pass: Buffer | null, opts: RestoreOptions,
-  ctx: EngineContext, on: { stored(bytes: number): void; member(): void },
+  ctx: EngineContext, links: LinkTracker, on: { stored(bytes: number): void; member(): void },
 ): Promise<number> {
   const file = dataPathOf(at, backup);
   ctx.log.info({ backupLevel: backup.level, ts: backup.ts, compression: meta.compression, encryption: meta.encryption }, 'restoring a level');
@@ -98,10 +109,11 @@ async function restoreLevel(
     source: await storage.createReadStream(file),
     decrypt: decryptionOf(meta, pass),
     decompress: decompressCommand(meta.compression),
-    guard: new MemberGuard({ onMember: (m) => (m.type === 'D' || m.type === '5' ? undefined : on.member()) }),
+    guard: new MemberGuard({ links, onMember: (m) => (m.type === 'D' || m.type === '5' ? undefined : on.member()) }),
     tar: { program: 'tar', args: opts.dryRun ? tarListArgs() : tarExtractArgs(opts.restoreAbsPath) },
     signal: ctx.signal,
     onStored: on.stored,
+    checksum: meta.data_sha256 !== undefined,
     onListed: opts.dryRun ? (name) => ctx.log.debug({ member: name }, 'dry run: in the backup') : undefined,
   });
   if (meta.data_size !== undefined && meta.data_size !== result.storedBytes) {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import pino from 'pino';
 import { admin, backup, engineContext, filesUnder, restore, slotOf, tempDir } from '../helpers/engine';
 import { makeTree, manifest, manifestDiff } from '../helpers/tree';
 
@@ -95,6 +96,33 @@ describe('engine safety: tampering, hostile archives, dry runs, retention', func
     }
   });
 
+  it('refuses a later level that writes below a symlink an earlier level left (tar would follow it)', async () => {
+    const src = fresh();
+    fs.mkdirSync(src);
+    const victim = fresh();
+    fs.mkdirSync(victim);
+    fs.symlinkSync(victim, path.join(src, 'evil'));
+    fs.writeFileSync(path.join(src, 'ok.txt'), 'ok');
+    const store = fresh();
+    const common = { storage: 'local', container: store, backup_name: 'sl', hostname: 'h', compression: 'gzip' };
+    const level0 = slotOf(await backup({ ...common, path_to_backup: src }));
+    // A forged level 1 whose archive holds evil/pwned (no directory member for evil).
+    const forged = fresh();
+    fs.mkdirSync(path.join(forged, 'evil'), { recursive: true });
+    fs.writeFileSync(path.join(forged, 'evil', 'pwned'), 'pwned');
+    const archive = execFileSync('tar', ['-czf', '-', 'evil/pwned'], { cwd: forged });
+    const ts = level0.ts + 1;
+    const meta = path.join(store, `metadata/tar/h_sl/${level0.t0}/1_${ts}`);
+    const data = path.join(store, `data/tar/h_sl/${level0.t0}/1_${ts}`);
+    fs.mkdirSync(meta, { recursive: true });
+    fs.mkdirSync(data, { recursive: true });
+    fs.writeFileSync(path.join(meta, 'metadata'), '{"engine_name": "tar", "compression": "gzip", "encryption": false}');
+    fs.writeFileSync(path.join(data, 'data'), archive);
+    const target = fresh();
+    await assert.rejects(restore({ ...common, restore_abs_path: target }), /lies below the symlink "evil"/);
+    assert.deepEqual(fs.readdirSync(victim), [], 'nothing was written through the symlink');
+  });
+
   it('dry runs write nothing: a backup dry run leaves the storage empty, a restore dry run the target absent', async () => {
     const src = fresh();
     makeTree(src);
@@ -139,6 +167,50 @@ describe('engine safety: tampering, hostile archives, dry runs, retention', func
     await restore({ ...common, restore_abs_path: target, restore_from_date: String(slots[3].ts) });
     assert.equal(fs.readFileSync(path.join(target, 'data', 'changing.txt'), 'utf8'), 'day 30');
     await assert.rejects(admin({ ...common }, at(41)), /You need to provide to remove backup older than this time/);
+  });
+
+  it('levels follow max_level and always_level given as INI strings (the stock agent crashes on them)', async () => {
+    const src = fresh();
+    makeTree(src);
+    const maxed = { storage: 'local', container: fresh(), backup_name: 'lv', hostname: 'h', max_level: '2' };
+    const levels = [];
+    for (let i = 0; i < 4; i++) levels.push(slotOf(await backup({ ...maxed, path_to_backup: src })).level);
+    assert.deepEqual(levels, [0, 1, 2, 0]);
+
+    const always = { storage: 'local', container: fresh(), backup_name: 'al', hostname: 'h', always_level: '1' };
+    const slots = [];
+    for (let i = 0; i < 3; i++) {
+      fs.writeFileSync(path.join(src, 'data', 'diff.txt'), `version ${i}`);
+      slots.push(slotOf(await backup({ ...always, path_to_backup: src })));
+    }
+    assert.deepEqual(slots.map((s) => s.level), [0, 1, 1]);
+    // Two differentials at level 1: restore takes the newest, whatever the listing order.
+    const target = fresh();
+    await restore({ ...always, restore_abs_path: target });
+    assert.equal(fs.readFileSync(path.join(target, 'data', 'diff.txt'), 'utf8'), 'version 2');
+  });
+
+  it("tar's exit status 1 (a file changed while read) still gives a whole backup, with a warning", async () => {
+    const bin = fresh();
+    fs.mkdirSync(bin);
+    fs.writeFileSync(path.join(bin, 'tar'), '#!/bin/sh\n/usr/bin/tar "$@"; s=$?; [ $s -eq 0 ] && exit 1; exit $s\n', { mode: 0o755 });
+    const saved = process.env.PATH;
+    process.env.PATH = `${bin}:${saved}`;
+    try {
+      const src = fresh();
+      makeTree(src);
+      const common = { storage: 'local', container: fresh(), backup_name: 't1', hostname: 'h' };
+      const warnings: string[] = [];
+      const ctx = { ...engineContext(), log: pino({ level: 'warn' }, { write: (line: string) => warnings.push(line) }) };
+      await backup({ ...common, path_to_backup: src }, ctx);
+      assert.ok(warnings.some((w) => /some files changed while they were read/.test(w)), warnings.join('\n'));
+      process.env.PATH = saved;
+      const target = fresh();
+      await restore({ ...common, restore_abs_path: target });
+      assert.deepEqual(manifestDiff(manifest(src), manifest(target)), []);
+    } finally {
+      process.env.PATH = saved;
+    }
   });
 
   it('the restored tree of a simple backup equals the source (control for the failure cases above)', async () => {

@@ -15,6 +15,8 @@ export interface BackupStreamInput {
   /** Optional encryption of the compressed stream. */
   encrypt: Transform | null;
   sink: Writable;
+  /** sha256 of the stored bytes. */
+  checksum: boolean;
   signal: AbortSignal;
   onProgress(counters: { bytes?: number; files?: number; stored?: number }): void;
   onWarning(line: string): void;
@@ -22,7 +24,7 @@ export interface BackupStreamInput {
 
 export interface BackupStreamResult {
   storedBytes: number;
-  sha256: string;
+  sha256: string | null;
   files: number;
 }
 
@@ -54,7 +56,7 @@ export async function runBackupStream(input: BackupStreamInput): Promise<BackupS
   // The compressor has its own copy of the pipe; ours must not read from it.
   tar.proc.stdout?.destroy();
 
-  const meter = new StreamMeter((stored) => input.onProgress({ stored }));
+  const meter = new StreamMeter((stored) => input.onProgress({ stored }), input.checksum);
   const stages = [compressor.proc.stdout as Readable, ...(input.encrypt ? [input.encrypt] : []), meter, input.sink];
   const killAll = () => {
     tar.kill();

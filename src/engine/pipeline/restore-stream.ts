@@ -18,12 +18,14 @@ export interface RestoreStreamInput {
   tar: Command;
   signal: AbortSignal;
   onStored(bytes: number): void;
+  /** sha256 of the stored bytes, to compare with the one recorded at backup time. */
+  checksum: boolean;
   onListed?(name: string): void;
 }
 
 export interface RestoreStreamResult {
   storedBytes: number;
-  sha256: string;
+  sha256: string | null;
 }
 
 /** storage -> meter -> [decryption] -> decompressor -> member guard -> tar. */
@@ -33,7 +35,7 @@ export async function runRestoreStream(input: RestoreStreamInput): Promise<Resto
   if (input.onListed && tar.proc.stdout) {
     readline.createInterface({ input: tar.proc.stdout, crlfDelay: Infinity }).on('line', input.onListed);
   }
-  const meter = new StreamMeter(input.onStored);
+  const meter = new StreamMeter(input.onStored, input.checksum);
   const killAll = () => {
     decompressor.kill();
     tar.kill();

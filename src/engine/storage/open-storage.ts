@@ -1,7 +1,7 @@
 import { EngineError } from '../engine-error';
 import type { BackupStorage } from './backup-storage';
 import { LocalStorage } from './local-storage';
-import { SftpStorage, type SftpOptions } from './sftp-storage';
+import type { SftpOptions, SftpStorage } from './sftp-storage';
 
 export interface StorageOptions {
   /** Freezer's `storage` option. */
@@ -31,7 +31,10 @@ export async function openStorage(opts: StorageOptions, log?: StorageLog): Promi
   }
   if (opts.storage === 'local') return new LocalStorage();
   if (!opts.ssh) throw new EngineError('ssh_host: the ssh storage needs the host name or address of the server');
-  const storage = await SftpStorage.open(opts.ssh);
+  // ssh2 is loaded only for ssh storage: local runs should not pay for loading it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { SftpStorage: Sftp } = require('./sftp-storage') as { SftpStorage: typeof SftpStorage };
+  const storage = await Sftp.open(opts.ssh);
   if (storage.unknownHostAccepted) {
     log?.warn({ host: opts.ssh.host, port: opts.ssh.port ?? 22, fingerprint: storage.hostKeyFingerprint }, 'ssh storage: accepted a host that is not in known_hosts');
   }

@@ -1,5 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { EngineError } from '../engine-error';
+import type { LinkTracker } from './link-tracker';
 
 /**
  * Restore-side safety guard: checks every member header of a GNU tar stream before any of its
@@ -30,6 +31,8 @@ export interface MemberInfo {
 export interface MemberGuardOptions {
   /** Called once per approved member (not for long-name / pax headers), e.g. for progress. */
   onMember?: (member: MemberInfo) => void;
+  /** Symlinks extracted so far, shared by the levels of one restore (see LinkTracker). */
+  links?: LinkTracker;
 }
 
 const BLOCK = 512;
@@ -103,18 +106,24 @@ function numericField(block: Buffer, start: number, length: number, octalOnly: b
   return i === field.length || field[i] === 0 || isSpace(field[i]) ? value : null;
 }
 
+/** Sum of the header bytes, the chksum field counting as blanks; also the high bytes' count. */
+function headerSum(block: Buffer): { sum: number; high: number } {
+  let sum = 8 * 0x20;
+  let high = 0;
+  for (let i = 0; i < BLOCK; i++) {
+    if (i === 148) i = 156;
+    sum += block[i];
+    if (block[i] > 127) high++;
+  }
+  return { sum, high };
+}
+
 /** GNU tar accepts either sum: some old tars added the header bytes as signed chars. */
 function checksumMatches(block: Buffer): boolean {
   const recorded = numericField(block, 148, 8, true);
   if (recorded === null) return false;
-  let unsigned = 0;
-  let signed = 0;
-  for (let i = 0; i < BLOCK; i++) {
-    const b = i >= 148 && i < 156 ? 0x20 : block[i];
-    unsigned += b;
-    signed += b < 128 ? b : b - 256;
-  }
-  return recorded === unsigned || recorded === signed;
+  const { sum, high } = headerSum(block);
+  return recorded === sum || recorded === sum - 256 * high;
 }
 
 /** The ustar prefix is a name part only with the POSIX magic: old-GNU headers keep times there. */
@@ -252,18 +261,43 @@ function checkDumpdirEntry(member: string, code: number, entry: string): void {
   }
 }
 
-/** NUL-terminated entries, each a code letter and a name, ended by an empty entry. */
-function checkDumpdir(member: string, data: Buffer): void {
+/**
+ * NUL-terminated entries, each a code letter and a name, ended by an empty entry. Returns the
+ * R/T/X entries in order (the directory renames tar will make).
+ */
+function checkDumpdir(member: string, data: Buffer): Array<{ letter: string; entry: string }> {
+  const renames: Array<{ letter: string; entry: string }> = [];
   let pos = 0;
   for (;;) {
     const nul = data.indexOf(0, pos);
     if (nul < 0) throw refuseMember(member, 'has an unterminated dumpdir');
     if (nul === pos) break;
-    checkDumpdirEntry(member, data[pos], data.toString('latin1', pos + 1, nul));
+    const entry = data.toString('latin1', pos + 1, nul);
+    checkDumpdirEntry(member, data[pos], entry);
+    const letter = String.fromCharCode(data[pos]);
+    if (letter === 'R' || letter === 'T' || letter === 'X') renames.push({ letter, entry });
     pos = nul + 1;
   }
   for (pos++; pos < data.length; pos++) {
     if (data[pos] !== 0) throw refuseMember(member, 'has data after the end of its dumpdir');
+  }
+  return renames;
+}
+
+/**
+ * Applies a dumpdir's renames to the tracked symlinks: R<from> T<to> pairs, where an empty name
+ * stands for the temporary directory named by the last X entry (swapped renames).
+ */
+function applyRenames(links: LinkTracker, renames: Array<{ letter: string; entry: string }>): void {
+  let temp = '';
+  let from: string | null = null;
+  for (const { letter, entry } of renames) {
+    if (letter === 'X') temp = entry;
+    else if (letter === 'R') from = entry === '' ? temp : entry;
+    else if (from !== null) {
+      links.rename(from, entry === '' ? temp : entry);
+      from = null;
+    }
   }
 }
 
@@ -313,8 +347,10 @@ function checkType(member: Member): void {
 
 /**
  * Symlink targets are deliberately not checked: absolute or '..' targets are legitimate in
- * backups (e.g. /etc/alternatives), and GNU tar never writes through a symlink it extracted
- * (it creates them last, as placeholders, and refuses to follow them for later members).
+ * backups (e.g. /etc/alternatives links). GNU tar defends against writing through them itself:
+ * it extracts such a symlink as a placeholder file and creates the real link only after every
+ * other member of that run, so a later "link/file" member fails instead of escaping. (That
+ * defence covers one tar run only, not symlinks left in the target by an earlier restore level.)
  */
 function checkMember(member: Member, header: Header, chain: Chain): void {
   if (member.name === '') throw new EngineError('Refusing to restore: archive member with an empty name');
@@ -330,6 +366,7 @@ function checkMember(member: Member, header: Header, chain: Chain): void {
   if (member.type === 'D' && member.size > MAX_DUMPDIR_BYTES) {
     throw refuseMember(member.name, `has a ${member.size}-byte dumpdir (limit ${MAX_DUMPDIR_BYTES})`);
   }
+  // POSIX-format incrementals only (ours are GNU format): their renames are not tracked by LinkTracker.
   if (chain.pax?.dumpdir) checkDumpdir(member.name, chain.pax.dumpdir);
 }
 
@@ -356,6 +393,7 @@ function padded(size: number): number {
 
 export class MemberGuard extends Transform {
   private readonly onMember?: (member: MemberInfo) => void;
+  private readonly links?: LinkTracker;
   private phase: Phase = { kind: 'header' };
   /** A header split across chunks. */
   private readonly partial = Buffer.alloc(BLOCK);
@@ -363,17 +401,17 @@ export class MemberGuard extends Transform {
   /** Bytes read but not yet approved (metadata headers, payloads), in stream order. */
   private held: Buffer[] = [];
   private chain: Chain = {};
-  private total = 0;
   private lastBlockZero = false;
   /** The chunk being processed and the start of its approved-but-not-pushed run. */
   private chunk: Buffer = EMPTY;
   private runStart = 0;
-  /** Stream offset of the current chunk, for messages. */
+  /** Bytes of the stream before the current chunk (offsets in messages, empty / truncated checks). */
   private base = 0;
 
   constructor(opts: MemberGuardOptions = {}) {
     super();
     this.onMember = opts.onMember;
+    this.links = opts.links;
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
@@ -386,11 +424,11 @@ export class MemberGuard extends Transform {
   }
 
   override _flush(done: TransformCallback): void {
-    if (this.total === 0) return done(new EngineError('Refusing to restore: empty archive'));
+    if (this.base === 0) return done(new EngineError('Refusing to restore: empty archive'));
     const midMember = this.phase.kind !== 'header' || this.partialLen > 0 || this.held.length > 0;
     if (midMember || !this.lastBlockZero) {
       const where = midMember ? 'ends in the middle of a member' : 'has no end-of-archive marker';
-      return done(new EngineError(`Refusing to restore: truncated archive (the stream ${where} after ${this.total} bytes)`));
+      return done(new EngineError(`Refusing to restore: truncated archive (the stream ${where} after ${this.base} bytes)`));
     }
     done();
   }
@@ -407,7 +445,6 @@ export class MemberGuard extends Transform {
     this.flushRun(chunk.length);
     this.chunk = EMPTY;
     this.base += chunk.length;
-    this.total += chunk.length;
   }
 
   private step(off: number): number {
@@ -529,6 +566,8 @@ export class MemberGuard extends Transform {
   private onMemberHeader(block: Buffer, at: number, header: Header): void {
     const member = resolveMember(header, this.chain);
     checkMember(member, header, this.chain);
+    this.links?.check(display(member.name), member.name, 'its name');
+    if (header.type === '1') this.links?.check(display(member.name), member.link, 'its hard link target');
     this.chain = {};
     if (member.type === 'D') {
       // The dumpdir decides whether the member is safe: hold its header until it is read.
@@ -541,6 +580,7 @@ export class MemberGuard extends Transform {
   }
 
   private accept(member: Member, dataLeft: number): void {
+    this.links?.record(member.name, member.type);
     this.onMember?.({ name: display(member.name), type: member.type === '\0' ? '0' : member.type, size: member.size });
     this.phase = dataLeft > 0 ? { kind: 'data', left: padded(dataLeft) } : { kind: 'header' };
   }
@@ -566,7 +606,8 @@ export class MemberGuard extends Transform {
   }
 
   private endDumpdir(member: Member, dumpdir: Buffer): void {
-    checkDumpdir(member.name, dumpdir);
+    const renames = checkDumpdir(member.name, dumpdir);
+    if (this.links) applyRenames(this.links, renames);
     this.releaseHeld();
     this.accept(member, 0);
   }

@@ -254,6 +254,14 @@ describe('tar member guard (engine/tar/member-guard.ts)', () => {
       }
     });
 
+    it('pass POSIX-format incremental archives (pax path, linkpath, GNU.dumpdir)', async () => {
+      const posix = tar(['--create', '--format=posix', `--listed-incremental=${path.join(tmp, 'snap-posix')}`, '--file=-', '.'], src);
+      assert.ok(posix.includes('GNU.dumpdir=') && posix.includes(` path=./${LONG_DIR}/`) && posix.includes(' linkpath='), 'pax records present');
+      const members = await assertPasses(posix, [511, 65536]);
+      assert.ok(members.some((m) => m.name === `./${LONG_DIR}/${LONG_FILE}`));
+      assert.ok(members.some((m) => m.name === './renamed/' && m.type === '5'));
+    });
+
     it('pass concatenated archives (zero blocks then more members), as tar --ignore-zeros reads them', async () => {
       const both = Buffer.concat([level0, level1]);
       const members = await assertPasses(both, [511, 65536]);
@@ -302,7 +310,7 @@ describe('tar member guard (engine/tar/member-guard.ts)', () => {
       await assertRefused(archive(OK_FILE, pax, member({ name: 'h', type: '1', linkname: 'ok' })), OK_FILE.length, /pax linkpath|hard link target/);
     });
 
-    it('allow symlinks with absolute or .. targets (tar never writes through them)', async () => {
+    it('allow symlinks with absolute or .. targets (GNU tar defends against writing through them)', async () => {
       const input = archive(member({ name: 'l1', type: '2', linkname: '/etc/passwd' }), member({ name: 'l2', type: '2', linkname: '../../x' }));
       assert.equal((await assertPasses(input)).length, 2);
     });
