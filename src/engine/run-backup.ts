@@ -1,13 +1,12 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Transform } from 'node:stream';
 import { engineMetadataPath, hbnOf, nextLevel, type Chain, type LevelChoice } from './chain';
 import { opensslEncrypt, readPassphrase, sealEncrypt } from './crypto';
 import type { EngineContext, EngineOutcome } from './engine-context';
 import { EngineError } from './engine-error';
 import { backupOptions, type BackupOptions } from './options/fs-options';
-import { runBackupStream } from './pipeline/backup-stream';
+import { runBackupStream, type BackupSink } from './pipeline/backup-stream';
 import { compressCommand } from './pipeline/compressors';
 import { tarCreateArgs } from './pipeline/tar-commands';
 import { estimateTree } from './progress/estimate-tree';
@@ -106,19 +105,16 @@ async function backUp(action: Record<string, unknown>, opts: BackupOptions, run:
     }
     void estimateTree(path.join(run.source.cwd, run.source.target), choice.parent?.ts ?? null, AbortSignal.any([ctx.signal, estimating.signal]))
       .then((e) => e && progress.meter.setTotals(e.bytes, e.files), () => undefined);
-    const sink = await storage.createWriteStream(`${staging.dataDir}/data`);
-    const streamed = await runBackupStream({
+    const streamed = await withSink(storage, `${staging.dataDir}/data`, opts, run.pass, (sink) => runBackupStream({
       tar: { program: 'tar', args: tarCreateArgs({ snapshotFile, target: run.source.target, exclude: opts.exclude, dereference: opts.dereference, checkpointRecords: CHECKPOINT_RECORDS }) },
       cwd: run.source.cwd,
       compress: compressCommand(opts.compression, opts.compressionLevel),
-      encrypt: encryptionOf(opts, run.pass),
-      // The sealed format authenticates every chunk and its end; a checksum on top would only cost time.
-      checksum: !(run.pass && opts.encryptionFormat === 'sealed'),
       sink,
       signal: ctx.signal,
       onProgress: (c) => progress.update(c),
       onWarning: (line) => ctx.log.warn({ tar: line }, 'tar warning'),
-    });
+    }));
+    progress.update({ stored: streamed.storedBytes });
     await storage.writeFile(`${staging.dataDir}/engine_metadata`, await fs.readFile(snapshotFile));
     await staging.publish(slot, formatStoredMetadata({
       engine_name: 'tar',
@@ -146,7 +142,25 @@ async function backUp(action: Record<string, unknown>, opts: BackupOptions, run:
   }
 }
 
-function encryptionOf(opts: BackupOptions, pass: Buffer | null): Transform | null {
-  if (pass === null) return null;
-  return opts.encryptionFormat === 'openssl' ? opensslEncrypt(pass) : sealEncrypt(pass);
+/**
+ * Runs `write` with the sink for the stored data: the file itself for local storage without
+ * encryption (the compressor writes it directly; its own checksum guards the data), else a
+ * stream through the encryption. The openssl format is not authenticated, so its stored bytes
+ * get a sha256, checked on restore; the sealed format authenticates every chunk itself.
+ */
+async function withSink<T>(
+  storage: BackupStorage, file: string, opts: BackupOptions, pass: Buffer | null, write: (sink: BackupSink) => Promise<T>,
+): Promise<T> {
+  if (storage.kind === 'local' && pass === null) {
+    const handle = await fs.open(file, 'wx');
+    try {
+      const result = await write({ fd: handle.fd });
+      await handle.sync();
+      return result;
+    } finally {
+      await handle.close();
+    }
+  }
+  const encrypt = pass === null ? null : opts.encryptionFormat === 'openssl' ? opensslEncrypt(pass) : sealEncrypt(pass);
+  return write({ stream: await storage.createWriteStream(file), encrypt, checksum: pass !== null && opts.encryptionFormat === 'openssl' });
 }

@@ -45,8 +45,8 @@ describe('engine safety: tampering, hostile archives, dry runs, retention', func
   for (const [label, extra, where] of [
     ['sealed encryption', { encrypt_pass_file: 'key' }, 4000],
     ['sealed encryption, header', { encrypt_pass_file: 'key' }, 20],
-    ['no encryption (checksum)', {}, 4000],
-    ['openssl encryption (checksum)', { encrypt_pass_file: 'key', encryption_format: 'openssl' }, 4000],
+    ['no encryption (the compressor\'s check)', {}, 4000],
+    ['openssl encryption (sha256)', { encrypt_pass_file: 'key', encryption_format: 'openssl' }, 4000],
   ] as const) {
     it(`a flipped byte of stored data makes restore fail loudly (${label})`, async () => {
       const opts = { ...extra, ...('encrypt_pass_file' in extra ? { encrypt_pass_file: path.join(work, 'key') } : {}) };
