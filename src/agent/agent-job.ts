@@ -15,6 +15,8 @@ export interface JobDeps {
   log: Logger;
   disableExec: boolean;
   now: () => number;
+  /** Every progress snapshot of a run (the terminal's progress bars). */
+  onProgress?: (jobId: string, snapshot: ProgressSnapshot) => void;
 }
 
 /** How often a run's progress is PATCHed into job_schedule.progress. */
@@ -274,6 +276,7 @@ export class AgentJob {
    * schedule keys with 400: then progress is dropped for good, and state PATCHes never carry it.
    */
   private reportProgress(snapshot: ProgressSnapshot): void {
+    this.deps.onProgress?.(this.id, snapshot);
     this.progress.snapshot = snapshot;
     const now = this.deps.now();
     if (this.progress.accepted === false || now - this.progress.sentAt < PROGRESS_EVERY_MS) return;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { AgentConfig } from '../config/agent-config';
 import type { ActionRunner } from './action-types';
-import { AgentJob } from './agent-job';
+import { AgentJob, type JobDeps } from './agent-job';
 import { LoginError } from './credentials';
 import type { FreezerApi, JobDoc } from './freezer-api';
 import { Limiter } from './limiter';
@@ -32,6 +32,7 @@ export class Agent {
     private readonly runners: ReadonlyMap<string, ActionRunner>,
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
+    private readonly onProgress?: JobDeps['onProgress'],
   ) {
     this.limiter = new Limiter(config.concurrent_jobs);
   }
@@ -97,7 +98,7 @@ export class Agent {
       await this.cache(id, doc);
       let job = this.jobs.get(id);
       if (!job) {
-        job = new AgentJob(doc, { api: this.api, runners: this.runners, limiter: this.limiter, log: this.log, disableExec: this.config.disable_exec, now: this.now });
+        job = new AgentJob(doc, { api: this.api, runners: this.runners, limiter: this.limiter, log: this.log, disableExec: this.config.disable_exec, now: this.now, onProgress: this.onProgress });
         this.jobs.set(id, job);
         await job.handle(doc, AgentJob.firstEvent(doc));
       } else {

@@ -49,7 +49,7 @@ export function addActionCommand(program: Command): void {
       process.once('SIGTERM', () => abort.abort());
       try {
         const options = { ...freezerOptionsOf(rest), action };
-        const outcome = await run(options, { signal: abort.signal, log, progress: (s) => bar.update(s) });
+        const outcome = await run(options, { signal: abort.signal, log, progress: (s) => bar.update('', s) });
         bar.stop();
         if (outcome.metadata && flags.metadataOut) await writeMetadata(flags.metadataOut, outcome.metadata);
         console.error(outcome.message);

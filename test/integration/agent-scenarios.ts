@@ -163,6 +163,28 @@ export function agentScenarios(title: string, setup: (ctx: Mocha.Context) => Pro
       assert.equal(s.event, '');
     });
 
+    it('backup then restore jobs: both succeed, the result document reaches /backups, the tree comes back', async () => {
+      const src = path.join(work, 'bk-src');
+      fs.mkdirSync(path.join(src, 'sub'), { recursive: true });
+      fs.writeFileSync(path.join(src, 'sub', 'file.txt'), 'backed up by the agent\n');
+      fs.symlinkSync('sub/file.txt', path.join(src, 'link'));
+      const store = { storage: 'local', container: path.join(work, 'bk-store'), backup_name: 'scenario', hostname: 'agenthost', compression: 'gzip' };
+      const action = (freezerAction: Doc) => ({ freezer_action: freezerAction, max_retries: 0, max_retries_interval: 1 });
+      const backupId = await createJob('backup', {}, [action({ action: 'backup', ...store, path_to_backup: src })]);
+      const backedUp = await until(backupId, 'completed', 30000, (s) => s.status === 'completed');
+      assert.equal(backedUp.result, 'success');
+      const docs = ((await target.owner.get('/backups')).json.backups ?? []) as Doc[];
+      const posted = docs.map((d) => (d.backup_metadata ?? d) as Doc).find((m) => m.job_id === backupId);
+      assert.ok(posted, 'the backup metadata was posted with the job id');
+      assert.equal(posted.curr_backup_level, 0);
+      assert.equal(posted.backup_name, 'scenario');
+      const restoreTo = path.join(work, 'bk-restored');
+      const restoreId = await createJob('restore', {}, [action({ action: 'restore', ...store, restore_abs_path: restoreTo })]);
+      assert.equal((await until(restoreId, 'completed', 30000, (s) => s.status === 'completed')).result, 'success');
+      assert.equal(fs.readFileSync(path.join(restoreTo, 'sub', 'file.txt'), 'utf8'), 'backed up by the agent\n');
+      assert.equal(fs.readlinkSync(path.join(restoreTo, 'link')), 'sub/file.txt');
+    });
+
     it('SIGTERM drains: a running action gets drain_timeout_s, is then aborted and reported; the agent exits 0', async () => {
       const pidFile = path.join(work, 'drain.pid');
       const id = await createJob('drain', {}, [shell(`echo $$ > ${pidFile}; exec sleep 600`)]);

@@ -20,7 +20,8 @@ const WINDOW_MS = 5000;
 
 /**
  * Turns counters into a snapshot with a rate over a sliding window (a whole-run average would lag
- * behind a slow start, an instant rate would jump) and an ETA from the estimated totals. The
+ * behind a slow start, an instant rate would jump; see snapshot() for bursts) and an ETA from the
+ * estimated totals. The
  * totals are estimates: when the work done passes them, the ETA is unknown rather than negative.
  */
 export class ProgressMeter {
@@ -61,7 +62,10 @@ export class ProgressMeter {
     const at = this.now();
     const first = this.samples[0];
     const elapsed = (at - first.at) / 1000;
-    const rate = elapsed > 0 ? (this.bytes - first.bytes) / elapsed : 0;
+    const windowRate = elapsed > 0 ? (this.bytes - first.bytes) / elapsed : 0;
+    // Work can come in bursts longer than the window (xz compresses 24 MiB blocks while tar
+    // waits): then the run's average says more than a window with no progress in it.
+    const rate = windowRate > 0 ? windowRate : at > this.startedAt ? this.bytes / ((at - this.startedAt) / 1000) : 0;
     const left = this.bytesTotal === null ? null : this.bytesTotal - this.bytes;
     return {
       phase: this.phase,

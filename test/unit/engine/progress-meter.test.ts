@@ -32,6 +32,17 @@ describe('ProgressMeter (engine/progress/progress-meter.ts)', () => {
     assert.ok(m.snapshot().bytes_per_s >= 95, String(m.snapshot().bytes_per_s));
   });
 
+  it('falls back to the run average when the window saw no progress (bursty work)', () => {
+    const m = new ProgressMeter('backup', clock);
+    now += 1000;
+    m.update({ bytes: 1000 });
+    for (let i = 0; i < 9; i++) {
+      now += 1000;
+      m.update({ files: i });
+    }
+    assert.equal(m.snapshot().bytes_per_s, 100);
+  });
+
   it('has no ETA without a total, or once the estimate is passed; 0 when finished', () => {
     const m = new ProgressMeter('backup', clock);
     now += 1000;

@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { TerminalProgress } from '../../../src/cli/terminal-progress';
+import type { ProgressSnapshot } from '../../../src/engine';
+
+function fakeTerminal(isTTY: boolean): NodeJS.WriteStream & { text(): string } {
+  const stream = new PassThrough() as unknown as NodeJS.WriteStream & { text(): string };
+  let out = '';
+  stream.on('data', (c: Buffer) => (out += c.toString()));
+  Object.assign(stream, { isTTY, columns: 160, rows: 40, text: () => out });
+  return stream;
+}
+
+const snapshot = (done: number, total: number | null, eta: number | null): ProgressSnapshot => ({
+  phase: 'backup', bytes_done: done, files_done: 7, bytes_total: total, files_total: null, bytes_per_s: 1 << 20, eta_s: eta, stored_bytes: 0, started_at: 0, updated_at: 0,
+});
+
+describe('TerminalProgress (cli/terminal-progress.ts)', () => {
+  it('draws a bar with percent, bytes, files, rate and ETA on a terminal', async () => {
+    const term = fakeTerminal(true);
+    const bars = new TerminalProgress(term);
+    bars.update('job1 ', snapshot(50 << 20, 100 << 20, 50));
+    // cli-progress redraws on a timer (10 times a second by default).
+    await new Promise((r) => setTimeout(r, 250));
+    bars.update('job1 ', snapshot(100 << 20, 100 << 20, 0));
+    await new Promise((r) => setImmediate(r));
+    const text = term.text();
+    assert.match(text, /job1 backup \[/);
+    assert.match(text, /50% \| 50 MB \| 7 files \| 1 MB\/s \| ETA 50s/);
+    assert.match(text, /100% \| 100 MB/);
+  });
+
+  it('writes nothing when the stream is not a terminal', async () => {
+    const term = fakeTerminal(false);
+    const bars = new TerminalProgress(term);
+    bars.update('x', snapshot(1, 2, 1));
+    bars.stop();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(term.text(), '');
+    assert.equal(bars.enabled, false);
+  });
+});
