@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { backupPath, chainPath, chainsRootPath, hbnOf, parseBackupDir, parseChainDir } from './chain';
+import { backupPath, chainPath, chainsRootPath, hbnOf, metadataPath, parseBackupDir, parseChainDir } from './chain';
 import type { ChainsLocation } from './storage-chains';
 import type { BackupStorage } from './storage/backup-storage';
 
@@ -47,7 +47,13 @@ export class Staging {
     await storage.writeFile(`${metaBackup}/metadata`, metadataJson);
 
     await storage.mkdirp(chainPath(container, 'data', engine, hostname, backupName, slot.t0));
-    await storage.rename(this.dataDir, backupPath(container, 'data', engine, hostname, backupName, slot.t0, slot.level, slot.ts));
+    const dataTarget = backupPath(container, 'data', engine, hostname, backupName, slot.t0, slot.level, slot.ts);
+    // A data directory without its metadata is what a run killed between the two renames left
+    // (in the same second as this one): an orphan, never visible, so it gives way.
+    if ((await storage.stat(dataTarget)) !== null && (await storage.stat(metadataPath(container, engine, hostname, backupName, slot.t0, slot.level, slot.ts))) === null) {
+      await storage.removeTree(dataTarget);
+    }
+    await storage.rename(this.dataDir, dataTarget);
     const target = slot.newChain
       ? chainPath(container, 'metadata', engine, hostname, backupName, slot.t0)
       : backupPath(container, 'metadata', engine, hostname, backupName, slot.t0, slot.level, slot.ts);
