@@ -97,3 +97,15 @@ export function mutateTree(root: string, round: number): void {
   fs.symlinkSync(`../README-${round}.txt`, path.join(root, 'bin/readme-link'));
   fs.mkdirSync(path.join(root, `empty/new-${round}`));
 }
+
+/** About 48 MiB that compresses slowly at gzip -9: each run lasts long enough to be killed anywhere. */
+export function makeBigTree(root: string): void {
+  for (let d = 0; d < 12; d++) {
+    const dir = path.join(root, `d${d}`);
+    fs.mkdirSync(dir, { recursive: true });
+    for (let f = 0; f < 40; f++) {
+      const words = crypto.randomBytes(50_000).toString('base64');
+      fs.writeFileSync(path.join(dir, `f${f}.txt`), words.repeat(2));
+    }
+  }
+}

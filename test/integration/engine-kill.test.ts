@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { restore, tempDir } from '../helpers/engine';
-import { manifest, manifestDiff } from '../helpers/tree';
+import { makeBigTree, manifest, manifestDiff } from '../helpers/tree';
 
 const CLI = path.resolve(__dirname, '../../src/bin/permafrost.js');
 
@@ -19,18 +18,6 @@ function backupProcess(args: string[], killAfterMs: number | null): Promise<{ co
     if (timer) clearTimeout(timer);
     resolve({ code, ms: Date.now() - started, stderr });
   }));
-}
-
-/** About 48 MiB that compresses slowly at gzip -9: each run lasts long enough to be killed anywhere. */
-function makeBigTree(root: string): void {
-  for (let d = 0; d < 12; d++) {
-    const dir = path.join(root, `d${d}`);
-    fs.mkdirSync(dir, { recursive: true });
-    for (let f = 0; f < 40; f++) {
-      const words = crypto.randomBytes(50_000).toString('base64');
-      fs.writeFileSync(path.join(dir, `f${f}.txt`), words.repeat(2));
-    }
-  }
 }
 
 describe('engine: killing a backup at random moments', function () {
