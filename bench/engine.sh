@@ -38,32 +38,46 @@ drop_caches() {
 }
 
 # measure NAME STORED_PATH COMMAND...: one row of the table.
+ROWS=$(mktemp)
+trap 'rm -f "$ROWS"' EXIT
 printf '%-10s %8s %8s %9s %10s  %s\n' run wall_s cpu_s rss_MiB stored_MiB cache
 measure() {
   local name=$1 stored=$2; shift 2
   local t; t=$(mktemp)
-  /usr/bin/time -f '%e %U %S %M' -o "$t" "$@" >/dev/null
+  local err; err=$(mktemp)
+  /usr/bin/time -f '%e %U %S %M' -o "$t" "$@" >/dev/null 2>"$err" || { echo "$name FAILED:"; cat "$err"; exit 1; }
+  rm -f "$err"
   read -r wall user sys rss < "$t"; rm -f "$t"
   local mib="-"
   [[ -n "$stored" && -e "$stored" ]] && mib=$(du -sb "$stored" | awk '{printf "%.1f", $1/1048576}')
-  printf '%-10s %8.2f %8.2f %9.1f %10s  %s\n' "$name" "$wall" "$(echo "$user + $sys" | bc)" "$(echo "$rss / 1024" | bc -l)" "$mib" "$COLD"
+  printf '%-10s %8.2f %8.2f %9.1f %10s  %s\n' "$name" "$wall" "$(echo "$user + $sys" | bc)" "$(echo "$rss / 1024" | bc -l)" "$mib" "$COLD" | tee -a "$ROWS"
 }
 
 SRC_MIB=$(du -sb "$W/src" | awk '{printf "%.0f", $1/1048576}')
 echo "dataset: $SRC_MIB MiB, $(find "$W/src" -type f | wc -l) files; $(nproc) cores"
 
-drop_caches
-measure limit "$W/limit.tar.zst" bash -c "cd '$W/src' && tar -cf - . | zstd -1 -T0 -q -o '$W/limit.tar.zst'"
-
+# The full backups alternate with the limit, ROUNDS times, each from a cold cache: neighbours on a
+# shared host make single runs vary by 20-30%, so medians are compared.
+ROUNDS=${ROUNDS:-3}
 COMMON=(--storage local --container "$W/store" --backup-name bench --hostname bench)
-drop_caches
-measure full "$W/store" $CLI action backup --path-to-backup "$W/src" "${COMMON[@]}" --compression zstd --log-level warn
-
 printf 'bench passphrase\n' > "$W/key"
-drop_caches
-measure full+enc "$W/store-enc" $CLI action backup --path-to-backup "$W/src" --storage local --container "$W/store-enc" \
-  --backup-name bench --hostname bench --compression zstd --encrypt-pass-file "$W/key" --log-level warn
+for round in $(seq "$ROUNDS"); do
+  rm -rf "$W/store" "$W/store-enc" "$W/limit.tar.zst"
+  drop_caches
+  measure limit "$W/limit.tar.zst" bash -c "cd '$W/src' && tar -cf - . | zstd -1 -T0 -q -o '$W/limit.tar.zst'"
+  drop_caches
+  measure full "$W/store" $CLI action backup --path-to-backup "$W/src" "${COMMON[@]}" --compression zstd --log-level warn
+  drop_caches
+  measure full+enc "$W/store-enc" $CLI action backup --path-to-backup "$W/src" --storage local --container "$W/store-enc" \
+    --backup-name bench --hostname bench --compression zstd --encrypt-pass-file "$W/key" --log-level warn
+done
 rm -rf "$W/store-enc"
+median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+lim=$(grep '^limit ' "$ROWS" | awk '{print $2}' | median)
+for name in full full+enc; do
+  med=$(grep "^$name " "$ROWS" | awk '{print $2}' | median)
+  printf 'median wall: %-9s %6.2f s = %.2fx the limit (%.2f s)\n' "$name" "$med" "$(echo "$med / $lim" | bc -l)" "$lim"
+done
 
 python3 "$DATASET" mutate "$W/src"; touch "$W/.mutated"
 before=$(du -sb "$W/store" | awk '{print $1}')

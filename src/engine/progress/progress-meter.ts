@@ -17,6 +17,7 @@ export interface ProgressSnapshot {
 }
 
 const WINDOW_MS = 5000;
+const SAMPLE_MS = 100;
 
 /**
  * Turns counters into a snapshot with a rate over a sliding window (a whole-run average would lag
@@ -53,7 +54,9 @@ export class ProgressMeter {
     if (counters.bytes !== undefined) this.bytes = Math.max(this.bytes, counters.bytes);
     if (counters.files !== undefined) this.files = Math.max(this.files, counters.files);
     if (counters.stored !== undefined) this.stored = Math.max(this.stored, counters.stored);
+    // Counters move tens of thousands of times a run; a sample every SAMPLE_MS is plenty for the rate.
     const at = this.now();
+    if (at - this.samples[this.samples.length - 1].at < SAMPLE_MS) return;
     this.samples.push({ at, bytes: this.bytes });
     while (this.samples.length > 2 && at - this.samples[1].at >= WINDOW_MS) this.samples.shift();
   }
