@@ -67,6 +67,35 @@ describe('engine round trip (backup, incrementals, restore of each level)', func
     });
   }
 
+  it('ssh: an unknown host key is refused, and let in with ssh_accept_unknown_host (unencrypted gzip through SFTP)', async function () {
+    if (!sshd) this.skip();
+    const src = path.join(work, 'ssh-unknown-src');
+    makeTree(src, 5);
+    const empty = path.join(work, 'empty_known_hosts');
+    fs.writeFileSync(empty, '');
+    const opts = { ...storages[1].options(), ssh_known_hosts: empty, container: path.join(work, 'ssh-unknown-store'), backup_name: 'u', hostname: 'h' };
+    await assert.rejects(backup({ ...opts, path_to_backup: src }), /is not in .*empty_known_hosts.*ssh_accept_unknown_host/);
+    assert.equal(fs.existsSync(opts.container), false, 'nothing was written');
+    await backup({ ...opts, path_to_backup: src, compression: 'gzip', ssh_accept_unknown_host: 'True' });
+    const target = path.join(work, 'ssh-unknown-restore');
+    await restore({ ...opts, ssh_accept_unknown_host: true, restore_abs_path: target });
+    assert.deepEqual(manifestDiff(manifest(src), manifest(target)), []);
+  });
+
+  it('exclude and dereference_symlink reach tar as in the stock agent', async () => {
+    const src = path.join(work, 'ex-src');
+    makeTree(src, 9);
+    const common = { storage: 'local', container: path.join(work, 'ex-store'), backup_name: 'ex', hostname: 'h' };
+    await backup({ ...common, path_to_backup: src, exclude: '*.log', dereference_symlink: 'soft' });
+    const target = path.join(work, 'ex-restore');
+    await restore({ ...common, restore_abs_path: target });
+    const restored = manifest(target);
+    assert.ok(![...restored.keys()].some((p) => p.endsWith('.log')), 'no .log file restored');
+    // Dereferenced: the link comes back as a copy of README.txt.
+    assert.equal(restored.get('bin/readme-link')?.type, 'file');
+    assert.equal(restored.get('bin/readme-link')?.sha256, manifest(src).get('README.txt')?.sha256);
+  });
+
   it('refuses a non-empty target without overwrite, restores into it with overwrite', async () => {
     const src = path.join(work, 'ow-src');
     makeTree(src, 7);

@@ -111,6 +111,9 @@ export function backupOptions(action: Record<string, unknown>): BackupOptions {
   // Checked here so a bad value fails before anything runs (nextLevel reads them again).
   const levelSet = r.number('max_level', true) !== null || r.number('always_level', true) !== null;
   r.number('restart_always_level', false);
+  // Stock segment size for object stores (swift, s3); local and SFTP files are written as one
+  // stream, so it is only checked.
+  r.number('max_segment_size', true);
   if (r.flag('no_incremental') && levelSet) throw new EngineError('no_incremental cannot be used together with max_level or always_level');
   return {
     ...common,

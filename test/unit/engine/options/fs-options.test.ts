@@ -33,6 +33,7 @@ describe('fs action options (engine/options/fs-options.ts)', () => {
     ['no_incremental with max_level', { no_incremental: true, max_level: 2 }, /no_incremental cannot be used together with max_level/],
     ['a non-numeric max_level', { max_level: 'three' }, /Invalid value for max_level: "three"/],
     ['an object as a value', { exclude: { a: 1 } }, /Invalid value for exclude/],
+    ['a non-integer max_segment_size', { max_segment_size: '32M' }, /Invalid value for max_segment_size/],
     ['an unknown encryption_format', { encryption_format: 'rot13' }, /Invalid value for encryption_format/],
     ['ssh without a host', { storage: 'ssh', container: 'backups', ssh_username: 'u' }, /ssh_host is required for ssh storage/],
     ['an ssh_port out of range', { storage: 'ssh', container: 'b', ssh_host: 'h', ssh_username: 'u', ssh_port: 70000 }, /ssh_port/],
