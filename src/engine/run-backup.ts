@@ -7,7 +7,7 @@ import type { EngineContext, EngineOutcome } from './engine-context';
 import { EngineError } from './engine-error';
 import { backupOptions, type BackupOptions } from './options/fs-options';
 import { runBackupStream, type BackupSink } from './pipeline/backup-stream';
-import { compressCommand } from './pipeline/compressors';
+import { compressCommand, type Command } from './pipeline/compressors';
 import { tarCreateArgs } from './pipeline/tar-commands';
 import { estimateTree } from './progress/estimate-tree';
 import { ThrottledProgress } from './progress/throttled-progress';
@@ -27,20 +27,22 @@ const CHECKPOINT_RECORDS = 100;
  */
 export async function runBackup(action: Record<string, unknown>, ctx: EngineContext): Promise<EngineOutcome> {
   const opts = backupOptions(action);
+  // Fails before anything is touched when the compression program is missing.
+  const compress = compressCommand(opts.compression, opts.compressionLevel);
   const source = await sourceOf(opts.pathToBackup);
   const pass = opts.passFile === null ? null : await readPassphrase(opts.passFile);
   const storage = await openStorage(opts.storage, ctx.log);
   try {
     const at: ChainsLocation = { container: opts.storage.container, engine: opts.engine, hostname: opts.hostname, backupName: opts.backupName };
-    const swept = await sweepLeftovers(storage, at);
-    if (swept.length > 0) ctx.log.info({ swept }, 'removed what interrupted backups left behind');
     const chains = await listChains(storage, at);
     const now = (ctx.now ?? Date.now)();
     const choice = chooseLevel(chains, opts, now / 1000);
     const slot = slotOf(chains, choice, Math.floor(now / 1000));
     const hbn = hbnOf(opts.hostname, opts.backupName);
     if (opts.dryRun) return await dryRun(opts, source, slot, choice, hbn, ctx);
-    return await backUp(action, opts, { storage, at, source, slot, choice, pass, started: now }, ctx);
+    const swept = await sweepLeftovers(storage, at);
+    if (swept.length > 0) ctx.log.info({ swept }, 'removed what interrupted backups left behind');
+    return await backUp(action, opts, { storage, at, source, slot, choice, pass, compress, started: now }, ctx);
   } finally {
     await storage.close();
   }
@@ -88,6 +90,7 @@ interface Run {
   slot: BackupSlot;
   choice: LevelChoice;
   pass: Buffer | null;
+  compress: Command;
   started: number;
 }
 
@@ -108,7 +111,7 @@ async function backUp(action: Record<string, unknown>, opts: BackupOptions, run:
     const streamed = await withSink(storage, `${staging.dataDir}/data`, opts, run.pass, (sink) => runBackupStream({
       tar: { program: 'tar', args: tarCreateArgs({ snapshotFile, target: run.source.target, exclude: opts.exclude, dereference: opts.dereference, checkpointRecords: CHECKPOINT_RECORDS }) },
       cwd: run.source.cwd,
-      compress: compressCommand(opts.compression, opts.compressionLevel),
+      compress: run.compress,
       sink,
       signal: ctx.signal,
       onProgress: (c) => progress.update(c),
