@@ -283,6 +283,8 @@ export class AgentJob {
     this.progress.sentAt = now;
     const body = structuredClone({ job_schedule: { ...this.schedule, progress: snapshot } });
     this.writes = this.writes.then(async () => {
+      // Queued before the API refused an earlier one: drop it.
+      if (this.progress.accepted === false) return;
       try {
         await this.deps.api.patchJob(this.id, body);
         this.progress.accepted = true;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import type { ActionOutcome, ActionRunner } from '../../../src/agent/action-types';
 import { AgentJob } from '../../../src/agent/agent-job';
-import type { FreezerApi, JobDoc } from '../../../src/agent/freezer-api';
+import { ApiError, type FreezerApi, type JobDoc } from '../../../src/agent/freezer-api';
 import { Limiter } from '../../../src/agent/limiter';
 
 type Patch = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -179,5 +179,61 @@ describe('AgentJob: the per-job state machine (spec B.4) and runs (B.6)', () => 
     assert.deepEqual([last.job_schedule.status, last.job_schedule.result], ['scheduled', 'fail']);
     assert.equal(job.state, 'scheduled');
     await job.halt(0);
+  });
+});
+
+describe('AgentJob: progress reports (job_schedule.progress)', () => {
+  const snapshot = (bytes: number, eta: number | null) => ({
+    phase: 'backup' as const, bytes_done: bytes, files_done: 1, bytes_total: 100, files_total: 1, bytes_per_s: 10, eta_s: eta, stored_bytes: bytes, started_at: 0, updated_at: 0,
+  });
+  /** An action that reports three snapshots, 2.5 s apart on the job's clock, then succeeds. */
+  const reporting = (clock: { now: number }): ActionRunner => ({
+    async run(_fa, ctx) {
+      for (const [bytes, eta] of [[10, 9], [50, 5], [100, 0]] as const) {
+        ctx.progress?.(snapshot(bytes, eta));
+        clock.now += 2500;
+      }
+      return { result: 'success' };
+    },
+  });
+  const run = async (api: FreezerApi, clock: { now: number }, seen: string[] = []) => {
+    const d: JobDoc = { job_id: 'p1', client_id: 'h', description: 'd', job_schedule: { schedule_date: new Date(clock.now - 1000).toISOString() }, job_actions: [{ freezer_action: { action: 'backup' } }] };
+    const job = new AgentJob(d, {
+      api, runners: new Map([['backup', reporting(clock)]]), limiter: new Limiter(1), log: pino({ level: 'silent' }), disableExec: false,
+      now: () => clock.now, onProgress: (id, s) => seen.push(`${id}:${s.bytes_done}`),
+    });
+    await job.handle(d, 'start');
+    await new Promise((r) => setTimeout(r, 100));
+    return job;
+  };
+
+  it('PATCHes the schedule with progress while running, and keeps the last snapshot in the closing PATCH', async () => {
+    const api = new RecordingApi();
+    const seen: string[] = [];
+    await run(api, { now: Date.now() }, seen);
+    const withProgress = api.patches.filter((p) => p.job_schedule?.progress);
+    assert.deepEqual(withProgress.slice(0, 3).map((p) => [p.job_schedule.status, p.job_schedule.progress.bytes_done]), [['running', 10], ['running', 50], ['running', 100]]);
+    const closing = api.patches.at(-1)!;
+    assert.equal(closing.job_schedule.status, 'completed');
+    assert.equal(closing.job_schedule.progress.eta_s, 0);
+    assert.deepEqual(seen, ['p1:10', 'p1:50', 'p1:100']);
+  });
+
+  it('stops sending progress after a 400 (the stock API), and no state PATCH carries it', async () => {
+    const api = new (class extends RecordingApi {
+      refused = 0;
+      override async patchJob(id: string, patch: Patch) {
+        if (patch.job_schedule?.progress) {
+          this.refused++;
+          throw new ApiError(400, "Additional properties are not allowed ('progress' was unexpected)");
+        }
+        await super.patchJob(id, patch);
+      }
+    })();
+    await run(api, { now: Date.now() });
+    assert.equal(api.refused, 1, 'one refused attempt, then none');
+    assert.ok(api.patches.length >= 2);
+    assert.ok(api.patches.every((p) => !p.job_schedule?.progress));
+    assert.equal(api.patches.at(-1)!.job_schedule.result, 'success');
   });
 });
