@@ -1,12 +1,12 @@
+import { runAdmin, runBackup, runRestore } from '../../engine';
 import type { ActionRunner } from '../action-types';
+import { EngineAction } from './engine-action';
 import { ExecAction, type ExecActionOptions } from './exec-action';
 import { InfoAction } from './info-action';
-import { runAdmin, runBackup, runRestore } from '../../engine';
-import { EngineAction } from './engine-action';
 
+export { EngineAction } from './engine-action';
 export { ExecAction, type ExecActionOptions } from './exec-action';
 export { InfoAction } from './info-action';
-export { EngineAction } from './engine-action';
 
 /** Only exec has settings so far. */
 export type ActionRunnersOptions = ExecActionOptions;
