@@ -30,8 +30,8 @@ function smoke(script: string, url: string, env: Record<string, string>, attempt
     console.log('      NOTE: "B: status stop" saw "completed": the stop reached the stock scheduler during a run, which it ends "completed" (spec B.6); no run followed');
     return;
   }
-  if (attempt === 1 && isStopWhileRunningRace(failed)) {
-    console.log(`      RETRY: the stock scheduler got "stop" while the interval job was running (its race, spec B.6): ${failed.map((f) => f.trim()).join('; ')}`);
+  if (attempt === 1 && isKnownStockRace(failed, out)) {
+    console.log(`      RETRY: a race of the stock scheduler or of the smoke script (see isKnownStockRace): ${failed.map((f) => f.trim()).join('; ')}`);
     smoke(script, url, env, 2);
     return;
   }
@@ -63,6 +63,20 @@ function endedCompletedAfterStopDuringRun(failed: string[], out: string): boolea
  */
 function isStopWhileRunningRace(failed: string[]): boolean {
   return failed.length > 0 && failed.every((f) => /FAIL B: (status stop|no runs after stop)/.test(f));
+}
+
+/**
+ * The B race above, and one of scheduler-smoke's own: it creates job C (autostart) and attaches
+ * it to the session with a second request; a scheduler poll in between runs C before it belongs
+ * to the session, so C completes but the session is never started (status active, time_started
+ * -1). Either earns one more attempt, logged; anything else fails at once.
+ */
+function isKnownStockRace(failed: string[], out: string): boolean {
+  const sessionRace = /ok {3}C: job completed/.test(out) && /FAIL C: session completed\n\s+\| \{[^\n]*"status":"active"[^\n]*"time_started":-1/.test(out);
+  const bFailed = failed.filter((f) => /FAIL B: /.test(f));
+  const cFailed = failed.filter((f) => /FAIL C: /.test(f));
+  const cIsRace = cFailed.length === 0 || (sessionRace && cFailed.every((f) => /FAIL C: session( completed|\.jobs\[C\])/.test(f)));
+  return failed.length > 0 && bFailed.length + cFailed.length === failed.length && (bFailed.length === 0 || isStopWhileRunningRace(bFailed)) && cIsRace;
 }
 
 /**
