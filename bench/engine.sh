@@ -17,6 +17,7 @@ W=${1:-/tmp/permafrost-bench}
 DATASET=${DATASET_PY:-../shared/bench/dataset.py}
 CLI="node dist/src/bin/permafrost.js"
 [[ -f dist/src/bin/permafrost.js ]] || npm run build >/dev/null
+bash scripts/debian-packages.sh zstd bc
 [[ -f "$DATASET" ]] || { echo "dataset.py not found at $DATASET (set DATASET_PY)"; exit 1; }
 
 mkdir -p "$W"

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,4 +29,13 @@ export function slotOf(outcome: EngineOutcome): { level: number; t0: number; ts:
 export function filesUnder(root: string): string[] {
   if (!fs.existsSync(root)) return [];
   return (fs.readdirSync(root, { recursive: true }) as string[]).filter((p) => fs.statSync(path.join(root, p)).isFile()).sort();
+}
+
+let toolsChecked = false;
+
+/** The compressors the engine tests use, installed by the project script when missing (zstd is not in a minimal Debian). */
+export function ensureEngineTools(): void {
+  if (toolsChecked) return;
+  execFileSync('bash', [path.resolve(__dirname, '../../../scripts/debian-packages.sh'), 'zstd', 'bzip2', 'xz-utils', 'openssl'], { stdio: 'inherit', timeout: 600_000 });
+  toolsChecked = true;
 }

@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startAgent, waitFor, type RunningAgent } from '../helpers/agent';
-import { tempDir } from '../helpers/engine';
+import { ensureEngineTools, tempDir } from '../helpers/engine';
 import { Api } from '../helpers/http';
 import { startServer, type RunningServer } from '../helpers/server';
 import { makeTree, manifest, manifestDiff } from '../helpers/tree';
@@ -24,6 +24,7 @@ describe('agent backup, restore and admin jobs against Permafrost', function () 
   const clientId = 'bkhost';
 
   before(async () => {
+    ensureEngineTools();
     server = await startServer();
     owner = Api.v2(server.url, 'proj', 'alice');
     work = tempDir('agent-backup');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startAgent, waitFor, type RunningAgent } from '../helpers/agent';
-import { restore, tempDir } from '../helpers/engine';
+import { ensureEngineTools, restore, tempDir } from '../helpers/engine';
 import { Api } from '../helpers/http';
 import { startServer, type RunningServer } from '../helpers/server';
 import { makeBigTree, manifest, manifestDiff } from '../helpers/tree';
@@ -25,6 +25,7 @@ describe('agent killed at random moments during a backup', function () {
   });
 
   before(async () => {
+    ensureEngineTools();
     server = await startServer();
     owner = Api.v2(server.url, 'kp', 'kim');
     work = tempDir('agent-kill');

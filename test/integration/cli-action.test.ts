@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { tempDir } from '../helpers/engine';
+import { ensureEngineTools, tempDir } from '../helpers/engine';
 import { makeTree, manifest, manifestDiff } from '../helpers/tree';
 
 const run = promisify(execFile);
@@ -23,6 +23,7 @@ describe('permafrost action (one backup, restore or admin in the foreground)', f
   this.timeout(60_000);
   let work = '';
   before(() => {
+    ensureEngineTools();
     work = tempDir('cli-action');
     makeTree(path.join(work, 'src'));
   });

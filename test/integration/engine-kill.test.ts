@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { restore, tempDir } from '../helpers/engine';
+import { ensureEngineTools, restore, tempDir } from '../helpers/engine';
 import { makeBigTree, manifest, manifestDiff } from '../helpers/tree';
 
 const CLI = path.resolve(__dirname, '../../src/bin/permafrost.js');
@@ -24,6 +24,7 @@ describe('engine: killing a backup at random moments', function () {
   this.timeout(300_000);
   let work = '';
   before(() => {
+    ensureEngineTools();
     work = tempDir('kill');
   });
   after(() => fs.rmSync(work, { recursive: true, force: true }));

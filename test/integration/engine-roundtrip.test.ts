@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { backup, engineContext, filesUnder, restore, slotOf, tempDir } from '../helpers/engine';
+import { backup, engineContext, ensureEngineTools, filesUnder, restore, slotOf, tempDir } from '../helpers/engine';
 import { startSshd, type RunningSshd } from '../helpers/sshd';
 import { makeTree, manifest, manifestDiff, mutateTree, type EntryState } from '../helpers/tree';
 
@@ -18,6 +18,7 @@ describe('engine round trip (backup, incrementals, restore of each level)', func
   let work = '';
 
   before(async () => {
+    ensureEngineTools();
     work = tempDir('roundtrip');
     sshd = await startSshd();
     if (!sshd) console.log('      SKIPPED the ssh leg: openssh-server cannot be installed here');

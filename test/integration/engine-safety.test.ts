@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
-import { admin, backup, engineContext, filesUnder, restore, slotOf, tempDir } from '../helpers/engine';
+import { admin, backup, engineContext, ensureEngineTools, filesUnder, restore, slotOf, tempDir } from '../helpers/engine';
 import { makeTree, manifest, manifestDiff } from '../helpers/tree';
 
 const DAY = 86400;
@@ -27,6 +27,7 @@ describe('engine safety: tampering, hostile archives, dry runs, retention', func
   let n = 0;
   const fresh = () => path.join(work, `c${++n}`);
   before(() => {
+    ensureEngineTools();
     work = tempDir('safety');
     fs.writeFileSync(path.join(work, 'key'), 'k1\n');
     fs.writeFileSync(path.join(work, 'other-key'), 'k2\n');

@@ -8,6 +8,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { EngineError } from '../../../../src/engine/engine-error';
 import { evpBytesToKey, opensslDecrypt, opensslEncrypt, readPassphrase } from '../../../../src/engine/crypto';
+import { ensureEngineTools } from '../../../helpers/engine';
 
 /** Run the real openssl binary, feeding `input` on stdin. */
 function openssl(args: string[], input: Buffer = Buffer.alloc(0)): Promise<Buffer> {
@@ -63,6 +64,7 @@ describe('openssl aes-256-cfb interop (engine/crypto/openssl-cfb.ts)', function 
   let keyFile = '';
 
   before(async () => {
+    ensureEngineTools();
     dir = await mkdtemp(join(tmpdir(), 'pf-cfb-'));
     keyFile = join(dir, 'key');
     await writeFile(keyFile, Buffer.concat([pass, Buffer.from('\nsecond line is ignored\n')]));
