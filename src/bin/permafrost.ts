@@ -1,21 +1,14 @@
 #!/usr/bin/env -S node --max-semi-space-size=32
 // --max-semi-space-size: a larger young generation makes scavenges rarer, which keeps the API's p99
 // latency low from the first second of load (the default grows it only slowly).
-import cluster from 'node:cluster';
+// Each command loads its own modules when it runs (serve-run, agent-run, db-run...): the API's
+// and the store's modules would otherwise slow down the start of every command.
 import { Command } from 'commander';
-import type { Logger } from 'pino';
 import { addActionCommand } from '../cli/action-command';
 import { addAgentCommand } from '../cli/agent-command';
 import { addDbCommands } from '../cli/db-commands';
 import { addIdentityCommands } from '../cli/identity-commands';
-import { stopOnSignals } from '../cli/stop-on-signals';
-import { ConfigError, loadConfig, type Config, type ConfigFlags } from '../config/config';
-import { createLogger } from '../log';
-import { ApiServer } from '../server';
-import { setupAuth } from '../auth/setup';
-import { openStore } from '../store/open-store';
-import { createValidator } from '../validation';
-import { superviseWorkers } from '../workers';
+import type { ConfigFlags } from '../config/config';
 
 const program = new Command()
   .name('permafrost')
@@ -37,45 +30,8 @@ program
   .option('--noauth-project <id>', 'noauth: default project (env PERMAFROST_NOAUTH_PROJECT)')
   .option('--noauth-roles <list>', 'noauth: comma-separated default roles (env PERMAFROST_NOAUTH_ROLES)')
   .action(async (flags: ConfigFlags) => {
-    const config = configOrExit(flags);
-    const log = createLogger(config.log_level);
-    if (config.workers > 1 && cluster.isPrimary) {
-      // Create or upgrade the schema, generate keys and bootstrap identities once, before
-      // several processes open the file.
-      await prepare(config, log).catch((err: unknown) => exitCannotStart(log, err));
-      superviseWorkers(config.workers, log);
-      return;
-    }
-    const server = new ApiServer(config, log);
-    await server.start().catch((err: unknown) => exitCannotStart(log, err));
-    stopOnSignals(log, () => server.stop());
+    await (await import('../cli/serve-run')).serve(flags);
   });
-
-function exitCannotStart(log: Logger, err: unknown): never {
-  log.fatal({ err }, 'cannot start');
-  console.error(`permafrost: cannot start: ${(err as Error).message}`);
-  process.exit(1);
-}
-
-async function prepare(config: Config, log: Logger): Promise<void> {
-  const store = openStore(config);
-  await store.start();
-  try {
-    (await setupAuth(config, store, createValidator(), log)).stop();
-  } finally {
-    await store.stop();
-  }
-}
-
-function configOrExit(flags: ConfigFlags) {
-  try {
-    return loadConfig(flags);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    console.error(`permafrost: ${err.message}`);
-    process.exit(2);
-  }
-}
 
 addIdentityCommands(program);
 addAgentCommand(program);

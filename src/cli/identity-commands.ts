@@ -1,14 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { Command } from 'commander';
-import { createIdentity } from '../auth/setup';
-import { MAX_TOKEN_TTL_S, TokenIssuer } from '../auth/tokens';
-import { loadSigningKeys } from '../auth/signing-keys';
-import { loadConfig, type Config, type ConfigFlags } from '../config/config';
-import { AppError } from '../errors';
+import type { Config, ConfigFlags } from '../config/config';
 import type { IdentityServices } from '../services/identity';
-import { openStore } from '../store/open-store';
-import { createValidator } from '../validation';
 
 interface Common extends ConfigFlags {
   json?: boolean;
@@ -100,6 +94,7 @@ export function addIdentityCommands(program: Command): void {
       const [u, p] = await Promise.all([id.users.find(o.user), id.projects.find(o.project)]);
       const roles = await id.roles.namesOf(id.users.roleIds(u, p.id));
       if (roles.length === 0) throw new CliError(`user ${u.name} has no role on project ${p.name}`);
+      const [{ MAX_TOKEN_TTL_S, TokenIssuer }, { loadSigningKeys }] = await Promise.all([import('../auth/tokens'), import('../auth/signing-keys')]);
       const ttl = o.ttl === undefined ? config.jwt.ttl_s : Number(o.ttl);
       if (!Number.isInteger(ttl) || ttl < 1 || ttl > MAX_TOKEN_TTL_S) throw new CliError(`--ttl: '${o.ttl}' is not a whole number of seconds from 1 to ${MAX_TOKEN_TTL_S}`);
       const issuer = new TokenIssuer(loadSigningKeys(config.jwt, config.data_dir), { ...config.jwt, ttl_s: ttl });
@@ -137,8 +132,14 @@ function cmd(parent: Command, spec: string, description: string, options: (c: Co
   });
 }
 
-/** Opens the configured store, runs one command, closes it; errors become one clear line. */
+/**
+ * Opens the configured store, runs one command, closes it; errors become one clear line. The
+ * store, auth and validation modules load here, so other commands do not pay for them.
+ */
 async function run(flags: Common, fn: (id: IdentityServices, config: Config) => Promise<unknown>): Promise<void> {
+  const [{ loadConfig }, { openStore }, { createIdentity }, { createValidator }, { AppError }] = await Promise.all([
+    import('../config/config'), import('../store/open-store'), import('../auth/setup'), import('../validation'), import('../errors'),
+  ]);
   const config = loadConfig({ config: flags.config, dataDir: flags.dataDir, database: flags.database });
   const store = openStore(config);
   await store.start();
