@@ -114,6 +114,9 @@ export function backupOptions(action: Record<string, unknown>): BackupOptions {
   // Stock segment size for object stores (swift, s3); local and SFTP files are written as one
   // stream, so it is only checked.
   r.number('max_segment_size', true);
+  // Silently skipping these would leave the operator believing in a snapshot or a checksum.
+  if (r.flag('snapshot')) throw new EngineError('snapshot (LVM/VSS) is not supported by this agent; back up a snapshot you mount yourself');
+  if (r.flag('consistency_check')) throw new EngineError('consistency_check is not supported by this agent (restore verifies the stored data instead)');
   if (r.flag('no_incremental') && levelSet) throw new EngineError('no_incremental cannot be used together with max_level or always_level');
   return {
     ...common,
@@ -130,6 +133,9 @@ export function backupOptions(action: Record<string, unknown>): BackupOptions {
 export function restoreOptions(action: Record<string, unknown>): RestoreOptions {
   const r = new OptionReader(action);
   const common = commonOptions(r, 'restore');
+  if (r.text('consistency_checksum') !== null) {
+    throw new EngineError('consistency_checksum is not supported by this agent (restore verifies the stored data instead)');
+  }
   const date = r.text('restore_from_date');
   let restoreFromDate: number | null = null;
   try {

@@ -33,6 +33,8 @@ describe('fs action options (engine/options/fs-options.ts)', () => {
     ['no_incremental with max_level', { no_incremental: true, max_level: 2 }, /no_incremental cannot be used together with max_level/],
     ['a non-numeric max_level', { max_level: 'three' }, /Invalid value for max_level: "three"/],
     ['an object as a value', { exclude: { a: 1 } }, /Invalid value for exclude/],
+    ['an LVM snapshot', { snapshot: 'True' }, /snapshot \(LVM\/VSS\) is not supported by this agent/],
+    ['a consistency check', { consistency_check: true }, /consistency_check is not supported/],
     ['a non-integer max_segment_size', { max_segment_size: '32M' }, /Invalid value for max_segment_size/],
     ['an unknown encryption_format', { encryption_format: 'rot13' }, /Invalid value for encryption_format/],
     ['ssh without a host', { storage: 'ssh', container: 'backups', ssh_username: 'u' }, /ssh_host is required for ssh storage/],
@@ -49,6 +51,8 @@ describe('fs action options (engine/options/fs-options.ts)', () => {
     assert.throws(() => restoreOptions({ ...local, restore_abs_path: '/r', restore_from_date: 'yesterday' }), /Invalid value for restore_from_date/);
     const o = restoreOptions({ ...local, restore_abs_path: '/r', restore_from_date: '1700000000', overwrite: 'true' });
     assert.deepEqual([o.restoreFromDate, o.overwrite], [1700000000, true]);
+    assert.throws(() => restoreOptions({ ...local, restore_abs_path: '/r', consistency_checksum: 'abc' }), /consistency_checksum is not supported/);
+    assert.equal(restoreOptions({ ...local, restore_abs_path: '/r', consistency_checksum: '' }).overwrite, false);
   });
 
   it('admin keeps the retention options for the cutoff; ssh defaults refuse unknown hosts', () => {
