@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import { admin, backup, engineContext, ensureEngineTools, filesUnder, restore, slotOf, tempDir } from '../helpers/engine';
-import { makeTree, manifest, manifestDiff } from '../helpers/tree';
+import { makeBigTree, makeTree, manifest, manifestDiff } from '../helpers/tree';
 
 const DAY = 86400;
 
@@ -122,6 +122,18 @@ describe('engine safety: tampering, hostile archives, dry runs, retention', func
     const target = fresh();
     await assert.rejects(restore({ ...common, restore_abs_path: target }), /lies below the symlink "evil"/);
     assert.deepEqual(fs.readdirSync(victim), [], 'nothing was written through the symlink');
+  });
+
+  it('an abort mid-backup ends it as aborted, publishes nothing and removes its staging area', async () => {
+    const src = fresh();
+    makeBigTree(src);
+    const store = fresh();
+    const abort = new AbortController();
+    const common = { storage: 'local', container: store, backup_name: 'ab', hostname: 'h' };
+    setTimeout(() => abort.abort(), 300);
+    await assert.rejects(backup({ ...common, path_to_backup: src, compression: 'gzip', compression_level: 9 }, engineContext(abort.signal)), /aborted/);
+    assert.deepEqual(filesUnder(path.join(store, 'metadata')), []);
+    assert.deepEqual(filesUnder(path.join(store, '.permafrost-partial')), []);
   });
 
   it('dry runs write nothing: a backup dry run leaves the storage empty, a restore dry run the target absent', async () => {

@@ -2,9 +2,8 @@ import fs from 'node:fs';
 import type { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { EngineError } from '../engine-error';
-import { Child, describeEnd, firstCause, type ChildEnd } from './child';
+import { Child, describeEnd, settle, type ChildEnd } from './child';
 import type { Command } from './compressors';
-import { onAbort } from './on-abort';
 import { StreamMeter } from './stream-meter';
 import { checkpointBytes } from './tar-commands';
 
@@ -46,7 +45,7 @@ export async function runBackupStream(input: BackupStreamInput): Promise<BackupS
   let files = 0;
   const sink = input.sink;
   const storedSoFar = () => ('fd' in sink ? fs.fstatSync(sink.fd).size : undefined);
-  const tar = new Child('tar', input.tar, {
+  const tar = new Child(input.tar, {
     cwd: input.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
     onStderr: (line) => {
@@ -58,33 +57,22 @@ export async function runBackupStream(input: BackupStreamInput): Promise<BackupS
       } else if (!/Directory is new|Directory has been renamed/.test(line)) input.onWarning(line);
     },
   });
-  const compressor = new Child(input.compress.program.split('/').pop() ?? 'compressor', input.compress, {
+  const compressor = new Child(input.compress, {
     stdio: [tar.proc.stdout as Readable, 'fd' in sink ? sink.fd : 'pipe', 'pipe'],
   });
   // The compressor has its own copy of the pipe; ours must not read from it.
   tar.proc.stdout?.destroy();
 
-  const meter = 'fd' in sink ? null : new StreamMeter((stored) => input.onProgress({ stored }), sink.checksum);
-  const killAll = () => {
-    tar.kill();
-    compressor.kill();
-  };
-  const stopListening = onAbort(input.signal, killAll);
-  try {
-    if (meter && 'stream' in sink) {
-      await pipeline([compressor.proc.stdout as Readable, ...(sink.encrypt ? [sink.encrypt] : []), meter, sink.stream]);
-    } else await Promise.all([tar.done, compressor.done]);
-  } catch (err) {
-    killAll();
-    throw input.signal.aborted ? new EngineError('aborted') : firstCause(err, await Promise.all([tar.done, compressor.done]));
-  } finally {
-    stopListening();
-  }
-  const [tarEnd, compressorEnd] = await Promise.all([tar.done, compressor.done]);
-  if (input.signal.aborted) throw new EngineError('aborted');
+  const meter = 'stream' in sink ? new StreamMeter((stored) => input.onProgress({ stored }), sink.checksum) : null;
+  const [tarEnd, compressorEnd] = await settle([tar, compressor], input.signal, () =>
+    meter && 'stream' in sink
+      ? pipeline([compressor.proc.stdout as Readable, ...(sink.encrypt ? [sink.encrypt] : []), meter, sink.stream])
+      : Promise.all([tar.done, compressor.done]),
+  );
   checkTar(tarEnd, input.onWarning);
   if (compressorEnd.code !== 0) throw new EngineError(describeEnd(compressorEnd));
-  return { storedBytes: meter?.bytes ?? fs.fstatSync((sink as { fd: number }).fd).size, sha256: meter?.digest() ?? null, files };
+  const stored = meter ? { storedBytes: meter.bytes, sha256: meter.digest() } : { storedBytes: storedSoFar() ?? 0, sha256: null };
+  return { ...stored, files };
 }
 
 function checkTar(end: ChildEnd, onWarning: (line: string) => void): void {

@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import path from 'node:path';
 import readline from 'node:readline';
 import { EngineError } from '../engine-error';
 import type { Command } from './compressors';
+import { onAbort } from './on-abort';
 
 export interface ChildEnd {
   name: string;
@@ -22,11 +24,11 @@ export class Child {
   readonly proc: ChildProcess;
   readonly done: Promise<ChildEnd>;
 
-  constructor(
-    readonly name: string,
-    command: Command,
-    opts: { cwd?: string; stdio: StdioOptions; onStderr?: (line: string) => void },
-  ) {
+  readonly name: string;
+
+  constructor(command: Command, opts: { cwd?: string; stdio: StdioOptions; onStderr?: (line: string) => void }) {
+    const name = path.basename(command.program);
+    this.name = name;
     this.proc = spawn(command.program, command.args, { cwd: opts.cwd, stdio: opts.stdio, env: { ...process.env, LC_ALL: 'C' } });
     const stderr: string[] = [];
     if (this.proc.stderr) {
@@ -57,6 +59,26 @@ export function describeEnd(end: ChildEnd): string {
   const how = end.signal ? `was killed by ${end.signal}` : end.code === null ? 'could not start' : `exited with status ${end.code}`;
   const reason = end.stderr.filter((l) => l.trim()).slice(-3).join(' | ');
   return `${end.name} ${how}${reason ? `: ${reason}` : ''}`;
+}
+
+/**
+ * Waits for `flow` (the streams between the tools) and then for every tool to exit. An abort or a
+ * broken flow kills them all; the error is then `aborted` or the first cause (firstCause).
+ */
+export async function settle(children: Child[], signal: AbortSignal, flow: () => Promise<unknown>): Promise<ChildEnd[]> {
+  const killAll = () => children.forEach((c) => c.kill());
+  const stopListening = onAbort(signal, killAll);
+  try {
+    await flow();
+  } catch (err) {
+    killAll();
+    throw signal.aborted ? new EngineError('aborted') : firstCause(err, await Promise.all(children.map((c) => c.done)));
+  } finally {
+    stopListening();
+  }
+  const ends = await Promise.all(children.map((c) => c.done));
+  if (signal.aborted) throw new EngineError('aborted');
+  return ends;
 }
 
 /**

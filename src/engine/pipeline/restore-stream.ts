@@ -2,9 +2,8 @@ import readline from 'node:readline';
 import type { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { EngineError } from '../engine-error';
-import { Child, describeEnd, firstCause } from './child';
+import { Child, describeEnd, settle } from './child';
 import type { Command } from './compressors';
-import { onAbort } from './on-abort';
 import { StreamMeter } from './stream-meter';
 
 export interface RestoreStreamInput {
@@ -30,30 +29,18 @@ export interface RestoreStreamResult {
 
 /** storage -> meter -> [decryption] -> decompressor -> member guard -> tar. */
 export async function runRestoreStream(input: RestoreStreamInput): Promise<RestoreStreamResult> {
-  const decompressor = new Child(input.decompress.program.split('/').pop() ?? 'decompressor', input.decompress, { stdio: ['pipe', 'pipe', 'pipe'] });
-  const tar = new Child('tar', input.tar, { stdio: ['pipe', input.onListed ? 'pipe' : 'ignore', 'pipe'] });
+  const decompressor = new Child(input.decompress, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const tar = new Child(input.tar, { stdio: ['pipe', input.onListed ? 'pipe' : 'ignore', 'pipe'] });
   if (input.onListed && tar.proc.stdout) {
     readline.createInterface({ input: tar.proc.stdout, crlfDelay: Infinity }).on('line', input.onListed);
   }
   const meter = new StreamMeter(input.onStored, input.checksum);
-  const killAll = () => {
-    decompressor.kill();
-    tar.kill();
-  };
-  const stopListening = onAbort(input.signal, killAll);
-  try {
-    await Promise.all([
+  const [decompressorEnd, tarEnd] = await settle([decompressor, tar], input.signal, () =>
+    Promise.all([
       pipeline([input.source, meter, ...(input.decrypt ? [input.decrypt] : []), decompressor.proc.stdin!]),
       pipeline([decompressor.proc.stdout!, input.guard, tar.proc.stdin!]),
-    ]);
-  } catch (err) {
-    killAll();
-    throw input.signal.aborted ? new EngineError('aborted') : firstCause(err, await Promise.all([decompressor.done, tar.done]));
-  } finally {
-    stopListening();
-  }
-  const [decompressorEnd, tarEnd] = await Promise.all([decompressor.done, tar.done]);
-  if (input.signal.aborted) throw new EngineError('aborted');
+    ]),
+  );
   if (decompressorEnd.code !== 0) throw new EngineError(`${describeEnd(decompressorEnd)} (the data is corrupt, or was encrypted with another key)`);
   if (tarEnd.code !== 0) throw new EngineError(describeEnd(tarEnd));
   return { storedBytes: meter.bytes, sha256: meter.digest() };
