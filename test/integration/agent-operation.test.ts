@@ -52,8 +52,9 @@ describe('permafrost agent: configuration and operation', function () {
     const agent = startAgent({ PERMAFROST_AGENT_LOG_LEVEL: 'info' }, ['--no-api', '--jobs-dir', dir]);
     try {
       await waitFor('the file job to run', 10000, async () => fs.existsSync(marker));
+      // The marker appears as the command runs; the agent logs the end of the run a moment later.
+      await waitFor('the run to be logged as finished', 10000, async () => /"result":"success","msg":"run finished"/.test(agent.logs()));
       assert.match(agent.logs(), /running jobs from files/);
-      assert.match(agent.logs(), /"result":"success","msg":"run finished"/);
     } finally {
       await agent.stop();
       fs.rmSync(dir, { recursive: true, force: true });
