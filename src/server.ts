@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { setupAuth, type AuthSetup } from './auth/setup';
 import type { Config } from './config/config';
+import { ensurePrivateDataDir } from './config/data-dir';
 import { createApp } from './http/app';
 import { createServices } from './services';
 import { systemClock } from './services/common';
@@ -24,6 +25,7 @@ export class ApiServer {
 
   async start(): Promise<AddressInfo> {
     const { config, log } = this;
+    preparePrivateDataDir(config.data_dir, log);
     const store = openStore(config);
     await store.start();
     this.store = store;
@@ -81,6 +83,13 @@ export class ApiServer {
     this.auth = null;
     await this.store?.stop();
     this.store = null;
+  }
+}
+
+/** The data directory is made owner-only before anything is written to it (see ensurePrivateDataDir). */
+export function preparePrivateDataDir(dir: string, log: Logger): void {
+  if (ensurePrivateDataDir(dir) === 'tightened') {
+    log.warn({ dir }, 'the data directory was open to group or others: it is now owner-only (0700)');
   }
 }
 

@@ -21,9 +21,12 @@ export interface AuthSetup {
   stop(): void;
 }
 
-/** The identity services over a started store (the server, and the admin subcommands). */
-export function createIdentity(config: Pick<Config, 'jwt' | 'data_dir'>, store: Store, validator: Validator): IdentityServices {
-  const keys = loadSigningKeys(config.jwt, config.data_dir);
+/**
+ * The identity services over a started store: the server's (which generates missing signing keys
+ * on first start), and the admin subcommands' (`generateKeys` false: they never create state).
+ */
+export function createIdentity(config: Pick<Config, 'jwt' | 'data_dir'>, store: Store, validator: Validator, generateKeys = true): IdentityServices {
+  const keys = loadSigningKeys(config.jwt, config.data_dir, generateKeys);
   // Events are kept for the longest lifetime any token can have (not the configured one, which
   // may have been longer when older tokens were issued, or overridden by `token issue --ttl`).
   const revocations = new RevocationsService(store, (MAX_TOKEN_TTL_S + config.jwt.leeway_s) * 1000);

@@ -23,16 +23,23 @@ const PUBLIC_FILE = 'JWT public key file';
 
 /**
  * Loads the configured key files, or generates them into `dataDir` on first start when none are
- * configured. Throws an Error that names the file and the fix when a file is missing, unreadable,
- * invalid, or (for secrets) readable by group or others.
+ * configured (only when `generate`: the server does, the admin commands never create state).
+ * Throws an Error that names the file and the fix when a file is missing, unreadable, invalid,
+ * or (for secrets) readable by group or others.
  */
-export function loadSigningKeys(settings: JwtSettings, dataDir: string): SigningKeys {
-  return settings.algorithm === 'HS256' ? loadHmacKeys(settings, dataDir) : loadRsaKeys(settings, dataDir);
+export function loadSigningKeys(settings: JwtSettings, dataDir: string, generate = true): SigningKeys {
+  const at = { dataDir, generate };
+  return settings.algorithm === 'HS256' ? loadHmacKeys(settings, at) : loadRsaKeys(settings, at);
 }
 
-function loadHmacKeys(settings: JwtSettings, dataDir: string): SigningKeys {
-  const file =
-    settings.secret_file ?? ensureGenerated(dataDir, 'jwt-secret', 0o600, () => crypto.randomBytes(GENERATED_SECRET_BYTES));
+/** Where generated keys live, and whether missing ones may be generated now. */
+interface GeneratedKeys {
+  dataDir: string;
+  generate: boolean;
+}
+
+function loadHmacKeys(settings: JwtSettings, at: GeneratedKeys): SigningKeys {
+  const file = settings.secret_file ?? ensureGenerated(at, 'jwt-secret', 0o600, () => crypto.randomBytes(GENERATED_SECRET_BYTES));
   // The file's exact bytes are the key (no trimming), so every replica and tool agrees on it.
   const secret = readKeyFile(file, SECRET_FILE, true);
   if (secret.length < MIN_SECRET_BYTES) {
@@ -44,9 +51,9 @@ function loadHmacKeys(settings: JwtSettings, dataDir: string): SigningKeys {
   return { algorithm: 'HS256', signKey: secret, verifyKey: crypto.createSecretKey(secret) };
 }
 
-function loadRsaKeys(settings: JwtSettings, dataDir: string): SigningKeys {
+function loadRsaKeys(settings: JwtSettings, at: GeneratedKeys): SigningKeys {
   const { private_key_file: privateFile, public_key_file: publicFile } = settings;
-  if (privateFile === null && publicFile === null) return loadGeneratedRsaKeys(dataDir);
+  if (privateFile === null && publicFile === null) return loadGeneratedRsaKeys(at);
   if (privateFile === null) {
     // Verify-only replica: it can check tokens but never mint them.
     return { algorithm: 'RS256', signKey: null, verifyKey: readPublicKey(publicFile as string) };
@@ -58,13 +65,13 @@ function loadRsaKeys(settings: JwtSettings, dataDir: string): SigningKeys {
 }
 
 /** First start without configured keys: a fresh pair in the data directory, reused afterwards. */
-function loadGeneratedRsaKeys(dataDir: string): SigningKeys {
-  const privateFile = ensureGenerated(dataDir, 'jwt-private.pem', 0o600, generateRsaPrivatePem);
+function loadGeneratedRsaKeys(at: GeneratedKeys): SigningKeys {
+  const privateFile = ensureGenerated(at, 'jwt-private.pem', 0o600, generateRsaPrivatePem);
   const { pem, key } = readPrivateKey(privateFile);
   const publicKey = crypto.createPublicKey(key);
   // The public half is written too so operators can copy it to verify-only replicas.
   const publicPem = () => publicKey.export({ type: 'spki', format: 'pem' });
-  const publicFile = ensureGenerated(dataDir, 'jwt-public.pem', 0o644, publicPem);
+  const publicFile = ensureGenerated(at, 'jwt-public.pem', 0o644, publicPem);
   assertSamePublicKey(publicKey, readPublicKey(publicFile), privateFile, publicFile);
   return { algorithm: 'RS256', signKey: pem, verifyKey: publicKey };
 }
@@ -158,13 +165,16 @@ function describeOpenError(err: NodeJS.ErrnoException, file: string, what: strin
   return `${what} ${file} cannot be read: ${err.message}`;
 }
 
-/** The path of `name` in `dataDir`, creating it with `make()` first if it does not exist yet. */
-function ensureGenerated(dataDir: string, name: string, mode: number, make: () => Buffer | string): string {
+/** The path of `name` in the data dir, creating it with `make()` first if it does not exist yet (and may be generated). */
+function ensureGenerated(at: GeneratedKeys, name: string, mode: number, make: () => Buffer | string): string {
+  const { dataDir } = at;
   const file = path.join(dataDir, name);
-  if (!fs.existsSync(file)) {
-    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    publishOnce(file, make(), mode);
+  if (fs.existsSync(file)) return file;
+  if (!at.generate) {
+    throw new Error(`the token signing key ${file} does not exist yet: run \`permafrost db sync\` (or start \`permafrost serve\`) with this data directory to create it`);
   }
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  publishOnce(file, make(), mode);
   return file;
 }
 

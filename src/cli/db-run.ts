@@ -1,11 +1,13 @@
 /** What `permafrost db ...` runs; loaded only when one of them is invoked (db-commands.ts). */
-import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig, type Config, type ConfigFlags } from '../config/config';
+import { loadSigningKeys } from '../auth/signing-keys';
 import { checksumStore, migrate, type ContentSum } from '../store/migrate';
 import { openStore } from '../store/open-store';
 import { redactCredentials } from '../store/redact-credentials';
-import type { Store } from '../store/types';
+import { MissingDatabaseError, type Store } from '../store/types';
+import { ensurePrivateDataDir } from '../config/data-dir';
+import { explainMissingDatabase } from './missing-database';
 
 export interface MigrateFlags {
   from: string;
@@ -15,23 +17,29 @@ export interface MigrateFlags {
 
 export async function sync(flags: ConfigFlags): Promise<void> {
   const config = configFrom(flags);
+  ensurePrivateDataDir(config.data_dir);
   // start() is what creates or upgrades the schema and indexes, on every engine.
-  await withStores([config.database], config, async ([store]) => {
+  await withStores([{ url: config.database, create: true }], config, async ([store]) => {
     say(`${store.engine} ${redactCredentials(config.database)}: schema and indexes are up to date`);
   });
+  if (config.auth === 'jwt') {
+    // A deployment set up from the shell gets what `serve` would generate on first start, so the
+    // identity commands (which never create anything) work on it right away.
+    loadSigningKeys(config.jwt, config.data_dir);
+    say(`token signing keys (${config.jwt.algorithm}): ready in ${config.data_dir}`);
+  }
 }
 
 export async function checksumCommand(flags: ConfigFlags): Promise<void> {
   const config = configFrom(flags);
-  mustExist(config.database);
-  await withStores([config.database], config, async ([store]) => printSums(await checksumStore(store)));
+  await withStores([{ url: config.database, create: false }], config, async ([store]) => printSums(await checksumStore(store)));
 }
 
 export async function migrateCommand(flags: MigrateFlags): Promise<void> {
   const config = configFrom({ config: flags.config });
   if (sameDatabase(flags.from, flags.to)) throw new Error('--from and --to name the same database');
-  mustExist(flags.from);
-  await withStores([flags.from, flags.to], config, async ([from, to]) => {
+  // The source must exist (a mistyped path would "migrate" nothing); the target is created.
+  await withStores([{ url: flags.from, create: false }, { url: flags.to, create: true }], config, async ([from, to]) => {
     const report = await migrate(from, to, say);
     if (report.source.every((s) => s.count === 0)) say('note: the source database is empty');
     say(`source ${from.engine} ${redactCredentials(flags.from)}`);
@@ -42,13 +50,13 @@ export async function migrateCommand(flags: MigrateFlags): Promise<void> {
   });
 }
 
-/** Opens and starts each database in turn, runs `fn`, and stops every one that started. */
-async function withStores(urls: string[], config: Config, fn: (stores: Store[]) => Promise<void>): Promise<void> {
+/** Opens and starts each database in turn (creating it only where asked), runs `fn`, and stops every one that started. */
+async function withStores(dbs: Array<{ url: string; create: boolean }>, config: Config, fn: (stores: Store[]) => Promise<void>): Promise<void> {
   const started: Store[] = [];
   try {
-    for (const url of urls) {
+    for (const { url, create } of dbs) {
       const store = openStore({ database: url, sqlite: config.sqlite });
-      await start(store, url);
+      await start(store, url, create, config.data_dir);
       started.push(store);
     }
     await fn(started);
@@ -57,10 +65,11 @@ async function withStores(urls: string[], config: Config, fn: (stores: Store[]) 
   }
 }
 
-async function start(store: Store, url: string): Promise<void> {
+async function start(store: Store, url: string, create: boolean, dataDir: string): Promise<void> {
   try {
-    await store.start();
+    await store.start({ create });
   } catch (err) {
+    if (err instanceof MissingDatabaseError) throw explainMissingDatabase(err, dataDir);
     throw new Error(`cannot open ${redactCredentials(url)}: ${(err as Error).message}`);
   }
 }
@@ -71,16 +80,6 @@ function configFrom(flags: ConfigFlags): Config {
   } catch (err) {
     if (err instanceof ConfigError) throw new Error(`invalid configuration: ${err.problems.join('; ')}`);
     throw err;
-  }
-}
-
-/**
- * Opening a SQLite file that is not there creates an empty database: a mistyped source path
- * would then "migrate" nothing and leave a stray file behind.
- */
-function mustExist(url: string): void {
-  if (url.startsWith('sqlite:') && url !== 'sqlite::memory:' && !fs.existsSync(url.slice('sqlite:'.length))) {
-    throw new Error(`no database at ${url}`);
   }
 }
 

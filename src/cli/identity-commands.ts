@@ -97,7 +97,7 @@ export function addIdentityCommands(program: Command): void {
       const [{ MAX_TOKEN_TTL_S, TokenIssuer }, { loadSigningKeys }] = await Promise.all([import('../auth/tokens'), import('../auth/signing-keys')]);
       const ttl = o.ttl === undefined ? config.jwt.ttl_s : Number(o.ttl);
       if (!Number.isInteger(ttl) || ttl < 1 || ttl > MAX_TOKEN_TTL_S) throw new CliError(`--ttl: '${o.ttl}' is not a whole number of seconds from 1 to ${MAX_TOKEN_TTL_S}`);
-      const issuer = new TokenIssuer(loadSigningKeys(config.jwt, config.data_dir), { ...config.jwt, ttl_s: ttl });
+      const issuer = new TokenIssuer(loadSigningKeys(config.jwt, config.data_dir, false), { ...config.jwt, ttl_s: ttl });
       const claims = { sub: u.id, name: u.name, project: p.id, project_name: p.name, roles, methods: ['token'] };
       process.stdout.write(`${issuer.issue({ ...claims, ...(o.clientId ? { cid: o.clientId } : {}) }).token}\n`);
       return undefined;
@@ -137,14 +137,18 @@ function cmd(parent: Command, spec: string, description: string, options: (c: Co
  * store, auth and validation modules load here, so other commands do not pay for them.
  */
 async function run(flags: Common, fn: (id: IdentityServices, config: Config) => Promise<unknown>): Promise<void> {
-  const [{ loadConfig }, { openStore }, { createIdentity }, { createValidator }, { AppError }] = await Promise.all([
+  const [{ loadConfig }, { openStore }, { createIdentity }, { createValidator }, { AppError }, { explainMissingDatabase }] = await Promise.all([
     import('../config/config'), import('../store/open-store'), import('../auth/setup'), import('../validation'), import('../errors'),
+    import('./missing-database'),
   ]);
   const config = loadConfig({ config: flags.config, dataDir: flags.dataDir, database: flags.database });
   const store = openStore(config);
-  await store.start();
+  // Never create a database (or keys) here: a mistyped --data-dir must fail, not succeed on an empty one.
+  await store.start({ create: false }).catch((err: unknown) => {
+    throw explainMissingDatabase(err, config.data_dir);
+  });
   try {
-    const identity = createIdentity(config, store, createValidator());
+    const identity = createIdentity(config, store, createValidator(), false);
     await identity.deps.revocations.refresh();
     await identity.roles.ensureBuiltins();
     await fn(identity, config);

@@ -3,10 +3,11 @@ import type { Logger } from 'pino';
 import { setupAuth } from '../auth/setup';
 import { ConfigError, loadConfig, type Config, type ConfigFlags } from '../config/config';
 import { createLogger } from '../log';
-import { ApiServer } from '../server';
+import { ApiServer, preparePrivateDataDir } from '../server';
 import { openStore } from '../store/open-store';
 import { createValidator } from '../validation';
 import { superviseWorkers } from '../workers';
+import { describeStartError } from './start-error';
 import { stopOnSignals } from './stop-on-signals';
 
 /** `permafrost serve` (bin/permafrost.ts): the API server, or its worker processes. */
@@ -16,22 +17,24 @@ export async function serve(flags: ConfigFlags): Promise<void> {
   if (config.workers > 1 && cluster.isPrimary) {
     // Create or upgrade the schema, generate keys and bootstrap identities once, before
     // several processes open the file.
-    await prepare(config, log).catch((err: unknown) => exitCannotStart(log, err));
+    await prepare(config, log).catch((err: unknown) => exitCannotStart(log, config, err));
     superviseWorkers(config.workers, log);
     return;
   }
   const server = new ApiServer(config, log);
-  await server.start().catch((err: unknown) => exitCannotStart(log, err));
+  await server.start().catch((err: unknown) => exitCannotStart(log, config, err));
   stopOnSignals(log, () => server.stop());
 }
 
-function exitCannotStart(log: Logger, err: unknown): never {
-  log.fatal({ err }, 'cannot start');
-  console.error(`permafrost: cannot start: ${(err as Error).message}`);
+/** One line on stderr saying what failed, where, and what to do; the stack only at debug level. */
+function exitCannotStart(log: Logger, config: Config, err: unknown): never {
+  log.debug({ err }, 'start-up failure');
+  console.error(`permafrost: cannot start: ${describeStartError(err, config)}`);
   process.exit(1);
 }
 
 async function prepare(config: Config, log: Logger): Promise<void> {
+  preparePrivateDataDir(config.data_dir, log);
   const store = openStore(config);
   await store.start();
   try {

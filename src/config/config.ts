@@ -80,7 +80,8 @@ export interface ConfigFlags {
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    // One problem fits on one line; several are listed one per line.
+    super(problems.length === 1 ? `invalid configuration: ${problems[0]}` : `invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
 }
 
@@ -169,7 +170,7 @@ export function readConfigFile(file: string, problems: string[]): Layer {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    problems.push(`config file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    problems.push(`config file ${file}: ${describeReadError(err as NodeJS.ErrnoException)}`);
     return {};
   }
   try {
@@ -183,6 +184,13 @@ export function readConfigFile(file: string, problems: string[]): Layer {
     problems.push(`config file ${file}: ${(err as Error).message.split('\n')[0]}`);
     return {};
   }
+}
+
+function describeReadError(err: NodeJS.ErrnoException): string {
+  if (err.code === 'ENOENT') return 'does not exist (check --config or PERMAFROST_CONFIG)';
+  if (err.code === 'EACCES') return 'cannot be read by this user (permission denied)';
+  if (err.code === 'EISDIR') return 'is a directory, not a YAML file';
+  return err.message;
 }
 
 /** Turns [dotted key, raw string value] pairs into a nested layer, skipping unset values. */

@@ -18,7 +18,7 @@ export function withClientLimits(store: Store): Store {
     get engine() {
       return store.engine;
     },
-    start: () => store.start(),
+    start: (opts) => store.start(opts),
     stop: () => store.stop(),
     ping: () => store.ping(),
     registry: (name) => store.registry(name),

@@ -71,9 +71,30 @@ export interface Repository {
   scan(): AsyncIterable<{ owner: Owner; item: Stored }>;
 }
 
+/** How a store opens its database. */
+export interface StartOptions {
+  /**
+   * true (default): create the database and its schema when missing, or upgrade them (`serve`,
+   * `db sync`, a migration target). false: the database must already exist with an up-to-date
+   * schema, and nothing is created (every other command): MissingDatabaseError otherwise.
+   */
+  create?: boolean;
+}
+
+/** Thrown by start({create: false}) when there is no (up-to-date) Permafrost database where it looked. */
+export class MissingDatabaseError extends Error {
+  constructor(
+    /** The file or redacted URL it looked at (also named in the message). */
+    readonly where: string,
+    message = `no Permafrost database at ${where}`,
+  ) {
+    super(message);
+  }
+}
+
 export interface Store {
   readonly engine: string;
-  start(): Promise<void>;
+  start(opts?: StartOptions): Promise<void>;
   stop(): Promise<void>;
   /** Throws StoreUnavailableError when the database cannot answer. */
   ping(): Promise<void>;

@@ -105,16 +105,18 @@ describe('permafrost db subcommands', function () {
     fs.writeFileSync(notADir, '');
     const secret = fails(['migrate', '--from', `sqlite:${source}`, '--to', 'postgres://admin:s3cret@db.example/pf'], /unsupported database URL 'postgres:\/\/\*\*\*@db\.example\/pf'/);
     assert.equal(`${secret.stdout}${secret.stderr}`.includes('s3cret'), false);
-    fails(['migrate', '--from', `sqlite:${path.join(dir, 'typo.db')}`, '--to', `sqlite:${path.join(dir, 'new.db')}`], /no database at sqlite:.*typo\.db/);
+    fails(['migrate', '--from', `sqlite:${path.join(dir, 'typo.db')}`, '--to', `sqlite:${path.join(dir, 'new.db')}`], /no Permafrost database at .*typo\.db/);
     assert.equal(fs.existsSync(path.join(dir, 'typo.db')), false, 'a mistyped source is not created');
     fails(['migrate', '--from', `sqlite:${source}`, '--to', `sqlite:${path.join(notADir, 'x', 'copy.db')}`], /cannot open sqlite:.*copy\.db: /);
     fails(['migrate', '--from', `sqlite:${source}`, '--to', `sqlite:${source}`], /--from and --to name the same database/);
     fails(['migrate', '--from', `sqlite:${source}`], /required option '--to <url>'/, false);
-    fails(['checksum', '--database', `sqlite:${path.join(dir, 'missing.db')}`], /no database at/);
+    fails(['checksum', '--database', `sqlite:${path.join(dir, 'missing.db')}`], /no Permafrost database at .*missing\.db .*db sync/);
+    assert.equal(fs.existsSync(path.join(dir, 'missing.db')), false, 'checksum creates nothing');
   });
 
   it('creates or upgrades the configured database with db sync', () => {
-    assert.match(ok(['sync', '--data-dir', path.join(dir, 'd')]), /^sqlite sqlite:.*permafrost\.db: schema and indexes are up to date\n$/);
+    assert.match(ok(['sync', '--data-dir', path.join(dir, 'd')]), /^sqlite sqlite:.*permafrost\.db: schema and indexes are up to date\ntoken signing keys \(HS256\): ready in .*d\n$/);
+    assert.equal(fs.statSync(path.join(dir, 'd', 'jwt-secret')).mode & 0o777, 0o600);
     assert.ok(fs.existsSync(path.join(dir, 'd', 'permafrost.db')));
     // Running it again on an existing database changes nothing and says the same.
     assert.match(ok(['sync', '--data-dir', path.join(dir, 'd')]), /schema and indexes are up to date/);

@@ -26,6 +26,8 @@ describe('permafrost identity subcommands', function () {
 
   beforeEach(() => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'permafrost-cli-'));
+    // These commands never create a deployment: `db sync` sets one up (database and signing key).
+    ok(['db', 'sync']);
   });
   afterEach(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 

@@ -73,7 +73,7 @@ describe('loadConfig', () => {
   });
 
   it('says clearly when the config file is missing or not YAML', () => {
-    assert.throws(() => loadConfig({ config: path.join(dir, 'nope.yaml') }, {}), /nope\.yaml: ENOENT/);
+    assert.throws(() => loadConfig({ config: path.join(dir, 'nope.yaml') }, {}), /nope\.yaml: does not exist \(check --config or PERMAFROST_CONFIG\)/);
     const f = file('broken.yaml', 'bind: [unclosed\n');
     assert.throws(() => loadConfig({ config: f }, {}), /broken\.yaml/);
     const g = file('list.yaml', '- a\n- b\n');

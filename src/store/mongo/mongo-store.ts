@@ -3,11 +3,13 @@ import { startedPart } from '../started-part';
 import { StoreUnavailableError } from '../../errors';
 import {
   COLLECTIONS,
+  MissingDatabaseError,
   REGISTRIES,
   type CollectionName,
   type Registry,
   type RegistryName,
   type Repository,
+  type StartOptions,
   type Store,
 } from '../types';
 import { guard } from './guard';
@@ -34,16 +36,18 @@ export class MongoStore implements Store {
 
   constructor(private readonly opts: MongoOptions) {}
 
-  async start(): Promise<void> {
+  async start(opts: StartOptions = {}): Promise<void> {
     let conn: Connection | undefined;
     try {
       conn = mongoose.createConnection(this.opts.url, { bufferCommands: false, serverSelectionTimeoutMS: 5000 });
       await conn.asPromise();
       const models = modelsOf(conn);
-      await createIndexes(models);
+      if (opts.create ?? true) await createIndexes(models);
+      else if (!(await isSetUp(conn))) throw new MissingDatabaseError(safeUrl(this.opts.url));
       this.open(conn, models);
     } catch (err) {
       await conn?.close(true).catch(() => undefined);
+      if (err instanceof MissingDatabaseError) throw err;
       const reason = scrubCredentials(err instanceof Error ? err.message : String(err));
       throw new StoreUnavailableError(`cannot use MongoDB at ${safeUrl(this.opts.url)}: ${reason}`);
     }
@@ -85,4 +89,10 @@ export class MongoStore implements Store {
 async function createIndexes(models: Models): Promise<void> {
   for (const c of COLLECTIONS) await models.entries.get(c)?.createIndexes();
   await models.registry.createIndexes();
+}
+
+/** start() creates the collections with their indexes: a database without them was never set up. */
+async function isSetUp(conn: Connection): Promise<boolean> {
+  const found = await conn.db?.listCollections({ name: 'registry' }, { nameOnly: true }).toArray();
+  return (found?.length ?? 0) > 0;
 }

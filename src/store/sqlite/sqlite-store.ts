@@ -6,13 +6,16 @@ import { startedPart } from '../started-part';
 import { StoreUnavailableError } from '../../errors';
 import {
   COLLECTIONS,
+  MissingDatabaseError,
   REGISTRIES,
   type CollectionName,
   type Registry,
   type RegistryName,
   type Repository,
+  type StartOptions,
   type Store,
 } from '../types';
+import { createDatabaseFile, tightenDatabaseFiles } from './private-files';
 import { GroupCommit, READ_BUSY_TIMEOUT_MS } from './group-commit';
 import { collectionDdl, registryDdl, SCHEMA_VERSION } from './schema';
 import { SqliteRegistry } from './sqlite-registry';
@@ -41,9 +44,22 @@ export class SqliteStore implements Store {
 
   constructor(private readonly opts: SqliteOptions) {}
 
-  async start(): Promise<void> {
-    if (this.opts.file !== ':memory:') fs.mkdirSync(path.dirname(this.opts.file), { recursive: true });
-    const db = new BetterSqlite3(this.opts.file);
+  async start(opts: StartOptions = {}): Promise<void> {
+    const create = opts.create ?? true;
+    const file = this.opts.file;
+    if (file !== ':memory:') {
+      if (create) createDatabaseFile(file);
+      else if (!fs.existsSync(file)) throw new MissingDatabaseError(file);
+      tightenDatabaseFiles(file);
+    }
+    const db = new BetterSqlite3(file, { fileMustExist: !create });
+    // Checked before any pragma: switching to WAL would already write to a file that is not ours.
+    try {
+      checkVersion(schemaVersion(db), file, create);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${this.opts.synchronous}`);
     db.pragma(`busy_timeout = ${READ_BUSY_TIMEOUT_MS}`);
@@ -51,20 +67,8 @@ export class SqliteStore implements Store {
     db.pragma('temp_store = MEMORY');
     // Checkpoints run in a worker thread (checkpoint-worker.ts); the automatic one stays as a
     // safety net only, should the worker ever stop (every 50,000 pages, about 200 MB of WAL).
-    if (this.opts.file !== ':memory:') db.pragma('wal_autocheckpoint = 50000');
-    db.exec('CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)');
-    const version = db.prepare("SELECT value FROM meta WHERE name = 'schema_version'").pluck().get() as
-      | string
-      | undefined;
-    if (version !== undefined && Number(version) > SCHEMA_VERSION) {
-      db.close();
-      throw new Error(`database schema version ${version} is newer than this Permafrost (${SCHEMA_VERSION})`);
-    }
-    db.transaction(() => {
-      for (const c of COLLECTIONS) db.exec(collectionDdl(c));
-      db.exec(registryDdl());
-      db.prepare("INSERT OR REPLACE INTO meta (name, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
-    }).immediate();
+    if (file !== ':memory:') db.pragma('wal_autocheckpoint = 50000');
+    if (create) createSchema(db);
     this.db = db;
     const writer = new GroupCommit(db);
     this.writer = writer;
@@ -115,4 +119,33 @@ export class SqliteStore implements Store {
     if (!this.db) throw new StoreUnavailableError('the store is not started');
     return this.db;
   }
+}
+
+/** The schema version recorded in the file, or undefined for a database Permafrost never set up. */
+function schemaVersion(db: Database): number | undefined {
+  const hasMeta = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").get();
+  if (!hasMeta) return undefined;
+  const value = db.prepare("SELECT value FROM meta WHERE name = 'schema_version'").pluck().get() as string | undefined;
+  return value === undefined ? undefined : Number(value);
+}
+
+function checkVersion(version: number | undefined, file: string, create: boolean): void {
+  if (version !== undefined && version > SCHEMA_VERSION) {
+    throw new Error(`database schema version ${version} is newer than this Permafrost (${SCHEMA_VERSION})`);
+  }
+  if (create) return;
+  if (version === undefined) throw new MissingDatabaseError(file, `${file} is not a Permafrost database`);
+  if (version < SCHEMA_VERSION) {
+    throw new MissingDatabaseError(file, `the database ${file} has schema version ${version}, older than this Permafrost's (${SCHEMA_VERSION}): upgrade it with \`permafrost db sync\``);
+  }
+}
+
+/** Creates or upgrades the tables, in one transaction. */
+function createSchema(db: Database): void {
+  db.transaction(() => {
+    db.exec('CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)');
+    for (const c of COLLECTIONS) db.exec(collectionDdl(c));
+    db.exec(registryDdl());
+    db.prepare("INSERT OR REPLACE INTO meta (name, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
+  }).immediate();
 }
