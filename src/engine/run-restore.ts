@@ -1,5 +1,4 @@
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import type { Transform } from 'node:stream';
 import { dataPath, hbnOf, metadataPath, restoreChain, type Backup } from './chain';
 import { opensslDecrypt, readPassphrase, sealDecrypt } from './crypto';
@@ -40,8 +39,11 @@ export async function runRestore(action: Record<string, unknown>, ctx: EngineCon
     progress.meter.setTotals(sizes.reduce((a, b) => a + b, 0), null);
     let before = 0;
     let files = 0;
-    const links = opts.dryRun ? new LinkTracker() : await linksIn(opts.restoreAbsPath);
+    // A dry run writes nothing, so the tracker carries over from level to level; a real restore
+    // reads what tar really left in the target (and what was there before) before each level.
+    const dryLinks = new LinkTracker();
     for (const [i, backup] of backups.entries()) {
+      const links = opts.dryRun ? dryLinks : await LinkTracker.fromDisk(opts.restoreAbsPath);
       const level = await restoreLevel(storage, at, backup, metas[i], pass, opts, ctx, links, {
         stored: (bytes) => progress.update({ bytes: before + bytes, stored: before + bytes }),
         member: () => progress.update({ files: ++files }),
@@ -73,15 +75,6 @@ async function prepareTarget(opts: RestoreOptions): Promise<void> {
   });
   const entries = await fs.readdir(opts.restoreAbsPath);
   if (entries.length > 0 && !opts.overwrite) throw new EngineError(NOT_EMPTY);
-}
-
-/** The symlinks already in the target (restoring with overwrite): no member may land below them. */
-async function linksIn(dir: string): Promise<LinkTracker> {
-  const links = new LinkTracker();
-  for (const entry of await fs.readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (entry.isSymbolicLink()) links.record(path.relative(dir, path.join(entry.parentPath, entry.name)), '2');
-  }
-  return links;
 }
 
 function dataPathOf(at: ChainsLocation, b: Backup): string {
