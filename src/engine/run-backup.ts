@@ -1,19 +1,21 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { engineMetadataPath, hbnOf, nextLevel, type Chain, type LevelChoice } from './chain';
-import { opensslEncrypt, readPassphrase, sealEncrypt } from './crypto';
+import { hbnOf, nextLevel, type Chain, type LevelChoice } from './chain';
+import { backupBase, type BackupBase } from './backup-base';
+import { factsOf, sha256Hex } from './chain-trust';
+import { SEALED_HEADER_LEN, levelMac, opensslEncrypt, readPassphrase, sealEncrypt } from './crypto';
 import type { EngineContext, EngineOutcome } from './engine-context';
 import { EngineError } from './engine-error';
 import { backupOptions, type BackupOptions } from './options/fs-options';
-import { runBackupStream, type BackupSink } from './pipeline/backup-stream';
+import { runBackupStream, type BackupSink, type BackupStreamResult } from './pipeline/backup-stream';
 import { compressCommand, type Command } from './pipeline/compressors';
 import { tarCreateArgs } from './pipeline/tar-commands';
 import { estimateTree } from './progress/estimate-tree';
 import { ThrottledProgress } from './progress/throttled-progress';
 import { resultDocument } from './result-document';
 import { Staging, sweepLeftovers, type BackupSlot } from './staging';
-import { formatStoredMetadata } from './stored-metadata';
+import { formatStoredMetadata, type StoredMetadata } from './stored-metadata';
 import { listChains, type ChainsLocation } from './storage-chains';
 import { openStorage } from './storage/open-storage';
 import type { BackupStorage } from './storage/backup-storage';
@@ -36,13 +38,16 @@ export async function runBackup(action: Record<string, unknown>, ctx: EngineCont
     const at: ChainsLocation = { container: opts.storage.container, engine: opts.engine, hostname: opts.hostname, backupName: opts.backupName };
     const chains = await listChains(storage, at);
     const now = (ctx.now ?? Date.now)();
-    const choice = chooseLevel(chains, opts, now / 1000);
-    const slot = slotOf(chains, choice, Math.floor(now / 1000));
     const hbn = hbnOf(opts.hostname, opts.backupName);
-    if (opts.dryRun) return await dryRun(opts, source, slot, choice, hbn, ctx);
+    const base = await backupBase(storage, at, chains, chooseLevel(chains, opts, now / 1000), pass, hbn);
+    if (base.restarted !== null) {
+      ctx.log.warn({ reason: base.restarted }, `starting a new chain of ${hbn} instead of an incremental: ${base.restarted}`);
+    }
+    const slot = slotOf(chains, base.choice, Math.floor(now / 1000));
+    if (opts.dryRun) return await dryRun(opts, source, slot, base, hbn, ctx);
     const swept = await sweepLeftovers(storage, at);
     if (swept.length > 0) ctx.log.info({ swept }, 'removed what interrupted backups left behind');
-    return await backUp(action, opts, { storage, at, source, slot, choice, pass, compress, started: now }, ctx);
+    return await backUp(action, opts, { storage, at, source, slot, base, pass, compress, started: now }, ctx);
   } finally {
     await storage.close();
   }
@@ -75,10 +80,15 @@ function slotOf(chains: Chain[], choice: LevelChoice, nowS: number): BackupSlot 
   return { t0: choice.t0 ?? ts, level: choice.level, ts, newChain: choice.t0 === null };
 }
 
-async function dryRun(opts: BackupOptions, source: Source, slot: BackupSlot, choice: LevelChoice, hbn: string, ctx: EngineContext): Promise<EngineOutcome> {
-  const estimate = (await estimateTree(path.join(source.cwd, source.target), choice.parent?.ts ?? null, ctx.signal)) ?? { files: 0, bytes: 0 };
+/** The run's message says when a new chain replaced the incremental the levels asked for. */
+function restartNote(base: BackupBase): string {
+  return base.restarted === null ? '' : ` (a new chain: ${base.restarted})`;
+}
+
+async function dryRun(opts: BackupOptions, source: Source, slot: BackupSlot, base: BackupBase, hbn: string, ctx: EngineContext): Promise<EngineOutcome> {
+  const estimate = (await estimateTree(path.join(source.cwd, source.target), base.choice.parent?.ts ?? null, ctx.signal)) ?? { files: 0, bytes: 0 };
   const chain = slot.newChain ? 'a new chain' : `chain ${slot.t0}`;
-  const message = `dry run: would back up ${estimate.files} files (${estimate.bytes} bytes) of ${opts.pathToBackup} as level ${slot.level} of ${chain} of ${hbn}; nothing was written`;
+  const message = `dry run: would back up ${estimate.files} files (${estimate.bytes} bytes) of ${opts.pathToBackup} as level ${slot.level} of ${chain} of ${hbn}${restartNote(base)}; nothing was written`;
   ctx.log.info({ backupLevel: slot.level, t0: slot.t0, estimate }, message);
   return { metadata: null, message };
 }
@@ -88,24 +98,22 @@ interface Run {
   at: ChainsLocation;
   source: Source;
   slot: BackupSlot;
-  choice: LevelChoice;
+  base: BackupBase;
   pass: Buffer | null;
   compress: Command;
   started: number;
 }
 
 async function backUp(action: Record<string, unknown>, opts: BackupOptions, run: Run, ctx: EngineContext): Promise<EngineOutcome> {
-  const { storage, at, slot, choice } = run;
+  const { storage, at, slot, base } = run;
+  const choice = base.choice;
   const work = await fs.mkdtemp(path.join(os.tmpdir(), 'permafrost-backup-'));
   const staging = await Staging.create(storage, at);
   const progress = new ThrottledProgress('backup', ctx);
   const estimating = new AbortController();
   try {
     const snapshotFile = path.join(work, 'engine_metadata');
-    if (choice.parent) {
-      const parent = engineMetadataPath(at.container, at.engine, at.hostname, at.backupName, choice.parent.t0, choice.parent.level, choice.parent.ts);
-      await fs.writeFile(snapshotFile, await storage.readFile(parent));
-    }
+    if (base.parentSnapshot) await fs.writeFile(snapshotFile, base.parentSnapshot);
     void estimateTree(path.join(run.source.cwd, run.source.target), choice.parent?.ts ?? null, AbortSignal.any([ctx.signal, estimating.signal]))
       .then((e) => e && progress.meter.setTotals(e.bytes, e.files), () => undefined);
     const streamed = await withSink(storage, `${staging.dataDir}/data`, opts, run.pass, (sink) => runBackupStream({
@@ -118,19 +126,12 @@ async function backUp(action: Record<string, unknown>, opts: BackupOptions, run:
       onWarning: (line) => ctx.log.warn({ tar: line }, 'tar warning'),
     }));
     progress.update({ stored: streamed.storedBytes });
-    await storage.writeFile(`${staging.dataDir}/engine_metadata`, await fs.readFile(snapshotFile));
-    await staging.publish(slot, formatStoredMetadata({
-      engine_name: 'tar',
-      compression: opts.compression,
-      encryption: run.pass !== null,
-      ...(run.pass ? { encryption_format: opts.encryptionFormat } : {}),
-      level: slot.level,
-      data_size: streamed.storedBytes,
-      ...(streamed.sha256 ? { data_sha256: streamed.sha256 } : {}),
-    }));
+    const snapshot = await fs.readFile(snapshotFile);
+    await storage.writeFile(`${staging.dataDir}/engine_metadata`, snapshot);
+    await staging.publish(slot, formatStoredMetadata(storedMetadataOf(opts, run, streamed, snapshot)));
     const done = progress.finish();
     const seconds = ((ctx.now ?? Date.now)() - run.started) / 1000;
-    const message = `backup level ${slot.level} of ${hbnOf(at.hostname, at.backupName)}: ${streamed.files} files, ${done.bytes_done} bytes read, ${streamed.storedBytes} bytes stored in ${seconds.toFixed(1)} s`;
+    const message = `backup level ${slot.level} of ${hbnOf(at.hostname, at.backupName)}${restartNote(base)}: ${streamed.files} files, ${done.bytes_done} bytes read, ${streamed.storedBytes} bytes stored in ${seconds.toFixed(1)} s`;
     ctx.log.info({ backupLevel: slot.level, t0: slot.t0, ts: slot.ts }, message);
     const metadata = resultDocument(action, opts, {
       level: slot.level, t0: slot.t0, ts: slot.ts, timeStamp: Math.floor(run.started / 1000), storedBytes: streamed.storedBytes, files: streamed.files, seconds,
@@ -143,6 +144,31 @@ async function backUp(action: Record<string, unknown>, opts: BackupOptions, run:
     estimating.abort();
     await fs.rm(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * The level's stored metadata; an encrypted level also gets its chain MAC (crypto/chain-auth.ts)
+ * over its place on the storage, its data, its snapshot file and its parent's MAC.
+ */
+function storedMetadataOf(opts: BackupOptions, run: Run, streamed: BackupStreamResult, snapshot: Buffer): StoredMetadata {
+  const { slot, base } = run;
+  const meta: StoredMetadata = {
+    engine_name: 'tar',
+    compression: opts.compression,
+    encryption: run.pass !== null,
+    ...(run.pass ? { encryption_format: opts.encryptionFormat } : {}),
+    level: slot.level,
+    data_size: streamed.storedBytes,
+    ...(streamed.sha256 ? { data_sha256: streamed.sha256 } : {}),
+  };
+  const auth = base.auth;
+  if (auth === null) return meta;
+  if (streamed.head) meta.sealed_header_sha256 = sha256Hex(streamed.head);
+  meta.engine_metadata_sha256 = sha256Hex(snapshot);
+  if (slot.level === 0) meta.chain_salt = auth.salt;
+  const hbn = hbnOf(run.at.hostname, run.at.backupName);
+  meta.chain_mac = levelMac(auth.key, factsOf(hbn, { t0: slot.t0, level: slot.level, ts: slot.ts }, meta, auth.salt, auth.prevMac));
+  return meta;
 }
 
 /**
@@ -165,5 +191,6 @@ async function withSink<T>(
     }
   }
   const encrypt = pass === null ? null : opts.encryptionFormat === 'openssl' ? opensslEncrypt(pass) : sealEncrypt(pass);
-  return write({ stream: await storage.createWriteStream(file), encrypt, checksum: pass !== null && opts.encryptionFormat === 'openssl' });
+  const sealed = pass !== null && opts.encryptionFormat === 'sealed';
+  return write({ stream: await storage.createWriteStream(file), encrypt, checksum: pass !== null && !sealed, keepHead: sealed ? SEALED_HEADER_LEN : 0 });
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { admin, backup, engineContext, ensureEngineTools, filesUnder, restore, slotOf, tempDir } from '../helpers/engine';
 import { makeBigTree, makeTree, manifest, manifestDiff } from '../helpers/tree';
+import { tarArchive, tarFile, tarHardLink, tarSymlink, utf8, writeLevel } from '../helpers/tar-bytes';
 
 const DAY = 86400;
 
@@ -122,6 +123,42 @@ describe('engine safety: tampering, hostile archives, dry runs, retention', func
     const target = fresh();
     await assert.rejects(restore({ ...common, restore_abs_path: target }), /lies below the symlink "evil"/);
     assert.deepEqual(fs.readdirSync(victim), [], 'nothing was written through the symlink');
+  });
+
+  it('trust 1: a hard link to a symlink an earlier level left, then a member below it, is refused; nothing lands outside', async () => {
+    const outside = fresh();
+    fs.mkdirSync(outside);
+    const store = fresh();
+    const common = { storage: 'local', container: store, backup_name: 'hl', hostname: 'h' };
+    writeLevel(store, 'h_hl', { t0: 1000, level: 0, ts: 1000 }, tarArchive(tarSymlink('s', outside), tarFile('ok.txt', 'ok')));
+    writeLevel(store, 'h_hl', { t0: 1000, level: 1, ts: 1001 }, tarArchive(tarHardLink('h', 's'), tarFile('h/victim.txt')));
+    // And one level further: a hard link to that hard link, the member below it in a level of its own.
+    const target = fresh();
+    await assert.rejects(restore({ ...common, restore_abs_path: target }), /"h\/victim.txt" \(its name\) lies below the symlink "h"/);
+    assert.deepEqual(fs.readdirSync(outside), []);
+    writeLevel(store, 'h_hl', { t0: 1000, level: 1, ts: 1001 }, tarArchive(tarHardLink('h', 's')));
+    writeLevel(store, 'h_hl', { t0: 1000, level: 2, ts: 1002 }, tarArchive(tarHardLink('h2', 'h')));
+    writeLevel(store, 'h_hl', { t0: 1000, level: 3, ts: 1003 }, tarArchive(tarFile('./h2//victim.txt')));
+    await assert.rejects(restore({ ...common, restore_abs_path: fresh() }), /lies below the symlink "h2"/);
+    assert.deepEqual(fs.readdirSync(outside), []);
+  });
+
+  it('trust 1: an overwrite target already holding symlinks (any name, hard-linked in the archive) is not written through', async () => {
+    const outside = fresh();
+    fs.mkdirSync(outside);
+    const store = fresh();
+    const common = { storage: 'local', container: store, backup_name: 'ow', hostname: 'h', overwrite: true };
+    for (const [link, members, refused] of [
+      ['s', [tarHardLink('h', 's'), tarFile('h/victim.txt')], /lies below the symlink "h"/],
+      ['sub/ünï', [tarFile(utf8('sub/ünï/victim.txt'))], /lies below the symlink "sub\/ünï"/],
+    ] as const) {
+      const target = fresh();
+      fs.mkdirSync(path.dirname(path.join(target, link)), { recursive: true });
+      fs.symlinkSync(outside, path.join(target, link));
+      writeLevel(store, 'h_ow', { t0: 1000, level: 0, ts: 1000 }, tarArchive(...members));
+      await assert.rejects(restore({ ...common, restore_abs_path: target }), refused);
+      assert.deepEqual(fs.readdirSync(outside), []);
+    }
   });
 
   it('an abort mid-backup ends it as aborted, publishes nothing and removes its staging area', async () => {

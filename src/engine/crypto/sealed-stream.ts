@@ -47,7 +47,8 @@ import { EngineError } from '../engine-error';
 
 export const SEALED_MAGIC = Buffer.from('PFSEAL01', 'latin1');
 
-const HEADER_LEN = 39;
+export const SEALED_HEADER_LEN = 39;
+const HEADER_LEN = SEALED_HEADER_LEN;
 const SALT_LEN = 16;
 const PREFIX_LEN = 7;
 const TAG_LEN = 16;

@@ -33,6 +33,8 @@ export interface RestoreOptions extends CommonOptions {
   restoreAbsPath: string;
   restoreFromDate: number | null;
   overwrite: boolean;
+  /** accept_unauthenticated: restore encrypted chains that carry no chain authentication (stock agent's). */
+  acceptUnauthenticated: boolean;
 }
 
 export interface AdminOptions extends CommonOptions {
@@ -148,6 +150,7 @@ export function restoreOptions(action: Record<string, unknown>): RestoreOptions 
     restoreAbsPath: absolute('restore_abs_path', r.required('restore_abs_path', 'for a restore (the directory to restore into)')),
     restoreFromDate,
     overwrite: r.flag('overwrite'),
+    acceptUnauthenticated: r.flag('accept_unauthenticated'),
   };
 }
 

@@ -24,12 +24,14 @@ export interface BackupStreamInput {
  * costs about a core-second per GiB on this kind of machine, the same order as the compression.
  */
 export type BackupSink =
-  | { stream: Writable; encrypt: Transform | null; checksum: boolean }
+  | { stream: Writable; encrypt: Transform | null; checksum: boolean; keepHead?: number }
   | { fd: number };
 
 export interface BackupStreamResult {
   storedBytes: number;
   sha256: string | null;
+  /** The first `keepHead` stored bytes (a sealed stream's header), when asked for. */
+  head: Buffer | null;
   files: number;
 }
 
@@ -63,7 +65,7 @@ export async function runBackupStream(input: BackupStreamInput): Promise<BackupS
   // The compressor has its own copy of the pipe; ours must not read from it.
   tar.proc.stdout?.destroy();
 
-  const meter = 'stream' in sink ? new StreamMeter((stored) => input.onProgress({ stored }), sink.checksum) : null;
+  const meter = 'stream' in sink ? new StreamMeter((stored) => input.onProgress({ stored }), sink.checksum, sink.keepHead) : null;
   const [tarEnd, compressorEnd] = await settle([tar, compressor], input.signal, () =>
     meter && 'stream' in sink
       ? pipeline([compressor.proc.stdout as Readable, ...(sink.encrypt ? [sink.encrypt] : []), meter, sink.stream])
@@ -71,7 +73,9 @@ export async function runBackupStream(input: BackupStreamInput): Promise<BackupS
   );
   checkTar(tarEnd, input.onWarning);
   if (compressorEnd.code !== 0) throw new EngineError(describeEnd(compressorEnd));
-  const stored = meter ? { storedBytes: meter.bytes, sha256: meter.digest() } : { storedBytes: storedSoFar() ?? 0, sha256: null };
+  const stored = meter
+    ? { storedBytes: meter.bytes, sha256: meter.digest(), head: 'stream' in sink && sink.keepHead ? meter.head() : null }
+    : { storedBytes: storedSoFar() ?? 0, sha256: null, head: null };
   return { ...stored, files };
 }
 

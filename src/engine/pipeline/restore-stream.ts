@@ -9,7 +9,8 @@ import { StreamMeter } from './stream-meter';
 export interface RestoreStreamInput {
   /** The stored data, as read from the storage. */
   source: Readable;
-  decrypt: Transform | null;
+  /** Decryption (and the checks in front of it), in order; empty for unencrypted data. */
+  decrypt: Transform[];
   decompress: Command;
   /** Checks every archive member before tar sees it (MemberGuard). */
   guard: Transform;
@@ -37,7 +38,7 @@ export async function runRestoreStream(input: RestoreStreamInput): Promise<Resto
   const meter = new StreamMeter(input.onStored, input.checksum);
   const [decompressorEnd, tarEnd] = await settle([decompressor, tar], input.signal, () =>
     Promise.all([
-      pipeline([input.source, meter, ...(input.decrypt ? [input.decrypt] : []), decompressor.proc.stdin!]),
+      pipeline([input.source, meter, ...input.decrypt, decompressor.proc.stdin!]),
       pipeline([decompressor.proc.stdout!, input.guard, tar.proc.stdin!]),
     ]),
   );

@@ -288,10 +288,12 @@ function checkDumpdir(member: string, data: Buffer): Array<{ letter: string; ent
  * Applies a dumpdir's renames to the tracked symlinks: R<from> T<to> pairs, where an empty name
  * stands for the temporary directory named by the last X entry (swapped renames).
  */
-function applyRenames(links: LinkTracker, renames: Array<{ letter: string; entry: string }>): void {
+function applyRenames(links: LinkTracker, member: string, renames: Array<{ letter: string; entry: string }>): void {
   let temp = '';
   let from: string | null = null;
   for (const { letter, entry } of renames) {
+    // tar renames and creates these paths as they are: none may go through a symlink.
+    if (entry !== '') links.check(display(member), entry, `dumpdir entry "${letter}${display(entry)}"`);
     if (letter === 'X') temp = entry;
     else if (letter === 'R') from = entry === '' ? temp : entry;
     else if (from !== null) {
@@ -352,7 +354,7 @@ function checkType(member: Member): void {
  * other member of that run, so a later "link/file" member fails instead of escaping. (That
  * defence covers one tar run only, not symlinks left in the target by an earlier restore level.)
  */
-function checkMember(member: Member, header: Header, chain: Chain): void {
+function checkMember(member: Member, header: Header, chain: Chain): Array<{ letter: string; entry: string }> {
   if (member.name === '') throw new EngineError('Refusing to restore: archive member with an empty name');
   checkPath(member.name, member.name, 'name');
   if (chain.longName !== undefined) checkPath(member.name, chain.longName, 'GNU long name');
@@ -366,8 +368,8 @@ function checkMember(member: Member, header: Header, chain: Chain): void {
   if (member.type === 'D' && member.size > MAX_DUMPDIR_BYTES) {
     throw refuseMember(member.name, `has a ${member.size}-byte dumpdir (limit ${MAX_DUMPDIR_BYTES})`);
   }
-  // POSIX-format incrementals only (ours are GNU format): their renames are not tracked by LinkTracker.
-  if (chain.pax?.dumpdir) checkDumpdir(member.name, chain.pax.dumpdir);
+  // POSIX-format incrementals only (ours are GNU format): the dumpdir comes in the pax header.
+  return chain.pax?.dumpdir ? checkDumpdir(member.name, chain.pax.dumpdir) : [];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -565,9 +567,10 @@ export class MemberGuard extends Transform {
 
   private onMemberHeader(block: Buffer, at: number, header: Header): void {
     const member = resolveMember(header, this.chain);
-    checkMember(member, header, this.chain);
+    const paxRenames = checkMember(member, header, this.chain);
     this.links?.check(display(member.name), member.name, 'its name');
     if (header.type === '1') this.links?.check(display(member.name), member.link, 'its hard link target');
+    if (this.links) applyRenames(this.links, member.name, paxRenames);
     this.chain = {};
     if (member.type === 'D') {
       // The dumpdir decides whether the member is safe: hold its header until it is read.
@@ -580,7 +583,7 @@ export class MemberGuard extends Transform {
   }
 
   private accept(member: Member, dataLeft: number): void {
-    this.links?.record(member.name, member.type);
+    this.links?.record(member.name, member.type, member.link);
     this.onMember?.({ name: display(member.name), type: member.type === '\0' ? '0' : member.type, size: member.size });
     this.phase = dataLeft > 0 ? { kind: 'data', left: padded(dataLeft) } : { kind: 'header' };
   }
@@ -607,7 +610,7 @@ export class MemberGuard extends Transform {
 
   private endDumpdir(member: Member, dumpdir: Buffer): void {
     const renames = checkDumpdir(member.name, dumpdir);
-    if (this.links) applyRenames(this.links, renames);
+    if (this.links) applyRenames(this.links, member.name, renames);
     this.releaseHeld();
     this.accept(member, 0);
   }

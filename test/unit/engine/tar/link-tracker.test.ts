@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { LinkTracker, memberPath } from '../../../../src/engine/tar';
 
 describe('LinkTracker (engine/tar/link-tracker.ts)', () => {
@@ -32,5 +35,36 @@ describe('LinkTracker (engine/tar/link-tracker.ts)', () => {
     t.rename('./a', './b');
     assert.throws(() => t.check('b/link/x', 'b/link/x', 'its name'), /below the symlink "b\/link"/);
     t.check('a/link/x', 'a/link/x', 'its name');
+  });
+
+  it('trust 1: a hard link to a symlink, or to a hard link to one, is a symlink too', () => {
+    const t = new LinkTracker();
+    t.record('s', '2');
+    t.record('h', '1', './s');
+    t.record('h2', '1', 'h');
+    t.record('plain', '1', 'file');
+    assert.throws(() => t.check('h/x', 'h/x', 'its name'), /below the symlink "h"/);
+    assert.throws(() => t.check('h2/x', './h2//x', 'its name'), /below the symlink "h2"/);
+    t.check('plain/x', 'plain/x', 'its name');
+    t.record('h', '0');
+    t.check('h/x', 'h/x', 'its name');
+  });
+
+  it('trust 1: reads the symlinks of a target from disk, byte-exact, without following them', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'permafrost-links-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'a/b'), { recursive: true });
+      fs.symlinkSync('/', path.join(dir, 'a/b/root'));
+      fs.symlinkSync('a', path.join(dir, 'to-a'));
+      fs.symlinkSync('/tmp', path.join(dir, 'ünï'));
+      const t = await LinkTracker.fromDisk(dir);
+      assert.equal(t.size, 3);
+      assert.throws(() => t.check('x', 'a/b/root/etc', 'its name'), /below the symlink "a\/b\/root"/);
+      const utf8Bytes = Buffer.from('ünï/x', 'utf8').toString('latin1');
+      assert.throws(() => t.check('x', utf8Bytes, 'its name'), /below the symlink "ünï"/);
+      t.check('x', 'to-a', 'its name');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
