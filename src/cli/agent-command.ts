@@ -22,6 +22,7 @@ export function addAgentCommand(program: Command): void {
     .option('--concurrent-jobs <n>', 'job runs at once (default 1)')
     .option('-n, --no-api', 'run the jobs of <jobs dir>/*.conf without any API')
     .option('--disable-exec', 'refuse jobs with an exec action (they end fail)')
+    .option('--allowed-paths <dirs>', "colon-separated directories jobs may back up, restore into and use as local containers (env PERMAFROST_AGENT_ALLOWED_PATHS; default: no limit)")
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
     .option('--log-file <file>', 'append logs to this file instead of stdout')
     .action(async (raw: AgentFlags & { api?: boolean }) => {

@@ -104,7 +104,7 @@ async function backUp(action: Record<string, unknown>, opts: BackupOptions, run:
     const snapshotFile = path.join(work, 'engine_metadata');
     if (choice.parent) {
       const parent = engineMetadataPath(at.container, at.engine, at.hostname, at.backupName, choice.parent.t0, choice.parent.level, choice.parent.ts);
-      await fs.writeFile(snapshotFile, await storage.readFile(parent));
+      await fs.writeFile(snapshotFile, await storage.readFile(parent), { mode: 0o600 });
     }
     void estimateTree(path.join(run.source.cwd, run.source.target), choice.parent?.ts ?? null, AbortSignal.any([ctx.signal, estimating.signal]))
       .then((e) => e && progress.meter.setTotals(e.bytes, e.files), () => undefined);
@@ -155,7 +155,7 @@ async function withSink<T>(
   storage: BackupStorage, file: string, opts: BackupOptions, pass: Buffer | null, write: (sink: BackupSink) => Promise<T>,
 ): Promise<T> {
   if (storage.kind === 'local' && pass === null) {
-    const handle = await fs.open(file, 'wx');
+    const handle = await fs.open(file, 'wx', 0o600);
     try {
       const result = await write({ fd: handle.fd });
       await handle.sync();
