@@ -8,7 +8,7 @@ import type { ActionRunner } from './action-types';
 import { AgentJob, type JobDeps } from './agent-job';
 import { LoginError } from './credentials';
 import { ApiError, type FreezerApi, type JobDoc } from './freezer-api';
-import { JobCache } from './job-cache';
+import { JobCache, redactSecrets } from './job-cache';
 import { untrustedJobFile } from './job-files';
 import { Limiter } from './limiter';
 import { sleep } from './sleep';
@@ -99,7 +99,7 @@ export class Agent {
       if (this.stopping.signal.aborted) return;
       const id = typeof doc?.job_id === 'string' ? doc.job_id : null;
       if (!id) {
-        this.log.error({ doc: JSON.stringify(doc).slice(0, 200) }, 'job document without job_id skipped');
+        this.log.error({ doc: JSON.stringify(redactSecrets(doc)).slice(0, 200) }, 'job document without job_id skipped');
         continue;
       }
       seen.add(id);
