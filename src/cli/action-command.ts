@@ -35,7 +35,7 @@ export function addActionCommand(program: Command): void {
     .helpOption('-h, --help')
     .exitOverride(usageExit)
     .action(async (action: string, rest: string[], flags: { metadataOut?: string; logLevel: string }) => {
-      const options = usageChecked(action, rest);
+      const options = usageChecked(action, rest, flags.logLevel);
       await runAction(action as CliAction, options, flags);
     });
 }
@@ -45,8 +45,11 @@ function usageExit(err: CommanderError): never {
   process.exit(err.exitCode === 0 ? 0 : USAGE);
 }
 
-function usageChecked(action: string, rest: string[]): Record<string, string> {
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function usageChecked(action: string, rest: string[], logLevel: string): Record<string, string> {
   try {
+    if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level ${JSON.stringify(logLevel)}: one of ${LOG_LEVELS.join(', ')}`);
     if (!(CLI_ACTIONS as readonly string[]).includes(action)) {
       const near = closestName(action, CLI_ACTIONS);
       throw new UsageError(`unknown action ${JSON.stringify(action)}${near ? ` (did you mean ${near}?)` : ''}: backup, restore or admin comes first`);

@@ -227,6 +227,8 @@ describe('trust 17: an agent whose credentials are refused exits 2 with what to 
     ['a wrong password', () => ({ OS_USERNAME: user.name, OS_PASSWORD: 'not-the-password', OS_PROJECT_ID: user.project }),
       /^permafrost agent: login at \S+ refused \(HTTP 401\): check the user and password \(OS_USERNAME \/ OS_PASSWORD/],
     ['an unknown user', () => ({ OS_USERNAME: 'nobody-here', OS_PASSWORD: 'pw', OS_PROJECT_ID: user.project }), /refused \(HTTP 401\): check the user and password/],
+    ['a credential limited to another client', () => ({ OS_APPLICATION_CREDENTIAL_ID: cred.id, OS_APPLICATION_CREDENTIAL_SECRET: cred.secret, PERMAFROST_AGENT_CLIENT_ID: 'not-h17' }),
+      /^permafrost agent: the API at \S+ does not let these credentials register client not-h17 \(HTTP 403\): check --client-id/],
     ['a token the API refuses', () => ({ OS_AUTH_URL: '', OS_TOKEN: 'not-a-token', OS_PROJECT_ID: user.project }),
       /^permafrost agent: the API at \S+ refused the agent's credentials \(HTTP 401\): check the token \(OS_TOKEN\): it is wrong or expired$/],
   ];
@@ -248,5 +250,13 @@ describe('trust 17: an agent whose credentials are refused exits 2 with what to 
     } finally {
       assert.equal(await agent.stop(), 0);
     }
+  });
+});
+
+describe('trust 14: permafrost agent flags', () => {
+  it('trust 14: a mistyped flag exits 2 and names it with a suggestion', () => {
+    const run = spawnSync(process.execPath, [ENTRY, 'agent', '--alowed-paths', '/srv'], { encoding: 'utf8', timeout: 10_000 });
+    assert.equal(run.status, 2, run.stderr);
+    assert.match(run.stderr, /unknown option '--alowed-paths'\n\(Did you mean --allowed-paths\?\)/);
   });
 });

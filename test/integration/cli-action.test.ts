@@ -65,6 +65,9 @@ describe('permafrost action (one backup, restore or admin in the foreground)', f
     assert.match(bare.stderr, /unexpected argument "stray-word"/);
     const noAction = await action([]);
     assert.equal(noAction.code, 2);
+    const level = await action(['backup', '--log-level', 'loud', ...store()]);
+    assert.equal(level.code, 2);
+    assert.match(level.stderr, /^permafrost action: --log-level "loud": one of fatal, error/);
   });
 
   it('trust 14: a mistyped, misplaced or unsupported option is refused (status 2, named, with a suggestion) and nothing is written', async () => {
