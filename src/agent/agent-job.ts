@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { ProgressSnapshot } from '../engine';
+import { ActionPolicy } from './action-policy';
 import type { ActionRunner, RunResult } from './action-types';
 import { ApiError, type FreezerApi, type JobDoc } from './freezer-api';
 import type { Limiter } from './limiter';
@@ -14,10 +15,14 @@ export interface JobDeps {
   limiter: Limiter;
   log: Logger;
   disableExec: boolean;
+  /** What every action is checked against before it runs (default: known names, no path limit). */
+  policy?: ActionPolicy;
   now: () => number;
   /** Every progress snapshot of a run (the terminal's progress bars). */
   onProgress?: (jobId: string, snapshot: ProgressSnapshot) => void;
 }
+
+const DEFAULT_POLICY = new ActionPolicy({ allowedPaths: null });
 
 /** How often a run's progress is PATCHed into job_schedule.progress. */
 const PROGRESS_EVERY_MS = 2000;
@@ -215,6 +220,7 @@ export class AgentJob {
       runners: this.deps.runners,
       log: this.log,
       disableExec: this.deps.disableExec,
+      policy: this.deps.policy ?? DEFAULT_POLICY,
       onAttempt: async () => {
         this.schedule.current_pid = process.pid;
         await this.patchFull();

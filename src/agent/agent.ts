@@ -3,12 +3,16 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { AgentConfig } from '../config/agent-config';
+import { ActionPolicy } from './action-policy';
 import type { ActionRunner } from './action-types';
 import { AgentJob, type JobDeps } from './agent-job';
 import { LoginError } from './credentials';
-import type { FreezerApi, JobDoc } from './freezer-api';
+import { ApiError, type FreezerApi, type JobDoc } from './freezer-api';
+import { JobCache, redactSecrets } from './job-cache';
+import { untrustedJobFile } from './job-files';
 import { Limiter } from './limiter';
 import { sleep } from './sleep';
+import { StartError } from './start-error';
 
 /** Longest wait between polls while the API is failing. */
 const MAX_BACKOFF_MS = 5 * 60_000;
@@ -24,7 +28,8 @@ export class Agent {
   private readonly stopping = new AbortController();
   private loop: Promise<void> | null = null;
   private clientId = '';
-  private readonly written = new Map<string, string>();
+  private readonly cache: JobCache;
+  private readonly policy: ActionPolicy;
 
   constructor(
     private readonly config: AgentConfig,
@@ -35,16 +40,29 @@ export class Agent {
     private readonly onProgress?: JobDeps['onProgress'],
   ) {
     this.limiter = new Limiter(config.concurrent_jobs);
+    this.cache = new JobCache(config.jobs_dir, log);
+    this.policy = new ActionPolicy({ allowedPaths: config.allowed_paths });
   }
 
+  /** Throws a StartError when the jobs directory cannot be trusted or secured. */
   async start(): Promise<void> {
+    if (this.config.no_api) await checkJobsDir(this.config.jobs_dir);
+    else await this.cache.prepare();
     this.loop = this.config.no_api ? this.runFromFiles() : this.runWithApi();
+  }
+
+  /**
+   * Resolves when the agent stopped; rejects with a StartError when it cannot go on (its
+   * credentials were refused at start).
+   */
+  get done(): Promise<void> {
+    return this.loop ?? Promise.resolve();
   }
 
   /** SIGTERM: no more polls or new runs; running actions get `drain_timeout_s`, then are aborted. */
   async stop(): Promise<void> {
     this.stopping.abort();
-    await this.loop;
+    await this.loop?.catch(() => undefined);
     await Promise.all([...this.jobs.values()].map((j) => j.halt(this.config.drain_timeout_s * 1000)));
   }
 
@@ -81,7 +99,7 @@ export class Agent {
       if (this.stopping.signal.aborted) return;
       const id = typeof doc?.job_id === 'string' ? doc.job_id : null;
       if (!id) {
-        this.log.error({ doc: JSON.stringify(doc).slice(0, 200) }, 'job document without job_id skipped');
+        this.log.error({ doc: JSON.stringify(redactSecrets(doc)).slice(0, 200) }, 'job document without job_id skipped');
         continue;
       }
       seen.add(id);
@@ -95,10 +113,13 @@ export class Agent {
 
   private async feed(id: string, doc: JobDoc): Promise<void> {
     try {
-      await this.cache(id, doc);
+      if (!this.config.no_api) await this.cache.write(id, doc);
       let job = this.jobs.get(id);
       if (!job) {
-        job = new AgentJob(doc, { api: this.api, runners: this.runners, limiter: this.limiter, log: this.log, disableExec: this.config.disable_exec, now: this.now, onProgress: this.onProgress });
+        job = new AgentJob(doc, {
+          api: this.api, runners: this.runners, limiter: this.limiter, log: this.log, disableExec: this.config.disable_exec,
+          policy: this.policy, now: this.now, onProgress: this.onProgress,
+        });
         this.jobs.set(id, job);
         await job.handle(doc, AgentJob.firstEvent(doc));
       } else {
@@ -109,25 +130,22 @@ export class Agent {
     }
   }
 
-  /** <jobs dir>/job_<id>.conf, as the stock scheduler keeps them; written only when changed. */
-  private async cache(id: string, doc: JobDoc): Promise<void> {
-    const text = JSON.stringify(doc, null, 4);
-    if (this.written.get(id) === text) return;
-    try {
-      await fs.mkdir(this.config.jobs_dir, { recursive: true });
-      await fs.writeFile(path.join(this.config.jobs_dir, `job_${id.replace(/[^\w.-]/g, '_')}.conf`), text);
-      this.written.set(id, text);
-    } catch (err) {
-      this.log.warn({ jobId: id, err: (err as Error).message }, 'cannot cache the job document');
-    }
-  }
-
-  /** B.9: jobs from the *.conf files of the jobs dir, processed once; nothing is written back. */
+  /**
+   * B.9: jobs from the *.conf files of the jobs dir, processed once; nothing is written back. A
+   * job file runs commands as the agent's user, so one that another user could have written is
+   * refused (like ssh's StrictModes).
+   */
   private async runFromFiles(): Promise<void> {
     const files = (await fs.readdir(this.config.jobs_dir).catch(() => [] as string[])).filter((f) => f.endsWith('.conf')).sort();
     for (const file of files) {
       try {
-        const doc = JSON.parse(await fs.readFile(path.join(this.config.jobs_dir, file), 'utf8')) as JobDoc;
+        const full = path.join(this.config.jobs_dir, file);
+        const untrusted = untrustedJobFile(`job file ${full}`, await fs.stat(full));
+        if (untrusted) {
+          this.log.error({ file }, `job file refused: ${untrusted}`);
+          continue;
+        }
+        const doc = JSON.parse(await fs.readFile(full, 'utf8')) as JobDoc;
         doc.job_id ??= file.replace(/^job_|\.conf$/g, '');
         await this.feed(doc.job_id, doc);
       } catch (err) {
@@ -138,12 +156,21 @@ export class Agent {
     await sleep(2 ** 31 - 1, this.stopping.signal);
   }
 
-  /** Retries `fn` with backoff until it succeeds or the agent stops; '' when stopped. */
+  /**
+   * Retries `fn` with backoff until it succeeds or the agent stops; '' when stopped. Credentials
+   * that are refused (401) will not become right by waiting: that is a StartError. An identity
+   * service or API that cannot be reached is retried.
+   */
   private async untilStopped(fn: () => Promise<string>, what: string): Promise<string> {
     for (let failures = 1; !this.stopping.signal.aborted; failures++) {
       try {
         return await fn();
       } catch (err) {
+        const refused = refusalOf(err, this.config);
+        if (refused) {
+          this.log.fatal({ err: (err as Error).message }, refused);
+          throw new StartError(refused);
+        }
         const hint = err instanceof LoginError ? ' (check the agent credentials)' : '';
         this.log.error({ err: (err as Error).message, failures }, `cannot ${what}${hint}; retrying`);
         await sleep(this.delay(failures), this.stopping.signal);
@@ -159,4 +186,34 @@ export class Agent {
     const backoff = Math.min(MAX_BACKOFF_MS, Math.max(base, 1000) * 2 ** Math.min(failures - 1, 10));
     return backoff * (0.75 + Math.random() * 0.5);
   }
+}
+
+/** The jobs directory of --no-api: the agent runs what it holds, so others must not be able to add to it. */
+async function checkJobsDir(dir: string): Promise<void> {
+  const st = await fs.stat(dir).catch((err: NodeJS.ErrnoException) => {
+    throw new StartError(`jobs_dir ${dir}: ${err.code === 'ENOENT' ? 'does not exist' : err.message}; --no-api runs the job files of that directory`);
+  });
+  const untrusted = untrustedJobFile(`jobs_dir ${dir}`, st);
+  if (untrusted) throw new StartError(untrusted);
+}
+
+/** What to tell the operator when the credentials were refused (HTTP 401), or null for any other failure. */
+function refusalOf(err: unknown, config: AgentConfig): string | null {
+  if (err instanceof LoginError && err.status === 401) {
+    const what = config.application_credential_id !== null
+      ? 'the application credential (OS_APPLICATION_CREDENTIAL_ID / OS_APPLICATION_CREDENTIAL_SECRET)'
+      : `the user and password (OS_USERNAME / OS_PASSWORD, user domain ${config.user_domain_name}) and the project`;
+    return `login at ${config.auth_url} refused (HTTP 401): check ${what}`;
+  }
+  if (err instanceof ApiError && err.status === 401) {
+    const what = config.token !== null ? 'the token (OS_TOKEN): it is wrong or expired'
+      : config.noauth_user !== null ? 'noauth_user: the API is not in noauth mode'
+        : `that the API at ${config.api_url} accepts tokens from ${config.auth_url}`;
+    return `the API at ${config.api_url} refused the agent's credentials (HTTP 401): check ${what}`;
+  }
+  if (err instanceof ApiError && err.status === 403) {
+    return `the API at ${config.api_url} does not let these credentials register client ${config.client_id ?? '(default id)'} (HTTP 403): ` +
+      'check --client-id against the client_id of the application credential, and the role (member) in the project';
+  }
+  return null;
 }

@@ -68,7 +68,7 @@ export class KeystoneCredentials implements Credentials {
     const res = await httpJson('POST', url, { body: { auth: authBody(c) }, timeoutMs: c.request_timeout_ms });
     const token = res.headers['x-subject-token'];
     if (res.status !== 201 || typeof token !== 'string') {
-      throw new LoginError(`login at ${c.auth_url} failed with HTTP ${res.status}${res.status === 401 ? ' (wrong credentials?)' : ''}`);
+      throw new LoginError(res.status, `login at ${c.auth_url} failed with HTTP ${res.status}${res.status === 401 ? ' (wrong credentials?)' : ''}`);
     }
     const body = jsonOf(res) as { token?: { expires_at?: string; project?: { id?: string } } } | null;
     const expires = Date.parse(body?.token?.expires_at ?? '') || Date.now() + 3600_000;
@@ -78,8 +78,15 @@ export class KeystoneCredentials implements Credentials {
   }
 }
 
-/** The identity service refused the agent's credentials (a configuration problem, not an outage). */
-export class LoginError extends Error {}
+/** The identity service answered a login with an error status (401: the credentials were refused). */
+export class LoginError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 function authBody(c: AgentConfig) {
   if (c.application_credential_id !== null) {

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { ProgressSnapshot } from '../engine';
+import type { ActionPolicy } from './action-policy';
 import type { ActionRunner, RunResult } from './action-types';
 import type { FreezerApi, JobDoc } from './freezer-api';
 import { sleep } from './sleep';
@@ -9,6 +10,8 @@ export interface RunDeps {
   runners: ReadonlyMap<string, ActionRunner>;
   log: Logger;
   disableExec: boolean;
+  /** Checks every action before anything runs, and each again just before it runs. */
+  policy: ActionPolicy;
   /** Called at the start of every attempt (the stock scheduler PATCHes current_pid then). */
   onAttempt(): Promise<void>;
   /** Progress of a backup or restore in flight. */
@@ -37,6 +40,14 @@ export async function runActions(job: JobDoc, signal: AbortSignal, deps: RunDeps
     log.warn('the job has an exec action and exec is disabled (--disable-exec): fail');
     return 'fail';
   }
+  // A mistyped or unsupported option fails the whole job before its first action touches anything.
+  for (const [index, action] of actions.entries()) {
+    const refusal = await deps.policy.refusal(action.freezer_action);
+    if (refusal !== null) {
+      log.error({ action: index }, `action ${index} refused: ${refusal}`);
+      return 'fail';
+    }
+  }
   let result: RunResult = 'success';
   for (const [index, action] of actions.entries()) {
     if (!action.mandatory && result !== 'success') {
@@ -58,6 +69,12 @@ async function runWithRetries(jobId: string, action: JobAction, signal: AbortSig
   }
   for (let attempt = 1; ; attempt++) {
     if (signal.aborted) return 'aborted';
+    // Again at the last moment: an earlier action may have changed the paths this one names.
+    const refusal = await deps.policy.refusal(action.freezer_action);
+    if (refusal !== null) {
+      log.error(`refused: ${refusal}`);
+      return 'fail';
+    }
     await deps.onAttempt();
     const outcome = await runner.run(action.freezer_action, { jobId, signal, log, progress: deps.onProgress }).catch((err: unknown) => {
       log.error({ err }, 'the action crashed');

@@ -1,34 +1,28 @@
 import fs from 'node:fs/promises';
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { runAdmin, runBackup, runRestore, EngineError, type EngineContext, type EngineOutcome } from '../engine';
+import { closestName } from '../engine/options/closest-name';
 import { createLogger } from '../log';
+import { CLI_ACTIONS, UsageError, checkActionOptions, freezerOptionsOf, type CliAction } from './action-options';
 import { TerminalProgress } from './terminal-progress';
 
-const RUNS: Record<string, (action: Record<string, unknown>, ctx: EngineContext) => Promise<EngineOutcome>> = {
+export { freezerOptionsOf } from './action-options';
+
+const RUNS: Record<CliAction, (action: Record<string, unknown>, ctx: EngineContext) => Promise<EngineOutcome>> = {
   backup: runBackup,
   restore: runRestore,
   admin: runAdmin,
 };
 
-/**
- * `--path-to-backup /src --max-level 3 --overwrite` -> {path_to_backup: '/src', max_level: '3',
- * overwrite: 'true'}: the freezer-agent option names, values as strings like an INI file's.
- */
-export function freezerOptionsOf(args: string[]): Record<string, string> {
-  const options: Record<string, string> = {};
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (!arg.startsWith('--') || arg === '--') throw new EngineError(`unexpected argument ${JSON.stringify(arg)}: options look like --name value`);
-    const eq = arg.indexOf('=');
-    const name = (eq < 0 ? arg.slice(2) : arg.slice(2, eq)).replaceAll('-', '_');
-    if (eq >= 0) options[name] = arg.slice(eq + 1);
-    else if (i + 1 < args.length && !args[i + 1].startsWith('--')) options[name] = args[++i];
-    else options[name] = 'true';
-  }
-  return options;
-}
+/** Exit statuses: a run that failed, and a command line that is wrong (nothing was run). */
+const RUN_FAILED = 1;
+const USAGE = 2;
 
-/** `permafrost action backup|restore|admin --option value ...`: one engine run in the foreground. */
+/**
+ * `permafrost action backup|restore|admin --option value ...`: one engine run in the foreground.
+ * The options are checked whole before anything runs: an unknown, misplaced or unsupported option
+ * or a bad value ends with status 2 and one line naming it; a run that fails ends with status 1.
+ */
 export function addActionCommand(program: Command): void {
   program
     .command('action')
@@ -39,35 +33,61 @@ export function addActionCommand(program: Command): void {
     .option('--log-level <level>', 'fatal|error|warn|info|debug (default warn, on stderr)', 'warn')
     .allowUnknownOption()
     .helpOption('-h, --help')
+    .exitOverride(usageExit)
     .action(async (action: string, rest: string[], flags: { metadataOut?: string; logLevel: string }) => {
-      const run = RUNS[action];
-      if (!run) fail(`unknown action ${JSON.stringify(action)} (backup, restore or admin)`);
-      const log = createLogger(flags.logLevel, { name: 'permafrost-action', stderr: true });
-      const bar = new TerminalProgress();
-      const abort = new AbortController();
-      process.once('SIGINT', () => abort.abort());
-      process.once('SIGTERM', () => abort.abort());
-      try {
-        const options = { ...freezerOptionsOf(rest), action };
-        const outcome = await run(options, { signal: abort.signal, log, progress: (s) => bar.update('', s) });
-        bar.stop();
-        if (outcome.metadata && flags.metadataOut) await writeMetadata(flags.metadataOut, outcome.metadata);
-        console.error(outcome.message);
-      } catch (err) {
-        bar.stop();
-        if (!(err instanceof EngineError)) log.error({ err }, 'unexpected failure');
-        fail(abort.signal.aborted ? `${action} aborted` : (err as Error).message);
-      }
+      const options = usageChecked(action, rest, flags.logLevel);
+      await runAction(action as CliAction, options, flags);
     });
+}
+
+/** Commander's own complaints (a missing action, a flag without its value) are usage errors too. */
+function usageExit(err: CommanderError): never {
+  process.exit(err.exitCode === 0 ? 0 : USAGE);
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function usageChecked(action: string, rest: string[], logLevel: string): Record<string, string> {
+  try {
+    if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level ${JSON.stringify(logLevel)}: one of ${LOG_LEVELS.join(', ')}`);
+    if (!(CLI_ACTIONS as readonly string[]).includes(action)) {
+      const near = closestName(action, CLI_ACTIONS);
+      throw new UsageError(`unknown action ${JSON.stringify(action)}${near ? ` (did you mean ${near}?)` : ''}: backup, restore or admin comes first`);
+    }
+    const options = freezerOptionsOf(rest);
+    checkActionOptions(action as CliAction, options);
+    return options;
+  } catch (err) {
+    if (err instanceof UsageError) fail(err.message, USAGE);
+    throw err;
+  }
+}
+
+async function runAction(action: CliAction, options: Record<string, string>, flags: { metadataOut?: string; logLevel: string }): Promise<void> {
+  const log = createLogger(flags.logLevel, { name: 'permafrost-action', stderr: true });
+  const bar = new TerminalProgress();
+  const abort = new AbortController();
+  process.once('SIGINT', () => abort.abort());
+  process.once('SIGTERM', () => abort.abort());
+  try {
+    const outcome = await RUNS[action]({ ...options, action }, { signal: abort.signal, log, progress: (s) => bar.update('', s) });
+    bar.stop();
+    if (outcome.metadata && flags.metadataOut) await writeMetadata(flags.metadataOut, outcome.metadata);
+    console.error(outcome.message);
+  } catch (err) {
+    bar.stop();
+    if (!(err instanceof EngineError)) log.error({ err }, 'unexpected failure');
+    fail(abort.signal.aborted ? `${action} aborted` : (err as Error).message, RUN_FAILED);
+  }
 }
 
 async function writeMetadata(target: string, metadata: Record<string, unknown>): Promise<void> {
   const text = JSON.stringify(metadata);
   if (target === '-') process.stdout.write(`${text}\n`);
-  else await fs.writeFile(target, `${text}\n`);
+  else await fs.writeFile(target, `${text}\n`, { mode: 0o600 });
 }
 
-function fail(message: string): never {
+function fail(message: string, status: number): never {
   console.error(`permafrost action: ${message}`);
-  process.exit(1);
+  process.exit(status);
 }

@@ -22,8 +22,11 @@ export function addAgentCommand(program: Command): void {
     .option('--concurrent-jobs <n>', 'job runs at once (default 1)')
     .option('-n, --no-api', 'run the jobs of <jobs dir>/*.conf without any API')
     .option('--disable-exec', 'refuse jobs with an exec action (they end fail)')
+    .option('--allowed-paths <dirs>', "colon-separated directories jobs may back up, restore into and use as local containers (env PERMAFROST_AGENT_ALLOWED_PATHS; default: no limit)")
     .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
     .option('--log-file <file>', 'append logs to this file instead of stdout')
+    // A mistyped flag is a misconfiguration like any other: status 2 (commander names it and suggests).
+    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
     .action(async (raw: AgentFlags & { api?: boolean }) => {
       // commander turns --no-api into api=false.
       await (await import('./agent-run')).runAgent({ ...raw, noApi: raw.api === false ? true : undefined });

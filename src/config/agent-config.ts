@@ -32,6 +32,11 @@ export interface AgentConfig {
   concurrent_jobs: number;
   no_api: boolean;
   disable_exec: boolean;
+  /**
+   * Where a job may make the agent read and write: path_to_backup, restore_abs_path, a local
+   * container, and the key files a job names. Absolute paths; null: no limit.
+   */
+  allowed_paths: string[] | null;
   exec_timeout_s: number | null;
   /** On SIGTERM: how long running actions may finish before they are aborted. */
   drain_timeout_s: number;
@@ -54,6 +59,7 @@ export interface AgentFlags {
   concurrentJobs?: string;
   noApi?: boolean;
   disableExec?: boolean;
+  allowedPaths?: string;
   logLevel?: string;
   logFile?: string;
 }
@@ -82,6 +88,7 @@ const ENV_KEYS: Array<[string, string]> = [
   ['PERMAFROST_AGENT_PAGE_SIZE', 'page_size'],
   ['PERMAFROST_AGENT_JOBS_DIR', 'jobs_dir'],
   ['PERMAFROST_AGENT_CONCURRENT_JOBS', 'concurrent_jobs'],
+  ['PERMAFROST_AGENT_ALLOWED_PATHS', 'allowed_paths'],
   ['PERMAFROST_AGENT_EXEC_TIMEOUT_S', 'exec_timeout_s'],
   ['PERMAFROST_AGENT_DRAIN_TIMEOUT_S', 'drain_timeout_s'],
   ['PERMAFROST_AGENT_LOG_LEVEL', 'log_level'],
@@ -101,6 +108,7 @@ const FLAG_KEYS: Array<[keyof AgentFlags, string]> = [
   ['concurrentJobs', 'concurrent_jobs'],
   ['noApi', 'no_api'],
   ['disableExec', 'disable_exec'],
+  ['allowedPaths', 'allowed_paths'],
   ['logLevel', 'log_level'],
   ['logFile', 'log_file'],
 ];
@@ -122,8 +130,11 @@ export function loadAgentConfig(flags: AgentFlags = {}, env: NodeJS.ProcessEnv =
   for (const key of ['no_api', 'disable_exec']) {
     if (typeof merged[key] === 'string') merged[key] = /^(1|true|yes|on)$/i.test(merged[key] as string);
   }
+  // The environment and flags give a list like PATH does: a:b:c.
+  if (typeof merged.allowed_paths === 'string') merged.allowed_paths = merged.allowed_paths.split(path.delimiter).filter(Boolean);
   const config = { ...DEFAULTS, ...merged } as Record<string, unknown>;
   config.jobs_dir = path.resolve(String(config.jobs_dir));
+  if (Array.isArray(config.allowed_paths)) config.allowed_paths = config.allowed_paths.map((p) => (typeof p === 'string' && path.isAbsolute(p) ? path.normalize(p) : p));
   problems.push(...listProblems(agentSchema, config));
   if (problems.length === 0) problems.push(...crossChecks(config as unknown as AgentConfig));
   if (problems.length > 0) throw new ConfigError(problems);
@@ -151,6 +162,7 @@ const DEFAULTS = {
   concurrent_jobs: 1,
   no_api: false,
   disable_exec: false,
+  allowed_paths: null,
   exec_timeout_s: null,
   drain_timeout_s: 30,
   request_timeout_ms: 30_000,

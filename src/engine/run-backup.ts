@@ -113,7 +113,7 @@ async function backUp(action: Record<string, unknown>, opts: BackupOptions, run:
   const estimating = new AbortController();
   try {
     const snapshotFile = path.join(work, 'engine_metadata');
-    if (base.parentSnapshot) await fs.writeFile(snapshotFile, base.parentSnapshot);
+    if (base.parentSnapshot) await fs.writeFile(snapshotFile, base.parentSnapshot, { mode: 0o600 });
     void estimateTree(path.join(run.source.cwd, run.source.target), choice.parent?.ts ?? null, AbortSignal.any([ctx.signal, estimating.signal]))
       .then((e) => e && progress.meter.setTotals(e.bytes, e.files), () => undefined);
     const streamed = await withSink(storage, `${staging.dataDir}/data`, opts, run.pass, (sink) => runBackupStream({
@@ -181,7 +181,7 @@ async function withSink<T>(
   storage: BackupStorage, file: string, opts: BackupOptions, pass: Buffer | null, write: (sink: BackupSink) => Promise<T>,
 ): Promise<T> {
   if (storage.kind === 'local' && pass === null) {
-    const handle = await fs.open(file, 'wx');
+    const handle = await fs.open(file, 'wx', 0o600);
     try {
       const result = await write({ fd: handle.fd });
       await handle.sync();

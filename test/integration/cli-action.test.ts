@@ -50,16 +50,48 @@ describe('permafrost action (one backup, restore or admin in the foreground)', f
     assert.match(stdout, /backup \[=+\] 100% \| [\d.]+ [KM]?B \| \d+ files \| .* \| ETA 0s/);
   });
 
-  it('fails with one clear line and status 1 on bad input', async () => {
-    const unknown = await action(['bakup', ...store()]);
-    assert.equal(unknown.code, 1);
-    assert.match(unknown.stderr, /unknown action "bakup" \(backup, restore or admin\)/);
-    const missing = await action(['restore', ...store()]);
-    assert.equal(missing.code, 1);
-    assert.equal(missing.stderr.trim(), 'permafrost action: restore_abs_path is required for a restore (the directory to restore into)');
+  it('a run that fails ends with one clear line and status 1; a wrong command line with status 2', async () => {
     const noBackup = await action(['restore', '--restore-abs-path', path.join(work, 'none'), ...store().slice(0, -4), '--backup-name', 'nothing', '--hostname', 'h']);
+    assert.equal(noBackup.code, 1);
     assert.match(noBackup.stderr, /No matching backup name "h_nothing" found/);
+    const unknown = await action(['bakup', ...store()]);
+    assert.equal(unknown.code, 2);
+    assert.equal(unknown.stderr.trim(), 'permafrost action: unknown action "bakup" (did you mean backup?): backup, restore or admin comes first');
+    const missing = await action(['restore', ...store()]);
+    assert.equal(missing.code, 2);
+    assert.equal(missing.stderr.trim(), 'permafrost action: restore_abs_path is required for a restore (the directory to restore into)');
     const bare = await action(['backup', 'stray-word']);
+    assert.equal(bare.code, 2);
     assert.match(bare.stderr, /unexpected argument "stray-word"/);
+    const noAction = await action([]);
+    assert.equal(noAction.code, 2);
+    const level = await action(['backup', '--log-level', 'loud', ...store()]);
+    assert.equal(level.code, 2);
+    assert.match(level.stderr, /^permafrost action: --log-level "loud": one of fatal, error/);
+  });
+
+  it('trust 14: a mistyped, misplaced or unsupported option is refused (status 2, named, with a suggestion) and nothing is written', async () => {
+    const container = path.join(work, 'typo-store');
+    const typo = await action(['backup', '--path-to-backup', path.join(work, 'src'), ...store().slice(0, 2), '--container', container, '--backup-name', 'typo',
+      '--encrypt-pass-fle', path.join(work, 'key'), '--compresion', 'zstd']);
+    assert.equal(typo.code, 2, typo.stderr);
+    assert.equal(typo.stderr.trim(),
+      'permafrost action: unknown option --encrypt-pass-fle (did you mean --encrypt-pass-file?); unknown option --compresion (did you mean --compression?)');
+    assert.equal(fs.existsSync(container), false, 'nothing was written');
+    const cases: Array<[string[], RegExp]> = [
+      [['restore', '--restore-abs-path', path.join(work, 'r'), '--storage', 'local', '--container', container, '--backup-name', 'x', '--overwrite', 'stray'], /^permafrost action: unexpected argument "stray"/],
+      [['backup', '--path-to-backup', path.join(work, 'src'), '--storage', 'local', '--container', container, '--backup-name', 'x', '--overwrite'], /^permafrost action: --overwrite makes no sense for backup \(only for restore\)$/],
+      [['backup', '--path-to-backup', path.join(work, 'src'), '--storage', 'local', '--container', container, '--backup-name', 'x', '--dry-run', 'stray'], /^permafrost action: unexpected argument "stray"/],
+      [['restore', '--restore-abs-path', path.join(work, 'r'), '--storage', 'local', '--container', container, '--backup-name', 'x', '--compression', 'zstd'], /--compression makes no sense for restore/],
+      [['backup', '--path-to-backup', path.join(work, 'src'), '--storage', 'local', '--container', container, '--backup-name', 'x', '--upload-limit', '1000'], /--upload-limit is not supported by this agent \(bandwidth limits\)/],
+      [['backup', '--path-to-backup', path.join(work, 'src'), '--storage', 'local', '--container', container, '--backup-name', 'x', '--compression', 'zsdt'], /Invalid value for compression: "zsdt" \(did you mean zstd\?/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await action(args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr.trim(), message);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    }
+    assert.equal(fs.existsSync(container), false, 'nothing was written');
   });
 });

@@ -1,3 +1,4 @@
+import { childEnv } from '../../config/child-env';
 import type { ActionContext, ActionOutcome, ActionRunner } from '../action-types';
 import { readExecOptions, type ExecOptions } from './exec-options';
 import { OutputLog } from './output-log';
@@ -42,7 +43,7 @@ export class ExecAction implements ActionRunner {
   private async execute(exec: ExecOptions, ctx: ActionContext): Promise<ActionOutcome> {
     ctx.log.info({ jobId: ctx.jobId, command: exec.command, shell: exec.shell, timeoutS: exec.timeoutS }, 'exec: starting');
     const pipeline = Pipeline.start(exec.stages, {
-      env: process.env,
+      env: childEnv(),
       output: new OutputLog(ctx.log, ctx.jobId),
       killGraceMs: this.killGraceMs,
       onSpawn: this.opts.onSpawn,

@@ -1,5 +1,6 @@
 import { EngineError } from '../engine-error';
 import { flagOption, numericOption, type OptionValue } from '../chain';
+import { closestName } from './closest-name';
 
 /**
  * Reads single options of a freezer_action. Job documents carry JSON types, INI files strings
@@ -32,7 +33,8 @@ export class OptionReader {
   oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
     const value = this.text(name) ?? fallback;
     if (!(allowed as readonly string[]).includes(value)) {
-      throw new EngineError(`Invalid value for ${name}: ${JSON.stringify(value)} (expected one of ${allowed.join(', ')})`);
+      const near = closestName(value, allowed);
+      throw new EngineError(`Invalid value for ${name}: ${JSON.stringify(value)} (${near ? `did you mean ${near}? ` : ''}expected one of ${allowed.join(', ')})`);
     }
     return value as T;
   }

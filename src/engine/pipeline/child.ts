@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
+import { childEnv } from '../../config/child-env';
 import { EngineError } from '../engine-error';
 import type { Command } from './compressors';
 import { onAbort } from './on-abort';
@@ -29,7 +30,7 @@ export class Child {
   constructor(command: Command, opts: { cwd?: string; stdio: StdioOptions; onStderr?: (line: string) => void }) {
     const name = path.basename(command.program);
     this.name = name;
-    this.proc = spawn(command.program, command.args, { cwd: opts.cwd, stdio: opts.stdio, env: { ...process.env, LC_ALL: 'C' } });
+    this.proc = spawn(command.program, command.args, { cwd: opts.cwd, stdio: opts.stdio, env: childEnv({ LC_ALL: 'C' }) });
     const stderr: string[] = [];
     if (this.proc.stderr) {
       readline.createInterface({ input: this.proc.stderr, crlfDelay: Infinity }).on('line', (line) => {

@@ -8,6 +8,13 @@ import type { BackupStorage, StorageStat } from './backup-storage';
 const STREAM_CHUNK = 256 * 1024;
 
 /**
+ * Modes of what the storage creates, whatever the umask: backups hold every file of the source,
+ * readable by their owner only (and a restore recreates each file's own mode, not these).
+ */
+export const PRIVATE_DIR_MODE = 0o700;
+export const PRIVATE_FILE_MODE = 0o600;
+
+/**
  * A directory tree on this machine (or a mounted share). Files are fsynced once when closed and
  * directories after entries are added or renamed in them, so a completed backup survives power loss.
  */
@@ -26,7 +33,7 @@ export class LocalStorage implements BackupStorage {
   async mkdirp(dir: string): Promise<void> {
     let first: string | undefined;
     try {
-      first = await fs.mkdir(dir, { recursive: true });
+      first = await fs.mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
     } catch (err) {
       throw failure('create directory', dir, err);
     }
@@ -180,7 +187,7 @@ function dropBytes(buffers: Buffer[], count: number): Buffer[] {
 
 async function open(file: string, flags: 'r' | 'w'): Promise<fs.FileHandle> {
   try {
-    return await fs.open(file, flags);
+    return await fs.open(file, flags, PRIVATE_FILE_MODE);
   } catch (err) {
     if (flags === 'r' && codeOf(err) === 'ENOENT') throw new EngineError(`${file}: no such file on the local storage`, { cause: err });
     throw failure(flags === 'r' ? 'read' : 'write', file, err);

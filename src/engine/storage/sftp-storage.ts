@@ -6,6 +6,7 @@ import { finished } from 'node:stream/promises';
 import { Client, utils, type ConnectConfig, type SFTPWrapper, type ServerHostKeyAlgorithm, type Stats } from 'ssh2';
 import { EngineError } from '../engine-error';
 import type { BackupStorage, StorageStat } from './backup-storage';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './local-storage';
 import { fingerprintOf, hostKeyVerdict, keyTypeOf, knownHostsName, knownKeyTypes } from './known-hosts';
 import { DEPTH, SftpReadStream, SftpWriteStream, closeQuietly } from './sftp-streams';
 
@@ -79,7 +80,7 @@ export class SftpStorage implements BackupStorage {
     const parent = path.posix.dirname(dir);
     if (parent !== dir) await this.mkdirp(parent);
     try {
-      await this.call((done) => this.sftp.mkdir(dir, done));
+      await this.call((done) => this.sftp.mkdir(dir, { mode: PRIVATE_DIR_MODE }, done));
     } catch (err) {
       if (!(await this.stat(dir))?.isDirectory) throw this.failure('create directory', dir, err);
     }
@@ -178,7 +179,8 @@ export class SftpStorage implements BackupStorage {
 
   private async openHandle(file: string, flags: 'r' | 'w'): Promise<Buffer> {
     try {
-      return await this.call<Buffer>((done) => this.sftp.open(file, flags, done));
+      // The mode applies when the server creates the file (its umask can only narrow it).
+      return await this.call<Buffer>((done) => this.sftp.open(file, flags, { mode: PRIVATE_FILE_MODE }, done));
     } catch (err) {
       if (flags === 'r' && codeOf(err) === NO_SUCH_FILE) {
         throw new EngineError(`${file}: no such file on the ssh storage ${this.label}`, { cause: err });

@@ -100,14 +100,27 @@ describe('ExecAction (agent/actions/exec-action.ts)', () => {
     });
 
     it('logs stderr of every stage and gives the child the agent environment', async () => {
-      process.env.PERMAFROST_EXEC_TEST = 'from-the-agent';
+      process.env.EXEC_TEST_VARIABLE = 'from-the-agent';
       try {
-        const { outcome, stdout, stderr } = await run({ command: 'echo "$PERMAFROST_EXEC_TEST"; echo oops >&2; exit 3', shell: true });
+        const { outcome, stdout, stderr } = await run({ command: 'echo "$EXEC_TEST_VARIABLE"; echo oops >&2; exit 3', shell: true });
         assert.deepEqual(outcome, { result: 'fail', message: 'the command exited with status 3' });
         assert.deepEqual(stdout, ['from-the-agent']);
         assert.deepEqual(stderr, ['oops']);
       } finally {
-        delete process.env.PERMAFROST_EXEC_TEST;
+        delete process.env.EXEC_TEST_VARIABLE;
+      }
+    });
+
+    it('trust 12: but none of its credentials or settings (OS_*, PERMAFROST_*)', async () => {
+      const names = ['OS_APPLICATION_CREDENTIAL_SECRET', 'OS_PASSWORD', 'OS_TOKEN', 'PERMAFROST_AGENT_TOKEN', 'PERMAFROST_ADMIN_PASSWORD'];
+      for (const name of names) process.env[name] = `secret-of-${name}`;
+      try {
+        const { outcome, stdout } = await run({ command: 'env' });
+        assert.equal(outcome.result, 'success');
+        assert.ok(stdout.some((l) => l.startsWith('PATH=')), stdout.join('\n'));
+        assert.deepEqual(stdout.filter((l) => /^(OS_|PERMAFROST_)|secret-of-/.test(l)), []);
+      } finally {
+        for (const name of names) delete process.env[name];
       }
     });
   });
