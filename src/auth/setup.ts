@@ -8,6 +8,7 @@ import type { Authenticator } from './identity';
 import { JwtAuthenticator } from './jwt-authenticator';
 import { KeystoneAuthenticator } from './keystone-authenticator';
 import { NoauthAuthenticator } from './noauth';
+import { LoginThrottle } from './login-throttle';
 import { AllowAllPolicy, type Policy } from './policy';
 import { RulePolicy } from './rule-policy';
 import { loadSigningKeys } from './signing-keys';
@@ -21,14 +22,18 @@ export interface AuthSetup {
   stop(): void;
 }
 
-/** The identity services over a started store (the server, and the admin subcommands). */
-export function createIdentity(config: Pick<Config, 'jwt' | 'data_dir'>, store: Store, validator: Validator): IdentityServices {
+/**
+ * The identity services over a started store (the server, and the admin subcommands); `log`
+ * receives the throttle's warnings (failed and throttled logins).
+ */
+export function createIdentity(config: Pick<Config, 'jwt' | 'data_dir' | 'login_throttle'>, store: Store, validator: Validator, log?: Logger): IdentityServices {
   const keys = loadSigningKeys(config.jwt, config.data_dir);
   // Events are kept for the longest lifetime any token can have (not the configured one, which
   // may have been longer when older tokens were issued, or overridden by `token issue --ttl`).
   const revocations = new RevocationsService(store, (MAX_TOKEN_TTL_S + config.jwt.leeway_s) * 1000);
+  const throttle = new LoginThrottle(config.login_throttle, log ?? null);
   return new IdentityServices(
-    { store, validator, revocations, now: Date.now },
+    { store, validator, revocations, throttle, now: Date.now },
     { issuer: keys.signKey === null ? null : new TokenIssuer(keys, config.jwt), verifier: new TokenVerifier(keys, config.jwt) },
   );
 }
@@ -45,9 +50,9 @@ export async function setupAuth(config: Config, store: Store, validator: Validat
     return { authenticator: new NoauthAuthenticator(config.noauth), policy, identity: null, stop: () => undefined };
   }
   if (config.auth === 'keystone') {
-    return { authenticator: new KeystoneAuthenticator(config.keystone, log), policy, identity: null, stop: () => undefined };
+    return { authenticator: new KeystoneAuthenticator(config.keystone, log, cloudAdminProject(config)), policy, identity: null, stop: () => undefined };
   }
-  const identity = createIdentity(config, store, validator);
+  const identity = createIdentity(config, store, validator, log);
   await identity.deps.revocations.start();
   if (identity.canIssue) {
     const outcome = await bootstrapIdentity(identity, config);
@@ -57,9 +62,14 @@ export async function setupAuth(config: Config, store: Store, validator: Validat
     }
   }
   return {
-    authenticator: new JwtAuthenticator(identity.tokens),
+    authenticator: new JwtAuthenticator(identity.tokens, cloudAdminProject(config)),
     policy,
     identity,
     stop: () => identity.deps.revocations.stop(),
   };
+}
+
+/** The project whose admins administer the whole deployment (id or name): by default the bootstrap one. */
+export function cloudAdminProject(config: Pick<Config, 'cloud_admin_project' | 'bootstrap'>): string {
+  return config.cloud_admin_project ?? config.bootstrap.admin_project;
 }
