@@ -61,8 +61,12 @@ export async function setupAuth(config: Config, store: Store, validator: Validat
       log.warn({ file: outcome.passwordFile }, 'no users yet: generated a first admin password into this file (owner-only); log in as admin and change it');
     }
   }
+  const adminProject = cloudAdminProject(config);
+  if (!(await identity.projects.find(adminProject).catch(() => null))) {
+    log.warn({ project: adminProject }, 'the cloud admin project (cloud_admin_project) does not exist: nobody administers identities over /v3 until it does');
+  }
   return {
-    authenticator: new JwtAuthenticator(identity.tokens, cloudAdminProject(config)),
+    authenticator: new JwtAuthenticator(identity.tokens, adminProject),
     policy,
     identity,
     stop: () => identity.deps.revocations.stop(),
