@@ -12,7 +12,7 @@ import { useServer, type RunningServer } from '../helpers/server';
  * settings), yet well above the cost of one scrypt check on a loaded machine (a few hundred ms),
  * so that an unthrottled server could not pass by being slow.
  */
-const THROTTLE = { free_failures: 2, source_free_failures: 3, base_delay_ms: 400, max_delay_ms: 800 };
+const THROTTLE = { free_failures: 2, source_free_failures: 3, base_delay_ms: 500, max_delay_ms: 1000 };
 
 /** The wait before an attempt that follows `failures` failures (the documented schedule). */
 function delayAfter(failures: number, free: number): number {
