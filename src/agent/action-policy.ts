@@ -25,6 +25,11 @@ export class ActionPolicy {
     this.allowed = opts.allowedPaths === null ? null : new AllowedPaths(opts.allowedPaths);
   }
 
+  /** Jobs are confined to allowed_paths (restores then refuse setuid files and devices). */
+  get confined(): boolean {
+    return this.allowed !== null;
+  }
+
   /** Why the action must not run, or null. */
   async refusal(freezerAction: Record<string, unknown>): Promise<string | null> {
     return namesProblem(freezerAction) ?? (await this.pathsProblem(freezerAction));

@@ -12,6 +12,8 @@ export interface ActionContext {
   log: Logger;
   /** Progress of a backup or restore in flight (written to job_schedule.progress). */
   progress?: (snapshot: ProgressSnapshot) => void;
+  /** The agent limits jobs with allowed_paths (see EngineContext.confined). */
+  confined?: boolean;
 }
 
 export interface ActionOutcome {

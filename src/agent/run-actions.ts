@@ -76,7 +76,7 @@ async function runWithRetries(jobId: string, action: JobAction, signal: AbortSig
       return 'fail';
     }
     await deps.onAttempt();
-    const outcome = await runner.run(action.freezer_action, { jobId, signal, log, progress: deps.onProgress }).catch((err: unknown) => {
+    const outcome = await runner.run(action.freezer_action, { jobId, signal, log, progress: deps.onProgress, confined: deps.policy.confined }).catch((err: unknown) => {
       log.error({ err }, 'the action crashed');
       return { result: 'fail' as const, metadata: null, message: (err as Error).message };
     });

@@ -1,5 +1,7 @@
 /**
- * The built-in policy: reads need a reader, writes need a member, admins pass everything.
+ * The built-in policy: reads need a reader, writes need a member, a project's admins pass
+ * everything in their project, and only the cloud admin (the admin role on the cloud admin
+ * project, setting `cloud_admin_project`) administers identities and crosses into other projects.
  * Operators override single rules in a policy file (see RulePolicy.fromFile); the API
  * names rules only, so changing who may do what never needs a code change.
  *
@@ -8,11 +10,15 @@
  * `and project_id:%(project_id)s` to `reader` and `member`.
  */
 export const DEFAULT_POLICY: Readonly<Record<string, string>> = {
+  // Admin of the token's project (roles in a token are the roles on its project).
   context_is_admin: 'role:admin',
+  // Admin of the whole deployment; the only one who may use another project's v2 URLs.
+  cloud_admin: 'role:admin and is_admin_project:True',
+  service_role: 'role:service',
   member: 'role:member or rule:context_is_admin',
   reader: 'role:reader or rule:member',
-  // Rules the code does not know fall back here; admin-only keeps a forgotten rule closed.
-  default: 'rule:context_is_admin',
+  // Rules the code does not know fall back here; cloud-admin-only keeps a forgotten rule closed.
+  default: 'rule:cloud_admin',
 
   'backups:create': 'rule:member',
   'backups:get_all': 'rule:reader',
@@ -48,11 +54,19 @@ export const DEFAULT_POLICY: Readonly<Record<string, string>> = {
   'sessions:job:add': 'rule:member',
   'sessions:job:remove': 'rule:member',
 
-  // Keystone-v3-style admin API: projects, users and roles.
-  // Users may read themselves and change their own password; admins manage everyone.
-  'identity:get_user': 'rule:context_is_admin or user_id:%(user_id)s',
+  // Keystone-v3-style admin API: projects, users and roles. The target user_id is the user
+  // named in the URL, the target project_id the project named in the URL (or the
+  // scope.project.id filter of /v3/role_assignments).
+  // Users may read themselves and change their own password; the cloud admin manages everyone.
+  'identity:get_user': 'rule:cloud_admin or user_id:%(user_id)s',
   'identity:change_password': 'user_id:%(user_id)s',
-  'identity:admin': 'rule:context_is_admin',
-  // Application credentials: the target user_id is the user named in the URL.
-  'identity:own_credentials': 'rule:context_is_admin or user_id:%(user_id)s',
+  'identity:admin': 'rule:cloud_admin',
+  // A project's admins manage its role assignments (built-in roles only: see the router) and
+  // list its members; any member may read the project itself.
+  'identity:project_admin': 'rule:cloud_admin or (role:admin and project_id:%(project_id)s)',
+  'identity:get_project': 'rule:cloud_admin or project_id:%(project_id)s',
+  'identity:own_credentials': 'rule:cloud_admin or user_id:%(user_id)s',
+  // GET/HEAD and DELETE /v3/auth/tokens: the target user_id is the subject token's user.
+  'identity:validate_token': 'rule:cloud_admin or rule:service_role or user_id:%(user_id)s',
+  'identity:revoke_token': 'rule:cloud_admin or user_id:%(user_id)s',
 };

@@ -11,6 +11,15 @@ export interface Identity {
   clientId?: string | null;
   /** The token's id (jti), when the caller authenticated with a Permafrost token. */
   tokenId?: string;
+  /** How the token was obtained (`password`, `token`, `application_credential`); jwt mode only. */
+  methods?: readonly string[];
+  /** The application credential the token came from (directly or through the token method). */
+  appCredentialId?: string;
+  /**
+   * The token is scoped to the cloud admin project (setting `cloud_admin_project`): with the admin
+   * role there, the caller administers the whole deployment (policy `is_admin_project:True`).
+   */
+  isAdminProject?: boolean;
 }
 
 /** The seam between HTTP and an auth mode (jwt, keystone, noauth). */

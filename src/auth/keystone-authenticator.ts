@@ -29,6 +29,8 @@ export class KeystoneAuthenticator implements Authenticator {
   constructor(
     private readonly settings: KeystoneSettings,
     private readonly log: Logger,
+    /** The cloud admin project, by id, or by name in keystone.project_domain_name (setting cloud_admin_project). */
+    private readonly adminProject: string,
     private readonly now: () => number = Date.now,
   ) {
     if (!settings.url) throw new Error('auth=keystone needs keystone.url (env PERMAFROST_KEYSTONE_URL)');
@@ -58,7 +60,7 @@ export class KeystoneAuthenticator implements Authenticator {
     }
     if (res.status === 404 || res.status === 401) throw new UnauthorizedError(AUTH_FAILED);
     if (res.status !== 200) throw this.unavailable(`token validation answered ${res.status}`);
-    const { identity, expires } = parseTokenBody(await res.json().catch(() => null));
+    const { identity, expires } = parseTokenBody(await res.json().catch(() => null), { project: this.adminProject, domain: this.settings.project_domain_name });
     if (!identity) throw this.unavailable('token validation answered an unreadable token body');
     const until = Math.min(this.now() + this.settings.cache_ttl_s * 1000, expires);
     if (until <= this.now()) throw new UnauthorizedError(AUTH_FAILED);
@@ -105,13 +107,19 @@ export class KeystoneAuthenticator implements Authenticator {
   }
 }
 
+/** The cloud admin project: an id, or a name inside a domain (given by id or name). */
+interface AdminProject {
+  project: string;
+  domain: string;
+}
+
 /** The identity in a Keystone v3 token body, and its expiry (epoch ms). */
-function parseTokenBody(body: unknown): { identity: Identity | null; expires: number } {
+function parseTokenBody(body: unknown, admin?: AdminProject): { identity: Identity | null; expires: number } {
   const t = (body as { token?: Record<string, unknown> } | null)?.token;
   const user = t?.user as { id?: unknown; name?: unknown } | undefined;
   const expires = typeof t?.expires_at === 'string' ? Date.parse(t.expires_at) : NaN;
   if (!t || typeof user?.id !== 'string' || Number.isNaN(expires)) return { identity: null, expires: 0 };
-  const project = t.project as { id?: unknown } | undefined;
+  const project = t.project as KeystoneProject | undefined;
   const roles = Array.isArray(t.roles) ? t.roles.map((r: { name?: unknown }) => r?.name).filter((n): n is string => typeof n === 'string') : [];
   return {
     identity: {
@@ -120,7 +128,30 @@ function parseTokenBody(body: unknown): { identity: Identity | null; expires: nu
       projectId: typeof project?.id === 'string' ? project.id : null,
       roles,
       clientId: null,
+      // Keystone's own is_admin_project is true for every project unless its operator configured
+      // one, so it cannot decide alone; when it says false, though, that is respected.
+      isAdminProject: admin !== undefined && t.is_admin_project !== false && isProject(project, admin),
     },
     expires,
   };
+}
+
+interface KeystoneProject {
+  id?: unknown;
+  name?: unknown;
+  domain?: { id?: unknown; name?: unknown };
+}
+
+/**
+ * Whether the token's project is the admin project: the same id, or the same name in the
+ * configured domain (a project name alone is only unique within its domain, and a domain admin
+ * elsewhere could create a project of that name).
+ */
+function isProject(project: KeystoneProject | undefined, admin: AdminProject): boolean {
+  if (!project) return false;
+  if (project.id === admin.project) return true;
+  if (project.name !== admin.project) return false;
+  const domain = admin.domain.toLowerCase();
+  const { id, name } = project.domain ?? {};
+  return (typeof id === 'string' && id.toLowerCase() === domain) || (typeof name === 'string' && name.toLowerCase() === domain);
 }

@@ -31,6 +31,8 @@ export class NoauthAuthenticator implements Authenticator {
       projectId: header(headers, 'x-project-id') || header(headers, 'x-tenant-id') || this.defaults.project_id,
       // Split on ',' without trimming, like the reference.
       roles: roles !== undefined ? roles.split(',') : [...this.defaults.roles],
+      // keystonemiddleware's header for a token of the cloud admin project.
+      isAdminProject: header(headers, 'x-is-admin-project')?.toLowerCase() === 'true',
     };
   }
 }

@@ -12,7 +12,7 @@
  */
 
 /** Credential fields a `field:value` check may name. */
-export const CREDENTIAL_FIELDS = ['user_id', 'project_id', 'is_admin', 'roles'] as const;
+export const CREDENTIAL_FIELDS = ['user_id', 'project_id', 'is_admin', 'is_admin_project', 'roles'] as const;
 /** Target fields a `%(name)s` substitution may name. */
 export const TARGET_FIELDS = ['project_id', 'user_id'] as const;
 
@@ -24,7 +24,10 @@ export interface Credentials {
   user_id: string;
   project_id: string | null;
   roles: readonly string[];
+  /** The admin role on the cloud admin project: administers the whole deployment. */
   is_admin: boolean;
+  /** The token is scoped to the cloud admin project (whatever its roles there). */
+  is_admin_project: boolean;
 }
 
 /** What the caller acts on. */
@@ -230,9 +233,9 @@ function fieldCheck(field: string, text: string): RuleCheck {
   }
   // `roles:x` behaves like `role:x`, so the two spellings cannot disagree on case.
   if (field === 'roles') return roleCheck(parseValue(text, false));
-  if (field === 'is_admin') {
-    const admin = parseAdminFlag(text);
-    return (c) => c.is_admin === admin;
+  if (field === 'is_admin' || field === 'is_admin_project') {
+    const flag = parseFlag(field, text);
+    return (c) => c[field] === flag;
   }
   const value = parseValue(text, true);
   return (c, t) => {
@@ -243,10 +246,10 @@ function fieldCheck(field: string, text: string): RuleCheck {
   };
 }
 
-/** Anything but True/False on is_admin is a typo that would silently never match, so reject it. */
-function parseAdminFlag(text: string): boolean {
+/** Anything but True/False on a flag is a typo that would silently never match, so reject it. */
+function parseFlag(field: string, text: string): boolean {
   const lower = text.toLowerCase();
-  if (lower !== 'true' && lower !== 'false') throw new Error(`is_admin takes True or False, not '${text}'`);
+  if (lower !== 'true' && lower !== 'false') throw new Error(`${field} takes True or False, not '${text}'`);
   return lower === 'true';
 }
 

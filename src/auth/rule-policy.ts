@@ -53,11 +53,14 @@ export class RulePolicy implements Policy {
 }
 
 function credentialsOf(identity: Identity): Credentials {
+  const adminProject = identity.isAdminProject === true;
   return {
     user_id: identity.userId,
     project_id: identity.projectId,
     roles: identity.roles,
-    is_admin: identity.roles.some((role) => role.toLowerCase() === 'admin'),
+    // Admin of some project is not admin of the deployment: that takes the admin project.
+    is_admin: adminProject && identity.roles.some((role) => role.toLowerCase() === 'admin'),
+    is_admin_project: adminProject,
   };
 }
 

@@ -8,6 +8,7 @@ import type { Authenticator } from './identity';
 import { JwtAuthenticator } from './jwt-authenticator';
 import { KeystoneAuthenticator } from './keystone-authenticator';
 import { NoauthAuthenticator } from './noauth';
+import { LoginThrottle } from './login-throttle';
 import { AllowAllPolicy, type Policy } from './policy';
 import { RulePolicy } from './rule-policy';
 import { loadSigningKeys } from './signing-keys';
@@ -24,14 +25,21 @@ export interface AuthSetup {
 /**
  * The identity services over a started store: the server's (which generates missing signing keys
  * on first start), and the admin subcommands' (`generateKeys` false: they never create state).
+ * `log` receives the throttle's warnings (failed and throttled logins).
  */
-export function createIdentity(config: Pick<Config, 'jwt' | 'data_dir'>, store: Store, validator: Validator, generateKeys = true): IdentityServices {
-  const keys = loadSigningKeys(config.jwt, config.data_dir, generateKeys);
+export function createIdentity(
+  config: Pick<Config, 'jwt' | 'data_dir' | 'login_throttle'>,
+  store: Store,
+  validator: Validator,
+  opts: { log?: Logger; generateKeys?: boolean } = {},
+): IdentityServices {
+  const keys = loadSigningKeys(config.jwt, config.data_dir, opts.generateKeys ?? true);
   // Events are kept for the longest lifetime any token can have (not the configured one, which
   // may have been longer when older tokens were issued, or overridden by `token issue --ttl`).
   const revocations = new RevocationsService(store, (MAX_TOKEN_TTL_S + config.jwt.leeway_s) * 1000);
+  const throttle = new LoginThrottle(config.login_throttle, opts.log ?? null);
   return new IdentityServices(
-    { store, validator, revocations, now: Date.now },
+    { store, validator, revocations, throttle, now: Date.now },
     { issuer: keys.signKey === null ? null : new TokenIssuer(keys, config.jwt), verifier: new TokenVerifier(keys, config.jwt) },
   );
 }
@@ -48,9 +56,9 @@ export async function setupAuth(config: Config, store: Store, validator: Validat
     return { authenticator: new NoauthAuthenticator(config.noauth), policy, identity: null, stop: () => undefined };
   }
   if (config.auth === 'keystone') {
-    return { authenticator: new KeystoneAuthenticator(config.keystone, log), policy, identity: null, stop: () => undefined };
+    return { authenticator: new KeystoneAuthenticator(config.keystone, log, cloudAdminProject(config)), policy, identity: null, stop: () => undefined };
   }
-  const identity = createIdentity(config, store, validator);
+  const identity = createIdentity(config, store, validator, { log });
   await identity.deps.revocations.start();
   if (identity.canIssue) {
     const outcome = await bootstrapIdentity(identity, config);
@@ -59,10 +67,19 @@ export async function setupAuth(config: Config, store: Store, validator: Validat
       log.warn({ file: outcome.passwordFile }, 'no users yet: generated a first admin password into this file (owner-only); log in as admin and change it');
     }
   }
+  const adminProject = cloudAdminProject(config);
+  if (!(await identity.projects.find(adminProject).catch(() => null))) {
+    log.warn({ project: adminProject }, 'the cloud admin project (cloud_admin_project) does not exist: nobody administers identities over /v3 until it does');
+  }
   return {
-    authenticator: new JwtAuthenticator(identity.tokens),
+    authenticator: new JwtAuthenticator(identity.tokens, adminProject),
     policy,
     identity,
     stop: () => identity.deps.revocations.stop(),
   };
+}
+
+/** The project whose admins administer the whole deployment (id or name): by default the bootstrap one. */
+export function cloudAdminProject(config: Pick<Config, 'cloud_admin_project' | 'bootstrap'>): string {
+  return config.cloud_admin_project ?? config.bootstrap.admin_project;
 }

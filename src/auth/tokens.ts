@@ -27,10 +27,18 @@ export interface TokenClaims {
   cid?: string;
   /** Application credential the token was issued for. */
   acid?: string;
+  /**
+   * Audit chain: the jti of the first token of a login, inherited by every token derived from it
+   * (token method), so a logout can end them all. Tokens issued before chains existed lack it;
+   * their own jti stands in (see chainOf).
+   */
+  ach?: string;
 }
 
 /** What the caller decides about a new token; the issuer adds its id and times. */
-export interface IssueInput extends Omit<TokenClaims, 'jti' | 'iat' | 'iat_ms' | 'exp'> {
+export interface IssueInput extends Omit<TokenClaims, 'jti' | 'iat' | 'iat_ms' | 'exp' | 'ach'> {
+  /** The chain of the token this one is derived from; absent: the new token starts a chain. */
+  ach?: string;
   /** Epoch seconds the token must not outlive, e.g. the expiry of the token it was rescoped from. */
   expiresAt?: number;
 }
@@ -69,6 +77,7 @@ export class TokenIssuer {
     const nowMs = this.now === systemClock ? Date.now() : this.now() * 1000;
     const now = Math.floor(nowMs / 1000);
     const exp = Math.floor(Math.min(now + this.settings.ttl_s, input.expiresAt ?? Infinity));
+    const jti = crypto.randomBytes(16).toString('base64url');
     const claims = freezeClaims({
       sub: input.sub,
       name: input.name,
@@ -76,12 +85,13 @@ export class TokenIssuer {
       project_name: input.project_name,
       roles: input.roles,
       methods: input.methods,
-      jti: crypto.randomBytes(16).toString('base64url'),
+      jti,
       iat: now,
       iat_ms: nowMs,
       exp,
       cid: input.cid,
       acid: input.acid,
+      ach: input.ach ?? jti,
     });
     const payload = { ...claims, nbf: now, iss: this.settings.issuer, aud: this.settings.audience };
     const token = jwt.sign(payload, this.signKey, { algorithm: this.keys.algorithm });
@@ -197,6 +207,7 @@ function claimsProblem(payload: unknown): string | null {
     ['exp', Number.isFinite],
     ['cid', (v) => v === undefined || isString(v)],
     ['acid', (v) => v === undefined || isString(v)],
+    ['ach', (v) => v === undefined || isNonEmptyString(v)],
   ];
   for (const [name, valid] of checks) {
     if (!valid(p[name])) return `claim "${name}" is missing or ill-typed`;
@@ -227,7 +238,13 @@ function freezeClaims(c: TokenClaims): TokenClaims {
   if (c.project_name !== undefined) claims.project_name = c.project_name;
   if (c.cid !== undefined) claims.cid = c.cid;
   if (c.acid !== undefined) claims.acid = c.acid;
+  if (c.ach !== undefined) claims.ach = c.ach;
   return Object.freeze(claims);
+}
+
+/** The token's audit chain: its `ach`, or for a token issued before chains existed, its own jti. */
+export function chainOf(claims: TokenClaims): string {
+  return claims.ach ?? claims.jti;
 }
 
 function toSignKey(algorithm: SigningKeys['algorithm'], key: Buffer | string): KeyObject {

@@ -148,7 +148,7 @@ async function run(flags: Common, fn: (id: IdentityServices, config: Config) => 
     throw explainMissingDatabase(err, config.data_dir);
   });
   try {
-    const identity = createIdentity(config, store, createValidator(), false);
+    const identity = createIdentity(config, store, createValidator(), { generateKeys: false });
     await identity.deps.revocations.refresh();
     await identity.roles.ensureBuiltins();
     await fn(identity, config);

@@ -21,6 +21,9 @@ export interface Config {
   jwt: JwtSettings;
   keystone: KeystoneSettings;
   bootstrap: { admin_user: string; admin_project: string; admin_password: string | null };
+  /** Project (id or name) whose admins administer the whole deployment; null: bootstrap.admin_project. */
+  cloud_admin_project: string | null;
+  login_throttle: LoginThrottleSettings;
   api_versions: Array<'v1' | 'v2'>;
   body_limit: number;
   /** Milliseconds a client has to send a whole request (headers and body) before 408. */
@@ -47,6 +50,20 @@ export interface JwtSettings {
   ttl_s: number;
   /** Clock skew tolerated on exp/nbf, seconds. */
   leeway_s: number;
+}
+
+/** Slowing down password and secret guessing (auth/login-throttle.ts). */
+export interface LoginThrottleSettings {
+  /** Failures on one account before attempts on it start to wait. */
+  free_failures: number;
+  /** Failures from one client address, all accounts together, before attempts from it start to wait. */
+  source_free_failures: number;
+  /** The first wait; each further failure doubles it. */
+  base_delay_ms: number;
+  /** The longest wait a single failure adds. */
+  max_delay_ms: number;
+  /** Take the client address from the last X-Forwarded-For entry (only behind a proxy that appends it). */
+  trust_forwarded_for: boolean;
 }
 
 /** auth=keystone: where tokens are validated, with this service's own credentials. */
@@ -119,6 +136,7 @@ const ENV_KEYS: Record<string, string> = {
   PERMAFROST_ADMIN_USER: 'bootstrap.admin_user',
   PERMAFROST_ADMIN_PROJECT: 'bootstrap.admin_project',
   PERMAFROST_ADMIN_PASSWORD: 'bootstrap.admin_password',
+  PERMAFROST_CLOUD_ADMIN_PROJECT: 'cloud_admin_project',
 };
 
 /** Settings that arrive as strings from the environment and must be whole numbers. */
@@ -160,6 +178,10 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   problems.push(...listProblems(configSchema, config));
   if (config.database === 'sqlite::memory:' && Number(config.workers) > 1) {
     problems.push('workers: an in-memory database cannot be shared by several processes; use a file');
+  }
+  const throttle = config.login_throttle as Partial<LoginThrottleSettings>;
+  if (typeof throttle.max_delay_ms === 'number' && typeof throttle.base_delay_ms === 'number' && throttle.max_delay_ms < throttle.base_delay_ms) {
+    problems.push('login_throttle: max_delay_ms must be at least base_delay_ms');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config as unknown as Config;
@@ -276,6 +298,15 @@ function withDefaults(layer: Layer): Layer {
       ...(layer.keystone as Layer | undefined),
     },
     bootstrap: { admin_user: 'admin', admin_project: 'admin', admin_password: null, ...(layer.bootstrap as Layer | undefined) },
+    cloud_admin_project: layer.cloud_admin_project ?? null,
+    login_throttle: {
+      free_failures: 3,
+      source_free_failures: 30,
+      base_delay_ms: 250,
+      max_delay_ms: 10_000,
+      trust_forwarded_for: false,
+      ...(layer.login_throttle as Layer | undefined),
+    },
     noauth: {
       user_id: 'noauth-user',
       project_id: 'noauth-project',

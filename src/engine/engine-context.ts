@@ -8,6 +8,12 @@ export interface EngineContext {
   /** Told the progress of a backup or restore, at most twice a second. */
   progress?: (snapshot: ProgressSnapshot) => void;
   now?: () => number;
+  /**
+   * The run comes from a job the agent confines with `allowed_paths`: a restore then refuses
+   * setuid and setgid files and device nodes, which would hand a job author the agent's
+   * privileges (an agent running as root would create a root shell anyone can run).
+   */
+  confined?: boolean;
 }
 
 /** How a run ended: the backup's result document (spec C.10) when one was made, and a summary. */

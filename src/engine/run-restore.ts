@@ -162,7 +162,7 @@ async function restoreLevel(
       source,
       decrypt: decryptionOf(level, run.pass),
       decompress: decompressCommand(meta.compression),
-      guard: new MemberGuard({ links: run.links, onMember: (m) => (m.type === 'D' || m.type === '5' ? undefined : on.member()) }),
+      guard: new MemberGuard({ links: run.links, refuseSetIdAndDevices: ctx.confined === true, onMember: (m) => (m.type === 'D' || m.type === '5' ? undefined : on.member()) }),
       tar: { program: 'tar', args: opts.dryRun ? tarListArgs() : tarExtractArgs(opts.restoreAbsPath) },
       signal: ctx.signal,
       onStored: spooled ? () => undefined : on.stored,

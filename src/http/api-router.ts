@@ -44,7 +44,7 @@ export interface ApiRouter {
 export interface ApiRouterOptions {
   versions: Array<'v1' | 'v2'>;
   readBody: (ctx: Context) => Promise<unknown>;
-  /** A v2 URL project other than the token's answers 403 unless the caller is admin (spec A.2.2 REC). */
+  /** A v2 URL project other than the token's answers 403 unless the caller is the cloud admin (spec A.2.2 REC). */
   enforceProjectScope: boolean;
 }
 
@@ -65,7 +65,8 @@ export function createApiRouter(services: Services, policy: Policy, opts: ApiRou
         api.state.scope = scope(api);
         if (identity.clientId && !CLIENT_LIMITED_RULES.has(route.rule)) throw new ForbiddenError();
         if (opts.enforceProjectScope && v === 'v2' && api.state.scope.projectId !== identity.projectId) {
-          if (!policy.allows('context_is_admin', identity, api.state.scope)) throw new ForbiddenError();
+          // Only the cloud admin (admin on the admin project), never the admin of another project.
+          if (!policy.allows('cloud_admin', identity, api.state.scope)) throw new ForbiddenError();
         }
         policy.enforce(route.rule, identity, v === 'v1' ? { ...api.state.scope, projectId: identity.projectId } : api.state.scope);
         api.state.body = await readBody(ctx);

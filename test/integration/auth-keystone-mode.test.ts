@@ -21,6 +21,8 @@ describe('auth=keystone against an external identity service', function () {
   let projA: string;
   let projB: string;
   let aliceToken: string;
+  /** Admin tokens: of the bootstrap `admin` project, of `ops` (the configured admin project), of project B. */
+  const admins = { bootstrap: '', ops: '', projB: '' };
 
   before(async () => {
     keystone = await startServer({ env: JWT_ENV });
@@ -34,6 +36,10 @@ describe('auth=keystone against an external identity service', function () {
     assert.equal((await v3(keystone.url, admin, 'PUT', `/projects/${service}/users/${svc.userId}/roles/${serviceRole}`)).status, 204);
     const alice = await createTenant(keystone.url, admin, { projectId: projA, user: 'alice', role: 'member' });
     aliceToken = alice.token;
+    admins.bootstrap = admin;
+    const ops = await createProject(keystone.url, admin, 'ops');
+    admins.ops = (await createTenant(keystone.url, admin, { projectId: ops, user: 'ops-admin', role: 'admin' })).token;
+    admins.projB = (await createTenant(keystone.url, admin, { projectId: projB, user: 'b-admin', role: 'admin' })).token;
     api = await startServer({
       env: {
         PERMAFROST_AUTH: 'keystone',
@@ -42,6 +48,7 @@ describe('auth=keystone against an external identity service', function () {
         PERMAFROST_KEYSTONE_PASSWORD: svc.password,
         PERMAFROST_KEYSTONE_PROJECT: 'service',
         PERMAFROST_KEYSTONE_CACHE_TTL_S: '1',
+        PERMAFROST_CLOUD_ADMIN_PROJECT: 'ops',
       },
     });
   });
@@ -67,6 +74,17 @@ describe('auth=keystone against an external identity service', function () {
       assert.match(String(res.headers['www-authenticate']), /^Keystone uri=/);
     }
     assert.equal((await tokenApi(api.url, projB, aliceToken).get('/jobs')).status, 403);
+  });
+
+  it("trust 11: only admin on the configured admin project (here `ops`) may use another project's v2 URLs", async () => {
+    for (const [who, token] of [['admin of project B', admins.projB], ['admin of `admin`, not the configured project', admins.bootstrap]]) {
+      const res = await tokenApi(api.url, projA, token).get('/jobs');
+      assert.equal(res.status, 403, `${who} on /v2/<project A>: ${res.status} ${res.text}`);
+    }
+    const ops = await tokenApi(api.url, projA, admins.ops).get('/jobs');
+    assert.equal(ops.status, 200, ops.text);
+    // Each admin still works in their own project.
+    assert.equal((await tokenApi(api.url, projB, admins.projB).get('/jobs')).status, 200);
   });
 
   it('a token revoked at Keystone stops working once the bounded cache entry expires', async () => {

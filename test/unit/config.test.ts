@@ -31,6 +31,26 @@ describe('loadConfig', () => {
     assert.deepEqual(c.noauth, { user_id: 'noauth-user', user_name: 'noauth-user', project_id: 'noauth-project', roles: ['member'] });
   });
 
+  it('has login throttle and cloud admin settings, checked like the rest', () => {
+    const c = loadConfig({}, {});
+    assert.deepEqual(c.login_throttle, { free_failures: 3, source_free_failures: 30, base_delay_ms: 250, max_delay_ms: 10_000, trust_forwarded_for: false });
+    assert.equal(c.cloud_admin_project, null);
+    assert.equal(loadConfig({}, { PERMAFROST_CLOUD_ADMIN_PROJECT: 'ops' }).cloud_admin_project, 'ops');
+    const tuned = loadConfig({ config: file('throttle.yaml', 'login_throttle:\n  base_delay_ms: 50\n  max_delay_ms: 100\n  trust_forwarded_for: true\n') }, {});
+    assert.deepEqual(tuned.login_throttle, { free_failures: 3, source_free_failures: 30, base_delay_ms: 50, max_delay_ms: 100, trust_forwarded_for: true });
+    const bad = file('bad-throttle.yaml', 'login_throttle:\n  base_delay_ms: 500\n  max_delay_ms: 100\n  free_failure: 2\n');
+    assert.throws(
+      () => loadConfig({ config: bad }, {}),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        const text = err.problems.join('\n');
+        assert.match(text, /free_failure/);
+        assert.match(text, /max_delay_ms must be at least base_delay_ms/);
+        return true;
+      },
+    );
+  });
+
   it('layers file < environment < flags', () => {
     const f = file('layers.yaml', 'bind: 127.0.0.1:1111\nlog_level: debug\nbody_limit: 2048\nnoauth:\n  user_id: fromfile\n');
     const env = { PERMAFROST_BIND: '127.0.0.1:2222', PERMAFROST_NOAUTH_ROLES: 'admin, member' };

@@ -33,6 +33,11 @@ export interface MemberGuardOptions {
   onMember?: (member: MemberInfo) => void;
   /** Symlinks extracted so far, shared by the levels of one restore (see LinkTracker). */
   links?: LinkTracker;
+  /**
+   * Refuse setuid/setgid members and device nodes: for restores from jobs the agent confines
+   * (EngineContext.confined), where they would hand the job's author the agent's privileges.
+   */
+  refuseSetIdAndDevices?: boolean;
 }
 
 const BLOCK = 512;
@@ -57,6 +62,8 @@ const DATALESS_TYPES = new Set(['1', '2', '3', '4', '5', '6']);
 interface Header {
   type: string;
   size: number;
+  /** Permission bits, setuid/setgid/sticky included (null: unreadable, GNU tar would then use 0). */
+  mode: number | null;
   /** Names are kept as latin1 strings: one char per byte, so the path checks are byte-exact. */
   name: string;
   linkname: string;
@@ -140,6 +147,7 @@ function parseHeader(block: Buffer): Header | null {
   return {
     type: String.fromCharCode(block[156]),
     size,
+    mode: numericField(block, 100, 8, true),
     name: headerName(block),
     linkname: cString(block, 157, 100),
   };
@@ -372,6 +380,18 @@ function checkMember(member: Member, header: Header, chain: Chain): Array<{ lett
   return chain.pax?.dumpdir ? checkDumpdir(member.name, chain.pax.dumpdir) : [];
 }
 
+/** Setuid/setgid bits and device nodes, for confined restores (MemberGuardOptions.refuseSetIdAndDevices). */
+function checkPrivileges(member: Member, header: Header): void {
+  if (member.type === '3' || member.type === '4') {
+    throw refuseMember(member.name, `is a ${member.type === '3' ? 'character' : 'block'} device node: jobs limited by the agent's allowed_paths may not create devices`);
+  }
+  // A hard link gives no new rights: the file it links to was checked when it was made.
+  if (member.type !== '1' && header.mode !== null && (header.mode & 0o6000) !== 0) {
+    const mode = header.mode.toString(8).padStart(4, '0');
+    throw refuseMember(member.name, `is setuid or setgid (mode ${mode}): jobs limited by the agent's allowed_paths may not restore such files (restore it with permafrost action, as the operator)`);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The stream
 
@@ -396,6 +416,7 @@ function padded(size: number): number {
 export class MemberGuard extends Transform {
   private readonly onMember?: (member: MemberInfo) => void;
   private readonly links?: LinkTracker;
+  private readonly refuseSetId: boolean;
   private phase: Phase = { kind: 'header' };
   /** A header split across chunks. */
   private readonly partial = Buffer.alloc(BLOCK);
@@ -414,6 +435,7 @@ export class MemberGuard extends Transform {
     super();
     this.onMember = opts.onMember;
     this.links = opts.links;
+    this.refuseSetId = opts.refuseSetIdAndDevices ?? false;
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
@@ -568,6 +590,7 @@ export class MemberGuard extends Transform {
   private onMemberHeader(block: Buffer, at: number, header: Header): void {
     const member = resolveMember(header, this.chain);
     const paxRenames = checkMember(member, header, this.chain);
+    if (this.refuseSetId) checkPrivileges(member, header);
     this.links?.check(display(member.name), member.name, 'its name');
     if (header.type === '1') this.links?.check(display(member.name), member.link, 'its hard link target');
     if (this.links) applyRenames(this.links, member.name, paxRenames);

@@ -18,7 +18,8 @@ export function tokenBody(claims: TokenClaims, roleIds: Map<string, string>, url
     token: {
       methods: claims.methods,
       user: { id: claims.sub, name: claims.name, domain: { ...DEFAULT_DOMAIN }, password_expires_at: null },
-      audit_ids: [claims.jti],
+      // Keystone's: the token's own audit id, then its chain's (the first token of the login).
+      audit_ids: claims.ach !== undefined && claims.ach !== claims.jti ? [claims.jti, claims.ach] : [claims.jti],
       issued_at: iso(claims.iat),
       expires_at: iso(claims.exp),
       ...(claims.project

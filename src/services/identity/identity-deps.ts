@@ -1,3 +1,4 @@
+import type { LoginThrottle } from '../../auth/login-throttle';
 import type { Store } from '../../store/types';
 import type { Validator } from '../../validation';
 import type { RevocationsService } from './revocations';
@@ -7,6 +8,8 @@ export interface IdentityDeps {
   store: Store;
   validator: Validator;
   revocations: RevocationsService;
+  /** One throttle for every door that checks a password or secret (login, password change). */
+  throttle: LoginThrottle;
   /** Milliseconds since the epoch (injected so tests can move time). */
   now: () => number;
 }

@@ -1,6 +1,5 @@
-import { LoginThrottle } from '../../auth/login-throttle';
 import type { TokenIssuer, TokenVerifier } from '../../auth/tokens';
-import { NotFoundError } from '../../errors';
+import { ForbiddenError, NotFoundError } from '../../errors';
 import { CredentialsService, type CredentialOwner } from './credentials';
 import type { IdentityDeps } from './identity-deps';
 import { ProjectsService } from './projects';
@@ -39,7 +38,6 @@ export class IdentityServices {
       credentials: this.credentials,
       issuer: keys.issuer,
       verifier: keys.verifier,
-      throttle: new LoginThrottle(),
     });
   }
 
@@ -79,11 +77,27 @@ export class IdentityServices {
     await this.users.dropRole(roleId);
   }
 
-  /** The owner of a new application credential: the user, on their token's project, with its roles. */
-  async credentialOwner(user: UserRecord, projectId: string | null, clientId: string | null): Promise<CredentialOwner> {
+  /**
+   * Like Keystone: a token that came from an application credential (directly or through the
+   * token method) may create or delete application credentials only when that credential is
+   * `unrestricted`; otherwise a stolen narrow credential would mint itself a broader one.
+   */
+  async assertMayManageCredentials(appCredentialId: string | undefined): Promise<void> {
+    if (appCredentialId === undefined) return;
+    const credential = await this.credentials.lookup({ id: appCredentialId }, null);
+    if (!credential?.unrestricted) throw new ForbiddenError();
+  }
+
+  /**
+   * The owner of a new application credential: the user, on their token's project, with the roles
+   * they hold there now and, when it comes from a token, that the token carries too (`tokenRoles`,
+   * by name): a token from a reader-only credential can never mint a member one. Null: no token
+   * (an operator at the shell), the user's roles.
+   */
+  async credentialOwner(user: UserRecord, projectId: string | null, clientId: string | null, tokenRoles: readonly string[] | null = null): Promise<CredentialOwner> {
     if (!projectId) throw new NotFoundError('An application credential needs a project-scoped token.');
     const ids = this.users.roleIds(user, projectId);
-    const roles = (await this.roles.list()).filter((r) => ids.includes(r.id));
+    const roles = (await this.roles.list()).filter((r) => ids.includes(r.id) && (tokenRoles === null || tokenRoles.includes(r.name)));
     return { user, projectId, roles, clientId };
   }
 }

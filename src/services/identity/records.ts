@@ -54,7 +54,8 @@ export interface CredentialRecord {
  */
 export interface RevocationRecord {
   id: string;
-  field: 'jti' | 'sub' | 'project' | 'acid';
+  /** `chain`: a token's audit chain (chainOf in auth/tokens.ts), i.e. a login and every token derived from it. */
+  field: 'jti' | 'sub' | 'project' | 'acid' | 'chain';
   value: string;
   issued_before: number;
   /** Epoch ms after which the event can be forgotten. */

@@ -1,4 +1,4 @@
-import type { TokenClaims } from '../../auth/tokens';
+import { chainOf, type TokenClaims } from '../../auth/tokens';
 import type { Store } from '../../store/types';
 import { newId } from '../common';
 import type { RevocationRecord } from './records';
@@ -8,7 +8,7 @@ export const REVOCATION_REFRESH_MS = 1000;
 
 /**
  * Revocation events, Keystone's model: instead of a list of every live token, a short list of
- * "tokens with this jti / user / project / application credential issued before T". Every
+ * "tokens with this jti / user / project / application credential / audit chain issued before T". Every
  * request checks it in memory; the store is re-read once a second, so a revocation made on one
  * replica holds on every replica within about a second (at once on the one that made it).
  */
@@ -52,7 +52,7 @@ export class RevocationsService {
     addEvent(this.events, event);
   }
 
-  /** On every request: four map lookups, however many events there are. */
+  /** On every request: five map lookups, however many events there are. */
   isRevoked(claims: TokenClaims): boolean {
     const issuedAt = issuedAtMs(claims);
     const values: Array<[RevocationRecord['field'], string | null | undefined]> = [
@@ -60,6 +60,7 @@ export class RevocationsService {
       ['sub', claims.sub],
       ['project', claims.project],
       ['acid', claims.acid],
+      ['chain', chainOf(claims)],
     ];
     for (const [field, value] of values) {
       const before = value == null ? undefined : this.events.get(field)?.get(value);

@@ -1,17 +1,15 @@
-import type { LoginThrottle } from '../../auth/login-throttle';
-import { DUMMY_HASH, verifySecret } from '../../auth/passwords';
-import type { TokenClaims, TokenIssuer, TokenVerifier } from '../../auth/tokens';
+import type { LoginAccount, LoginSource } from '../../auth/login-throttle';
+import { chainOf, type TokenClaims, type TokenIssuer, type TokenVerifier } from '../../auth/tokens';
 import { ForbiddenError, UnauthorizedError } from '../../errors';
 import type { Doc } from '../../store/types';
 import { isObject } from '../common';
 import type { CredentialsService } from './credentials';
 import type { IdentityDeps } from './identity-deps';
 import type { ProjectsService } from './projects';
+import { AUTH_FAILED, proveSecret } from './prove-secret';
 import type { CredentialRecord, ProjectRecord, UserRecord } from './records';
 import type { RolesService } from './roles';
 import type { UsersService } from './users';
-
-const AUTH_FAILED = 'The request you have made requires authentication.';
 
 export interface IssuedToken {
   token: string;
@@ -31,7 +29,7 @@ interface Who {
 /**
  * POST /v3/auth/tokens and token validation. Every failure to prove an identity is the same
  * 401, whatever was wrong (unknown user, wrong password, disabled, expired credential), and
- * repeated failures on one account are slowed down (LoginThrottle).
+ * repeated failures on one account or from one address are slowed down (LoginThrottle).
  */
 export class TokenService {
   constructor(
@@ -43,7 +41,6 @@ export class TokenService {
       credentials: CredentialsService;
       issuer: TokenIssuer | null;
       verifier: TokenVerifier;
-      throttle: LoginThrottle;
     },
   ) {}
 
@@ -54,11 +51,18 @@ export class TokenService {
     return claims;
   }
 
+  /**
+   * Logout: ends the token's whole audit chain, i.e. the login it belongs to and every token
+   * derived from it with the token method, before or after this one.
+   */
   async revoke(claims: TokenClaims): Promise<void> {
-    await this.deps.revocations.revoke('jti', claims.jti, claims.exp * 1000);
+    // A chain's tokens never outlive its first one, whose expiry this token may not know: the
+    // event is kept for the longest lifetime any token can have.
+    await this.deps.revocations.revoke('chain', chainOf(claims));
   }
 
-  async authenticate(body: unknown): Promise<IssuedToken> {
+  /** POST /v3/auth/tokens; `from` is where the request came from (for the throttle and the logs). */
+  async authenticate(body: unknown, from: LoginSource): Promise<IssuedToken> {
     this.deps.validator.assertKeystone('keystone_auth', body);
     const auth = (body as { auth: Doc }).auth;
     const identity = auth.identity as Doc;
@@ -70,10 +74,10 @@ export class TokenService {
     if (!isObject(identity[method])) throw new UnauthorizedError(AUTH_FAILED);
     const who =
       method === 'password'
-        ? await this.byPassword(identity.password as Doc)
+        ? await this.byPassword(identity.password as Doc, from)
         : method === 'token'
           ? await this.byToken(identity.token as Doc)
-          : await this.byCredential(identity.application_credential as Doc);
+          : await this.byCredential(identity.application_credential as Doc, from);
     if (!who.user.enabled) throw new UnauthorizedError(AUTH_FAILED);
     const project = await this.scopeOf(auth.scope, who);
     return this.issue(who, project);
@@ -81,11 +85,15 @@ export class TokenService {
 
   // ------------------------------------------------------------------ methods
 
-  private async byPassword(password: Doc): Promise<Who> {
+  private async byPassword(password: Doc, from: LoginSource): Promise<Who> {
     const ref = password.user as Doc;
     if (!inDefaultDomain(ref.domain)) throw new UnauthorizedError(AUTH_FAILED);
     const user = await this.parts.users.lookup({ id: ref.id as string | undefined, name: ref.name as string | undefined });
-    await this.checkSecret(`user:${user?.id ?? String(ref.id ?? ref.name)}`, ref.password as string, user?.password_hash ?? null);
+    const given = String(ref.name ?? ref.id);
+    const account: LoginAccount = user
+      ? { key: `user:${user.id}`, log: { user: user.name, user_id: user.id, method: 'password' } }
+      : { key: `user:${given}`, log: { user: given, method: 'password' } };
+    await proveSecret(this.deps.throttle, account, from, ref.password as string, user?.password_hash ?? null);
     return { user: user as UserRecord, methods: ['password'], fixedProject: null, credential: null, parent: null };
   }
 
@@ -101,28 +109,21 @@ export class TokenService {
     return { user, methods, fixedProject, credential, parent };
   }
 
-  private async byCredential(ref: Doc): Promise<Who> {
+  private async byCredential(ref: Doc, from: LoginSource): Promise<Who> {
     const owner = isObject(ref.user) ? ref.user : null;
     if (owner && !inDefaultDomain(owner.domain)) throw new UnauthorizedError(AUTH_FAILED);
     const ownerUser = owner ? await this.parts.users.lookup({ id: owner.id as string | undefined, name: owner.name as string | undefined }) : null;
     const credential = await this.parts.credentials.lookup({ id: ref.id as string | undefined, name: ref.name as string | undefined }, ownerUser?.id ?? null);
-    await this.checkSecret(`credential:${credential?.id ?? String(ref.id ?? ref.name)}`, ref.secret as string, credential?.secret_hash ?? null);
+    const given = String(ref.id ?? ref.name);
+    const account: LoginAccount = credential
+      ? { key: `credential:${credential.id}`, log: { credential: credential.id, user_id: credential.user_id, method: 'application_credential' } }
+      : { key: `credential:${given}`, log: { credential: given, method: 'application_credential' } };
+    await proveSecret(this.deps.throttle, account, from, ref.secret as string, credential?.secret_hash ?? null);
     const c = credential as CredentialRecord;
     if (c.expires_at !== null && Date.parse(c.expires_at) <= this.deps.now()) throw new UnauthorizedError(AUTH_FAILED);
     const user = await this.parts.users.lookup({ id: c.user_id });
     if (!user) throw new UnauthorizedError(AUTH_FAILED);
     return { user, methods: ['application_credential'], fixedProject: c.project_id, credential: c, parent: null };
-  }
-
-  /** Throttled, constant-work secret check: an unknown account costs the same as a wrong secret. */
-  private async checkSecret(throttleKey: string, secret: string, hash: string | null): Promise<void> {
-    await this.parts.throttle.wait(throttleKey);
-    const ok = await verifySecret(secret, hash ?? DUMMY_HASH);
-    if (!ok || hash === null) {
-      this.parts.throttle.failed(throttleKey);
-      throw new UnauthorizedError(AUTH_FAILED);
-    }
-    this.parts.throttle.succeeded(throttleKey);
   }
 
   // ------------------------------------------------------------------ scope and issue
@@ -176,6 +177,8 @@ export class TokenService {
       methods: who.methods,
       ...(cid ? { cid } : {}),
       ...(who.credential ? { acid: who.credential.id } : {}),
+      // A derived token stays in its parent's audit chain, so logging out any of them ends all.
+      ...(who.parent ? { ach: chainOf(who.parent) } : {}),
       ...(Number.isFinite(expiresAt) ? { expiresAt } : {}),
     });
   }

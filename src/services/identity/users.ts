@@ -1,8 +1,11 @@
-import { hashSecret, verifySecret } from '../../auth/passwords';
+import type { Identity } from '../../auth/identity';
+import type { LoginSource } from '../../auth/login-throttle';
+import { hashSecret } from '../../auth/passwords';
 import { BadRequestError, NotFoundError, UnauthorizedError } from '../../errors';
 import { bodyObject, newId } from '../common';
 import type { IdentityDeps } from './identity-deps';
 import { NamedRecords } from './named-records';
+import { AUTH_FAILED, proveSecret } from './prove-secret';
 import type { UserRecord } from './records';
 
 /** Users and their role assignments (project -> roles), kept on the user record. */
@@ -70,14 +73,21 @@ export class UsersService {
     return user;
   }
 
-  /** POST /v3/users/{id}/password: the user changes their own password, proving the old one. */
-  async changePassword(id: string, input: unknown): Promise<void> {
+  /**
+   * POST /v3/users/{id}/password: the user changes their own password, proving the old one. It is
+   * a door to guess passwords at, so it is throttled on the same counter as logins, and only a
+   * session that began with the password may use it (not an application credential, nor a token
+   * derived from one). Every refusal is the same 401.
+   */
+  async changePassword(id: string, input: unknown, caller: Identity, from: LoginSource): Promise<void> {
     const body = bodyObject(input, "Invalid input for field 'user': None is not of type 'object'");
     this.deps.validator.assertKeystone('keystone_password_change', body);
-    const user = await this.get(id);
-    if (!user.password_hash || !(await verifySecret(body.original_password as string, user.password_hash))) {
-      throw new UnauthorizedError('The request you have made requires authentication.');
-    }
+    const byPassword = caller.methods?.includes('password') === true && caller.appCredentialId === undefined;
+    if (caller.userId !== id || !byPassword || caller.clientId) throw new UnauthorizedError(AUTH_FAILED);
+    const user = await this.records.getOrNull(id);
+    if (!user) throw new UnauthorizedError(AUTH_FAILED);
+    const account = { key: `user:${user.id}`, log: { user: user.name, user_id: user.id, method: 'password_change' } };
+    await proveSecret(this.deps.throttle, account, from, body.original_password as string, user.password_hash);
     const hash = await hashSecret(body.password as string);
     await this.records.update(id, (u) => ({ ...u, password_hash: hash }));
     await this.deps.revocations.revoke('sub', id);

@@ -6,6 +6,7 @@ const creds = (over: Partial<Credentials> = {}): Credentials => ({
   project_id: 'p1',
   roles: [],
   is_admin: false,
+  is_admin_project: false,
   ...over,
 });
 const target = (over: Partial<RuleTarget> = {}): RuleTarget => ({ project_id: 'p1', user_id: 'u1', ...over });
@@ -78,6 +79,17 @@ describe('compileRules', () => {
 
     it('rejects anything else, which could never match', () => {
       rejects('is_admin:yes', /is_admin takes True or False, not 'yes'/);
+    });
+  });
+
+  describe('is_admin_project:', () => {
+    it('compares True and False with whether the token is scoped to the cloud admin project', () => {
+      assert.equal(allows('is_admin_project:True', { is_admin_project: true }), true);
+      assert.equal(allows('is_admin_project:True', { is_admin_project: false }), false);
+      assert.equal(allows('is_admin_project:False', { is_admin_project: false }), true);
+      assert.equal(allows('role:admin and is_admin_project:True', { roles: ['admin'], is_admin_project: false }), false);
+      assert.equal(allows('role:admin and is_admin_project:True', { roles: ['admin'], is_admin_project: true }), true);
+      rejects('is_admin_project:1', /is_admin_project takes True or False, not '1'/);
     });
   });
 

@@ -33,6 +33,17 @@ describe('RevocationsService', () => {
     assert.equal(r.isRevoked(claims({ sub: 'x', acid: 'c2' })), false);
   });
 
+  it('trust 10: a chain event refuses every token of the audit chain, and a legacy token (no ach) by its own jti', async () => {
+    const r = new RevocationsService(store, 3600_000, () => now);
+    await r.revoke('chain', 'root-jti');
+    assert.equal(r.isRevoked(claims({ jti: 'root-jti', ach: 'root-jti' })), true, 'the first token of the login');
+    assert.equal(r.isRevoked(claims({ jti: 'child', ach: 'root-jti' })), true, 'a token derived from it');
+    assert.equal(r.isRevoked(claims({ jti: 'root-jti' })), true, 'a token minted before chains existed');
+    assert.equal(r.isRevoked(claims({ jti: 'other', ach: 'other' })), false, 'another login');
+    await r.refresh();
+    assert.equal(r.isRevoked(claims({ jti: 'child', ach: 'root-jti' })), true, 'the same after reloading from the store');
+  });
+
   it('a later event on the same value widens the revocation; a token issued after both passes', async () => {
     const r = new RevocationsService(store, 3600_000, () => now);
     await r.revoke('sub', 'u1');

@@ -14,7 +14,11 @@ const who = (roles: string[], userId = 'u1', projectId: string | null = 'p1'): I
   projectId,
   roles,
 });
+/** The admin role on the cloud admin project (setting cloud_admin_project). */
+const cloudAdmin = (roles: string[] = ['admin'], userId = 'root'): Identity => ({ ...who(roles, userId, 'admin-project'), isAdminProject: true });
 const scope: PolicyTarget = { projectId: 'p1', userId: 'u1' };
+/** Someone else's user in another project. */
+const foreign: PolicyTarget = { projectId: 'p2', userId: 'u2' };
 
 const API_RULES = [
   'backups:create', 'backups:get_all', 'backups:get', 'backups:delete',
@@ -53,25 +57,57 @@ describe('RulePolicy', () => {
       for (const rule of API_RULES) assert.equal(policy.allows(rule, who(['member']), scope), true, rule);
     });
 
-    it('keep the identity admin API to admins', () => {
+    it('keep the identity admin API to the cloud admin', () => {
       assert.equal(policy.allows('identity:admin', who(['member', 'reader']), scope), false);
-      assert.equal(policy.allows('identity:admin', who(['admin']), scope), true);
+      assert.equal(policy.allows('identity:admin', who(['admin']), scope), false, 'admin of a project is not admin of the deployment');
+      assert.equal(policy.allows('identity:admin', { ...who(['member']), isAdminProject: true }, scope), false, 'a member of the admin project neither');
+      assert.equal(policy.allows('identity:admin', cloudAdmin(), scope), true);
     });
 
-    it('let admins, whatever the case of the role, pass every rule', () => {
+    it('let the cloud admin, whatever the case of the role, pass every rule, on any project and user', () => {
       for (const roles of [['admin'], ['Admin'], ['ADMIN', 'other']]) {
-        for (const rule of Object.keys(DEFAULT_POLICY)) assert.equal(policy.allows(rule, who(roles), scope), true, `${rule} ${roles}`);
-      }
-    });
-
-    it('deny every rule to a caller with no role, or only unknown roles', () => {
-      for (const roles of [[], ['observer']]) {
         for (const rule of Object.keys(DEFAULT_POLICY)) {
-          // Self-service rules match on the user id, not on a role (tested below).
-          if (['identity:own_credentials', 'identity:get_user', 'identity:change_password'].includes(rule)) continue;
-          assert.throws(() => policy.enforce(rule, who(roles), scope), forbidden, rule);
+          if (rule === 'identity:change_password' || rule === 'service_role') continue;
+          assert.equal(policy.allows(rule, cloudAdmin(roles), foreign), true, `${rule} ${roles}`);
         }
       }
+    });
+
+    it("let a project's admin do everything in that project, and manage its role assignments only", () => {
+      const padmin = who(['admin'], 'pa', 'p1');
+      for (const rule of API_RULES) assert.equal(policy.allows(rule, padmin, scope), true, rule);
+      assert.equal(policy.allows('context_is_admin', padmin, scope), true);
+      for (const rule of ['identity:project_admin', 'identity:get_project']) {
+        assert.equal(policy.allows(rule, padmin, { projectId: 'p1', userId: 'u2' }), true, rule);
+        assert.equal(policy.allows(rule, padmin, { projectId: 'p2', userId: 'u2' }), false, rule);
+        assert.equal(policy.allows(rule, padmin, { projectId: null, userId: 'u2' }), false, `${rule} with no project named`);
+      }
+      for (const rule of ['cloud_admin', 'default', 'identity:admin', 'identity:get_user', 'identity:own_credentials', 'identity:validate_token', 'identity:revoke_token']) {
+        assert.equal(policy.allows(rule, padmin, { projectId: 'p1', userId: 'u2' }), false, rule);
+      }
+      assert.equal(policy.allows('identity:project_admin', who(['member'], 'm', 'p1'), scope), false, 'a member manages nothing');
+    });
+
+    it('deny every rule on another user in another project to a caller with no role, or only unknown roles', () => {
+      for (const roles of [[], ['observer']]) {
+        for (const rule of Object.keys(DEFAULT_POLICY)) assert.throws(() => policy.enforce(rule, who(roles), foreign), forbidden, rule);
+      }
+    });
+
+    it('let a service validate tokens, and nothing more', () => {
+      const service = who(['service'], 'svc', 'service-project');
+      assert.equal(policy.allows('identity:validate_token', service, foreign), true);
+      assert.equal(policy.allows('identity:revoke_token', service, foreign), false);
+      assert.equal(policy.allows('identity:admin', service, foreign), false);
+    });
+
+    it('let a user validate and revoke their own tokens and read their own project', () => {
+      const alice = who([], 'alice', 'p1');
+      for (const rule of ['identity:validate_token', 'identity:revoke_token']) {
+        assert.equal(policy.allows(rule, alice, { projectId: 'p2', userId: 'alice' }), true, rule);
+        assert.equal(policy.allows(rule, alice, { projectId: 'p1', userId: 'bob' }), false, rule);
+      }
+      assert.equal(policy.allows('identity:get_project', alice, { projectId: 'p1', userId: 'alice' }), true);
     });
 
     it('let a user read themselves and change their own password only', () => {
@@ -80,19 +116,29 @@ describe('RulePolicy', () => {
         assert.equal(policy.allows(rule, alice, { projectId: null, userId: 'alice' }), true, rule);
         assert.equal(policy.allows(rule, alice, { projectId: null, userId: 'bob' }), false, rule);
       }
-      assert.equal(policy.allows('identity:get_user', who(['admin'], 'root'), { projectId: null, userId: 'bob' }), true);
+      assert.equal(policy.allows('identity:get_user', cloudAdmin(), { projectId: null, userId: 'bob' }), true);
+      assert.equal(policy.allows('identity:get_user', who(['admin'], 'root'), { projectId: null, userId: 'bob' }), false);
     });
 
     it('let a user manage their own application credentials only', () => {
       const alice = who([], 'alice');
       assert.equal(policy.allows('identity:own_credentials', alice, { projectId: null, userId: 'alice' }), true);
       assert.equal(policy.allows('identity:own_credentials', alice, { projectId: null, userId: 'bob' }), false);
-      assert.equal(policy.allows('identity:own_credentials', who(['admin'], 'root'), { projectId: null, userId: 'bob' }), true);
+      assert.equal(policy.allows('identity:own_credentials', cloudAdmin(), { projectId: null, userId: 'bob' }), true);
+      assert.equal(policy.allows('identity:own_credentials', who(['admin'], 'root'), { projectId: null, userId: 'bob' }), false);
     });
 
-    it('send an unknown rule to `default`, which is admin-only', () => {
+    it('send an unknown rule to `default`, which is cloud-admin-only', () => {
       assert.equal(policy.allows('widgets:create', who(['member']), scope), false);
-      assert.equal(policy.allows('widgets:create', who(['admin']), scope), true);
+      assert.equal(policy.allows('widgets:create', who(['admin']), scope), false);
+      assert.equal(policy.allows('widgets:create', cloudAdmin(), scope), true);
+    });
+
+    it('spell the cloud admin is_admin:True too (admin role on the admin project)', () => {
+      const custom = new RulePolicy({ r: 'is_admin:True' });
+      assert.equal(custom.allows('r', who(['admin']), scope), false);
+      assert.equal(custom.allows('r', cloudAdmin(), scope), true);
+      assert.equal(custom.allows('r', { ...who(['member']), isAdminProject: true }, scope), false);
     });
   });
 

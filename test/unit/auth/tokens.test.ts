@@ -74,9 +74,18 @@ describe('tokens', () => {
       const { token, claims } = issueAt(T0);
       assert.deepEqual(JSON.parse(Buffer.from(partsOf(token)[0], 'base64url').toString()), { alg: 'HS256', typ: 'JWT' });
       assert.match(claims.jti, /^[A-Za-z0-9_-]{22}$/);
-      assert.deepEqual(claims, { ...INPUT, jti: claims.jti, iat: T0, iat_ms: T0 * 1000, exp: T0 + TTL });
+      // A fresh login starts its own audit chain (ach = its jti).
+      assert.deepEqual(claims, { ...INPUT, jti: claims.jti, ach: claims.jti, iat: T0, iat_ms: T0 * 1000, exp: T0 + TTL });
       assert.deepEqual(payloadOf(token), { ...claims, nbf: T0, iss: 'permafrost', aud: 'permafrost' });
       assert.notEqual(issueAt(T0).claims.jti, claims.jti);
+    });
+
+    it('keeps the audit chain it is given (a token derived from another)', () => {
+      const parent = issueAt(T0).claims;
+      const { token, claims } = issueAt(T0 + 5, hs, {}, { ...INPUT, methods: ['token', 'password'], ach: parent.ach });
+      assert.equal(claims.ach, parent.jti);
+      assert.notEqual(claims.jti, parent.jti);
+      assert.equal(verifierAt(T0 + 5).verify(token).ach, parent.jti);
     });
 
     it('caps the expiry at expiresAt (a rescoped token never outlives its parent), but never extends it', () => {
@@ -201,7 +210,7 @@ describe('tokens', () => {
         { jti: undefined }, { jti: '' },
         { iat: undefined }, { iat: 'yesterday' },
         { exp: undefined }, { exp: '2100-01-01' },
-        { cid: 5 }, { acid: false },
+        { cid: 5 }, { acid: false }, { ach: 9 }, { ach: '' },
         { iss: undefined }, { aud: undefined },
       ];
       for (const change of bad) {
