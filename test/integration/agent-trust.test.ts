@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startAgent, waitFor, type RunningAgent } from '../helpers/agent';
 import { ensureEngineTools } from '../helpers/engine';
+import { tarArchive, tarFile, tarMember, writeLevel } from '../helpers/tar-bytes';
 import type { Api } from '../helpers/http';
 import { adminToken, createProject, createTenant, JWT_ENV, v3 } from '../helpers/identity';
 import { freePort, startServer, type RunningServer } from '../helpers/server';
@@ -138,6 +139,26 @@ describe('trust: what a job can make the agent do (real agent, real server)', fu
     assert.deepEqual(fs.readdirSync(outside), ['root-only.txt']);
     const ok = await runJob([{ action: 'backup', ...store(), backup_name: 'in', path_to_backup: path.join(allowed, 'src') }]);
     assert.equal(ok.result, 'success', 'inside the allowed paths all works');
+  });
+
+  it('trust 12: a confined agent (allowed_paths) running as root restores no setuid file and no device node from a job author\'s archive', async () => {
+    const { allowed } = dirs();
+    const container = path.join(allowed, 'planted');
+    const slot = { t0: 1_700_000_000, level: 0, ts: 1_700_000_000 };
+    writeLevel(container, 'h_suid', slot, tarArchive(tarFile('ok.txt'), tarMember({ name: 'rootshell', mode: 0o4755 }, '#!/bin/sh\nid\n')));
+    writeLevel(container, 'h_dev', slot, tarArchive(tarMember({ name: 'disk', type: '4', mode: 0o666 })));
+    writeLevel(container, 'h_fine', slot, tarArchive(tarMember({ name: 'shared/', type: '5', mode: 0o2775 }), tarFile('shared/a.txt')));
+    const restore = (name: string) => ({ action: 'restore', storage: 'local', container, hostname: 'h', backup_name: name, restore_abs_path: path.join(allowed, `restored-${name}`) });
+    for (const [name, message] of [['suid', /rootshell\\" is setuid or setgid \(mode 4755\)/], ['dev', /disk\\" is a block device node/]] as const) {
+      const done = await runJob([restore(name)]);
+      assert.equal(done.result, 'fail');
+      await waitFor(`the refusal of ${name}`, 5_000, async () => message.test(logs()));
+    }
+    assert.equal(fs.existsSync(path.join(allowed, 'restored-suid', 'rootshell')), false);
+    assert.equal(fs.existsSync(path.join(allowed, 'restored-dev', 'disk')), false);
+    const fine = await runJob([restore('fine')]);
+    assert.equal(fine.result, 'success', 'a setgid directory is not a privilege');
+    assert.equal(fs.statSync(path.join(allowed, 'restored-fine', 'shared')).mode & 0o7777, 0o2775);
   });
 
   it('trust 14: a typo, an unknown action or an unsupported option fails the job before anything runs; the agent goes on', async () => {

@@ -62,7 +62,7 @@ const DATALESS_TYPES = new Set(['1', '2', '3', '4', '5', '6']);
 interface Header {
   type: string;
   size: number;
-  /** Permission bits, setuid/setgid/sticky included (null: unreadable, GNU tar would then use 0). */
+  /** The mode field (permission bits with setuid/setgid/sticky), as GNU tar reads it; null: not a number we read. */
   mode: number | null;
   /** Names are kept as latin1 strings: one char per byte, so the path checks are byte-exact. */
   name: string;
@@ -147,7 +147,7 @@ function parseHeader(block: Buffer): Header | null {
   return {
     type: String.fromCharCode(block[156]),
     size,
-    mode: numericField(block, 100, 8, true),
+    mode: numericField(block, 100, 8, false),
     name: headerName(block),
     linkname: cString(block, 157, 100),
   };
@@ -385,8 +385,12 @@ function checkPrivileges(member: Member, header: Header): void {
   if (member.type === '3' || member.type === '4') {
     throw refuseMember(member.name, `is a ${member.type === '3' ? 'character' : 'block'} device node: jobs limited by the agent's allowed_paths may not create devices`);
   }
-  // A hard link gives no new rights: the file it links to was checked when it was made.
-  if (member.type !== '1' && header.mode !== null && (header.mode & 0o6000) !== 0) {
+  // Only executables run with their owner's rights: setgid directories (group inheritance) are
+  // fine, and a hard link gives no new rights (the file it links to was checked when it was made).
+  if (!REGULAR_TYPES.has(member.type)) return;
+  // A mode we cannot read, or with bits beyond 07777, could mean anything to tar: refused too.
+  if (header.mode === null || header.mode > 0o7777) throw refuseMember(member.name, 'has a mode field this restore cannot check');
+  if ((header.mode & 0o6000) !== 0) {
     const mode = header.mode.toString(8).padStart(4, '0');
     throw refuseMember(member.name, `is setuid or setgid (mode ${mode}): jobs limited by the agent's allowed_paths may not restore such files (restore it with permafrost action, as the operator)`);
   }
