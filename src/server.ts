@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { setupAuth, type AuthSetup } from './auth/setup';
 import type { Config } from './config/config';
 import { createApp } from './http/app';
+import { removeProtoAccessor } from './own-property';
 import { createServices } from './services';
 import { systemClock } from './services/common';
 import { openStore } from './store/open-store';
@@ -24,6 +25,7 @@ export class ApiServer {
 
   async start(): Promise<AddressInfo> {
     const { config, log } = this;
+    removeProtoAccessor();
     const store = openStore(config);
     await store.start();
     this.store = store;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import bytes from 'bytes';
 import YAML from 'yaml';
 import configSchema from '../../schemas/config.json';
+import { ownValue, setOwn } from '../own-property';
 import { listProblems } from '../validation/list-problems';
 
 /** The validated configuration every component receives (never read from process.env elsewhere). */
@@ -281,8 +282,10 @@ function withDefaults(layer: Layer): Layer {
 export function deepMerge(base: Layer, over: Layer): Layer {
   const out: Layer = { ...base };
   for (const [key, value] of Object.entries(over)) {
-    const prev = out[key];
-    out[key] = isPlainObject(prev) && isPlainObject(value) ? deepMerge(prev, value) : value;
+    // Own properties only: a `__proto__` or `constructor` setting is reported as unknown by the
+    // schema instead of becoming the prototype of the merged configuration.
+    const prev = ownValue(out, key);
+    setOwn(out, key, isPlainObject(prev) && isPlainObject(value) ? deepMerge(prev, value) : value);
   }
   return out;
 }

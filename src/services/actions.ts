@@ -5,6 +5,7 @@ import { CollectionService } from './collection-service';
 import { DuplicateError } from '../store/types';
 import { bodyObject, isObject, newId, replaceOrCreate } from './common';
 import type { ServiceDeps } from './deps';
+import { setOwn } from '../own-property';
 
 /** Keys the reference always shows in a single action's freezer_action, null when unknown. */
 const SHOWN_ACTION_KEYS = ['backup_name', 'action', 'mode', 'container', 'timeout', 'priority', 'path_to_backup', 'log_file'];
@@ -144,7 +145,7 @@ function sameAction(a: unknown, b: unknown): boolean {
   const norm = (v: unknown): Doc => {
     const out: Doc = {};
     if (!isObject(v)) return out;
-    for (const [k, val] of Object.entries(v)) if (val !== null && val !== undefined && k !== '_version' && k !== 'user_id') out[k] = val;
+    for (const [k, val] of Object.entries(v)) if (val !== null && val !== undefined && k !== '_version' && k !== 'user_id') setOwn(out, k, val);
     return out;
   };
   return termOf('freezer_action', norm(a)) === termOf('freezer_action', norm(b));

@@ -4,6 +4,7 @@ import type { ActionsService } from './actions';
 import { CollectionService } from './collection-service';
 import { bodyObject, isObject, newId, pick, refuseForeignId, replaceOrCreate } from './common';
 import type { ServiceDeps } from './deps';
+import { ownValue, setOwn } from '../own-property';
 
 /** The fields a stored job has, in the reference's order (anything else is dropped). */
 const JOB_FIELDS = ['job_id', 'project_id', 'user_id', 'job_schedule', 'client_id', 'session_id', 'session_tag', 'description', 'job_actions'];
@@ -123,7 +124,8 @@ function expandActionDefaults(job: Doc): void {
   for (const ja of job.job_actions) {
     if (!isObject(ja)) continue;
     const fa: Doc = isObject(ja.freezer_action) ? ja.freezer_action : {};
-    for (const [k, v] of Object.entries(defaults)) if (fa[k] === undefined || fa[k] === null) fa[k] = v;
+    // Own properties only: a default named `constructor` or `__proto__` is a key like any other.
+    for (const [k, v] of Object.entries(defaults)) if (ownValue(fa, k) === undefined || ownValue(fa, k) === null) setOwn(fa, k, v);
     ja.freezer_action = fa;
   }
 }

@@ -66,6 +66,22 @@ describe('loadConfig', () => {
     );
   });
 
+  it('trust 3: __proto__ and constructor in a config file are unknown settings, not a prototype for the configuration', () => {
+    const f = file('proto.yaml', '__proto__:\n  auth: noauth\n  body_limit: 2048\nconstructor:\n  prototype: 1\nnoauth:\n  __proto__:\n    roles: [admin]\n');
+    assert.throws(
+      () => loadConfig({ config: f }, {}),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        const text = err.problems.join('\n');
+        assert.match(text, /\(root\): unknown setting '__proto__'/);
+        assert.match(text, /\(root\): unknown setting 'constructor'/);
+        assert.match(text, /noauth: unknown setting '__proto__'/);
+        return true;
+      },
+    );
+    assert.equal(({} as Record<string, unknown>).auth, undefined);
+  });
+
   it('refuses several workers on an in-memory database', () => {
     assert.throws(() => loadConfig({ database: 'sqlite::memory:', workers: '2' }, {}), /in-memory database cannot be shared/);
     assert.equal(loadConfig({ database: 'sqlite::memory:', workers: '1' }, {}).workers, 1);
