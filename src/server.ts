@@ -32,7 +32,7 @@ export class ApiServer {
     const validator = createValidator();
     const auth = await setupAuth(config, store, validator, log);
     this.auth = auth;
-    const services = createServices({ store, validator, clock: systemClock });
+    const services = createServices({ store, validator, clock: systemClock, strictFreezerAction: config.strict_freezer_action });
     const app = createApp({
       services,
       store,

@@ -23,6 +23,8 @@ export interface Config {
   keystone: KeystoneSettings;
   bootstrap: { admin_user: string; admin_project: string; admin_password: string | null };
   api_versions: Array<'v1' | 'v2'>;
+  /** A freezer_action key or action name the agent does not know is a 400 (false: stored as sent). */
+  strict_freezer_action: boolean;
   body_limit: number;
   /** Milliseconds a client has to send a whole request (headers and body) before 408. */
   request_timeout_ms: number;
@@ -98,6 +100,7 @@ const ENV_KEYS: Record<string, string> = {
   PERMAFROST_LOG_LEVEL: 'log_level',
   PERMAFROST_ACCESS_LOG: 'access_log',
   PERMAFROST_API_VERSIONS: 'api_versions',
+  PERMAFROST_STRICT_FREEZER_ACTION: 'strict_freezer_action',
   PERMAFROST_NOAUTH_USER: 'noauth.user_id',
   PERMAFROST_NOAUTH_PROJECT: 'noauth.project_id',
   PERMAFROST_NOAUTH_ROLES: 'noauth.roles',
@@ -215,7 +218,7 @@ function coerce(layer: Layer, problems: string[]): Layer {
   }
   if (out.workers === 'auto') out.workers = os.availableParallelism();
   else if (typeof out.workers === 'string' && /^\d+$/.test(out.workers)) out.workers = Number(out.workers);
-  for (const key of ['access_log', 'enforce_project_scope']) {
+  for (const key of ['access_log', 'enforce_project_scope', 'strict_freezer_action']) {
     if (typeof out[key] === 'string') out[key] = /^(1|true|yes|on)$/i.test(out[key] as string);
   }
   if (typeof out.api_versions === 'string') out.api_versions = splitList(out.api_versions);
@@ -235,6 +238,7 @@ function withDefaults(layer: Layer): Layer {
     policy_file: null,
     enforce_project_scope: true,
     api_versions: ['v1', 'v2'],
+    strict_freezer_action: true,
     body_limit: 25 * 1024 * 1024,
     request_timeout_ms: 60_000,
     workers: 1,

@@ -23,7 +23,7 @@ export class JobsService extends CollectionService {
   }
 
   async create(scope: Scope, body: unknown): Promise<{ job_id: string }> {
-    const job = prepare(bodyObject(body));
+    const job = this.prepare(bodyObject(body));
     if (isObject(job.job_schedule)) {
       // Server-owned times: client values are overwritten (spec A.3.5 step 4).
       Object.assign(job.job_schedule, { time_created: this.deps.clock(), time_started: -1, time_ended: -1 });
@@ -36,7 +36,7 @@ export class JobsService extends CollectionService {
 
   /** POST /jobs/{id}: full replace, or create under that id; no time_created is added. */
   async replace(scope: Scope, id: string, body: unknown): Promise<{ job_id: string; version: string }> {
-    const job = prepare(bodyObject(body));
+    const job = this.prepare(bodyObject(body));
     await refuseForeignId(this.repo, scope, id);
     const doc = await this.stampValidateRegister(scope, id, job);
     await replaceOrCreate(this.repo, scope, id, () => doc);
@@ -50,6 +50,7 @@ export class JobsService extends CollectionService {
   async patch(scope: Scope, id: string, body: unknown): Promise<{ job_id: string; version: number }> {
     const patch = bodyObject(body);
     for (const k of ['user_id', 'job_id', 'project_id']) delete patch[k];
+    this.checkActionDefaults(patch);
     expandActionDefaults(patch);
     this.deps.validator.assert('job_patch', patch);
     if (Array.isArray(patch.job_actions)) {
@@ -92,6 +93,19 @@ export class JobsService extends CollectionService {
     return this.repo.update(scope, id, mutate);
   }
 
+  /** Steps shared by create and replace: action_defaults checked and expanded, job_schedule defaulted. */
+  private prepare(job: Doc): Doc {
+    this.checkActionDefaults(job);
+    expandActionDefaults(job);
+    if (job.job_schedule === undefined) job.job_schedule = {};
+    return job;
+  }
+
+  /** Each default becomes a freezer_action key, so it is checked like one (strict_freezer_action). */
+  private checkActionDefaults(job: Doc): void {
+    if (isObject(job.action_defaults)) this.actions.checkOptions(job.action_defaults, 'action_defaults');
+  }
+
   private async stampValidateRegister(scope: Scope, id: string, job: Doc): Promise<Doc> {
     job.job_id = id;
     job.user_id = scope.userId;
@@ -104,13 +118,6 @@ export class JobsService extends CollectionService {
       JOB_FIELDS,
     );
   }
-}
-
-/** Steps shared by create and replace: action_defaults expanded, job_schedule defaulted. */
-function prepare(job: Doc): Doc {
-  expandActionDefaults(job);
-  if (job.job_schedule === undefined) job.job_schedule = {};
-  return job;
 }
 
 /** Copies action_defaults into every freezer_action where the key is missing or null (A.6.6). */
