@@ -11,6 +11,8 @@ export interface Identity {
   clientId?: string | null;
   /** The token's id (jti), when the caller authenticated with a Permafrost token. */
   tokenId?: string;
+  /** Set when the token was issued for an application credential (it is bound to its project). */
+  applicationCredentialId?: string | null;
 }
 
 /** The seam between HTTP and an auth mode (jwt, keystone, noauth). */

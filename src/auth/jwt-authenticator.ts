@@ -29,5 +29,6 @@ export function identityOf(claims: TokenClaims): Identity {
     roles: claims.roles,
     clientId: claims.cid ?? null,
     tokenId: claims.jti,
+    applicationCredentialId: claims.acid ?? null,
   };
 }

@@ -2,7 +2,7 @@ import { BadRequestError, NotFoundError } from '../errors';
 import type { Doc, Scope } from '../store/types';
 import type { ActionsService } from './actions';
 import { CollectionService } from './collection-service';
-import { bodyObject, isObject, newId, pick, refuseForeignId, replaceOrCreate } from './common';
+import { assertMayChange, bodyObject, isObject, newId, pick, refuseForeignId, replaceOrCreate } from './common';
 import type { ServiceDeps } from './deps';
 import { ownValue, setOwn } from '../own-property';
 
@@ -55,6 +55,7 @@ export class JobsService extends CollectionService {
     this.deps.validator.assert('job_patch', patch);
     if (Array.isArray(patch.job_actions)) {
       if (!(await this.repo.get(scope, id))) throw notFound(id);
+      await assertMayChange(this.repo, scope, id);
       patch.job_actions = await this.actions.registerJobActions(scope, patch.job_actions);
     }
     const updated = await this.repo.update(scope, id, (doc) => {
@@ -86,6 +87,11 @@ export class JobsService extends CollectionService {
     });
     if (!updated) throw notFound(id);
     return { result };
+  }
+
+  /** v1: 403 when the caller may see the job but not change it (sessions check before writing). */
+  assertMayChange(scope: Scope, id: string): Promise<void> {
+    return assertMayChange(this.repo, scope, id);
   }
 
   /** Session bookkeeping (used by SessionsService): applies `mutate` to the caller's job. */

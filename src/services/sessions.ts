@@ -1,7 +1,7 @@
 import { BadMethodError, BadRequestError, NoSuchDocumentError, NotFoundError } from '../errors';
 import type { Doc, Scope } from '../store/types';
 import { CollectionService } from './collection-service';
-import { bodyObject, isObject, newId, pick, replaceOrCreate } from './common';
+import { assertMayChange, bodyObject, isObject, newId, pick, replaceOrCreate } from './common';
 import type { ServiceDeps } from './deps';
 import type { JobsService } from './jobs';
 import { ownValue } from '../own-property';
@@ -63,6 +63,8 @@ export class SessionsService extends CollectionService {
     const job = await this.jobs.get(scope, jobId).catch((err: unknown) => {
       throw err instanceof NoSuchDocumentError ? new NotFoundError(`No Job found with ID:${jobId}`) : err;
     });
+    await this.jobs.assertMayChange(scope, jobId);
+    await assertMayChange(this.repo, scope, sessionId);
     const sched: Doc = isObject(job.job_schedule) ? job.job_schedule : {};
     const entry = {
       client_id: job.client_id,
@@ -87,6 +89,7 @@ export class SessionsService extends CollectionService {
 
   /** DELETE /sessions/{s}/jobs/{j}: the job leaves the session and is told to stop. */
   async removeJob(scope: Scope, sessionId: string, jobId: string): Promise<void> {
+    await this.jobs.assertMayChange(scope, jobId);
     const session = await this.repo.update(scope, sessionId, (doc) => {
       const jobs = isObject(doc.jobs) ? { ...doc.jobs } : {};
       delete jobs[jobId];
