@@ -7,6 +7,7 @@ import { createApp } from './http/app';
 import { removeProtoAccessor } from './own-property';
 import { createServices } from './services';
 import { systemClock } from './services/common';
+import { withDocumentLimits } from './store/document-limits';
 import { openStore } from './store/open-store';
 import { redactCredentials } from './store/redact-credentials';
 import type { Store } from './store/types';
@@ -26,7 +27,7 @@ export class ApiServer {
   async start(): Promise<AddressInfo> {
     const { config, log } = this;
     removeProtoAccessor();
-    const store = openStore(config);
+    const store = withDocumentLimits(openStore(config), config.limits, config.body_limit);
     await store.start();
     this.store = store;
     const validator = createValidator();
@@ -44,6 +45,7 @@ export class ApiServer {
       log,
       versions: config.api_versions,
       bodyLimit: config.body_limit,
+      limits: config.limits,
       healthcheckDisableFile: config.healthcheck_disable_file,
       accessLog: config.access_log,
     });

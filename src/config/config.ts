@@ -26,6 +26,8 @@ export interface Config {
   /** A freezer_action key or action name the agent does not know is a 400 (false: stored as sent). */
   strict_freezer_action: boolean;
   body_limit: number;
+  /** Bounds on the shape of request bodies and stored documents (checked before any parsing). */
+  limits: DocumentLimits;
   /** Milliseconds a client has to send a whole request (headers and body) before 408. */
   request_timeout_ms: number;
   /** API processes sharing the port (node:cluster); 'auto' in the file/env means one per core. */
@@ -35,6 +37,22 @@ export interface Config {
   healthcheck_disable_file: string;
   sqlite: { synchronous: 'NORMAL' | 'FULL'; cache_mb: number };
   noauth: { user_id: string; user_name: string; project_id: string; roles: string[] };
+}
+
+/**
+ * What one request may make the server parse and index (issue 11, item 9): each bounds a cost
+ * that grows with it, so that no request stalls the event loop. Stored documents may have twice
+ * the keys (the server adds fields; session PATCHes merge).
+ */
+export interface DocumentLimits {
+  /** Object keys in a body, counted over every level. */
+  max_keys: number;
+  /** Nesting of objects and arrays. */
+  max_depth: number;
+  /** Characters in one string, keys included. */
+  max_string_length: number;
+  /** Elements of one array. */
+  max_array_items: number;
 }
 
 export interface JwtSettings {
@@ -95,6 +113,10 @@ const ENV_KEYS: Record<string, string> = {
   PERMAFROST_DATA_DIR: 'data_dir',
   PERMAFROST_AUTH: 'auth',
   PERMAFROST_BODY_LIMIT: 'body_limit',
+  PERMAFROST_MAX_KEYS: 'limits.max_keys',
+  PERMAFROST_MAX_DEPTH: 'limits.max_depth',
+  PERMAFROST_MAX_STRING_LENGTH: 'limits.max_string_length',
+  PERMAFROST_MAX_ARRAY_ITEMS: 'limits.max_array_items',
   PERMAFROST_REQUEST_TIMEOUT_MS: 'request_timeout_ms',
   PERMAFROST_WORKERS: 'workers',
   PERMAFROST_LOG_LEVEL: 'log_level',
@@ -125,7 +147,18 @@ const ENV_KEYS: Record<string, string> = {
 };
 
 /** Settings that arrive as strings from the environment and must be whole numbers. */
-const INTEGER_KEYS = ['request_timeout_ms', 'jwt.ttl_s', 'jwt.leeway_s', 'keystone.cache_ttl_s', 'keystone.cache_size', 'keystone.timeout_ms'];
+const INTEGER_KEYS = [
+  'request_timeout_ms',
+  'jwt.ttl_s',
+  'jwt.leeway_s',
+  'keystone.cache_ttl_s',
+  'keystone.cache_size',
+  'keystone.timeout_ms',
+  'limits.max_keys',
+  'limits.max_depth',
+  'limits.max_string_length',
+  'limits.max_array_items',
+];
 
 const FLAG_KEYS: Record<keyof ConfigFlags, string | null> = {
   config: null,
@@ -239,7 +272,7 @@ function withDefaults(layer: Layer): Layer {
     enforce_project_scope: true,
     api_versions: ['v1', 'v2'],
     strict_freezer_action: true,
-    body_limit: 25 * 1024 * 1024,
+    body_limit: 512 * 1024,
     request_timeout_ms: 60_000,
     workers: 1,
     log_level: 'info',
@@ -249,6 +282,7 @@ function withDefaults(layer: Layer): Layer {
     data_dir: dataDir,
     database: layer.database ?? `sqlite:${path.join(dataDir, 'permafrost.db')}`,
     sqlite: { synchronous: 'NORMAL', cache_mb: 64, ...sqlite },
+    limits: { max_keys: 5_000, max_depth: 16, max_string_length: 65_536, max_array_items: 10_000, ...(layer.limits as Layer | undefined) },
     jwt: {
       algorithm: 'HS256',
       secret_file: null,

@@ -1,6 +1,7 @@
 import Koa, { type Context, type Next } from 'koa';
 import type { Logger } from 'pino';
 import type { Authenticator } from '../auth/identity';
+import type { DocumentLimits } from '../config/config';
 import type { Policy } from '../auth/policy';
 import type { Services } from '../services';
 import type { IdentityServices } from '../services/identity';
@@ -30,6 +31,7 @@ export interface AppDeps {
   log: Logger;
   versions: Array<'v1' | 'v2'>;
   bodyLimit: number;
+  limits: DocumentLimits;
   healthcheckDisableFile: string;
   accessLog: boolean;
 }
@@ -42,7 +44,7 @@ export interface AppDeps {
  */
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
-  const readBody = bodyReader(deps.bodyLimit);
+  const readBody = bodyReader(deps.bodyLimit, deps.limits);
   const api = createApiRouter(deps.services, deps.policy, {
     versions: deps.versions,
     readBody,
