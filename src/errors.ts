@@ -40,8 +40,9 @@ export class UnauthorizedError extends AppError {
 export class ForbiddenError extends AppError {
   readonly status = 403;
   readonly title = 'Access Forbidden';
-  constructor() {
-    super('You are not allowed to access this resource');
+  /** The description says why when that helps the caller fix it (e.g. an agent's hostname). */
+  constructor(description = 'You are not allowed to access this resource') {
+    super(description);
   }
 }
 

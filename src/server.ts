@@ -5,8 +5,10 @@ import { setupAuth, type AuthSetup } from './auth/setup';
 import type { Config } from './config/config';
 import { ensurePrivateDataDir } from './config/data-dir';
 import { createApp } from './http/app';
+import { removeProtoAccessor } from './own-property';
 import { createServices } from './services';
 import { systemClock } from './services/common';
+import { withDocumentLimits } from './store/document-limits';
 import { openStore } from './store/open-store';
 import { redactCredentials } from './store/redact-credentials';
 import type { Store } from './store/types';
@@ -26,13 +28,14 @@ export class ApiServer {
   async start(): Promise<AddressInfo> {
     const { config, log } = this;
     preparePrivateDataDir(config.data_dir, log);
-    const store = openStore(config);
+    removeProtoAccessor();
+    const store = withDocumentLimits(openStore(config), config.limits, config.body_limit);
     await store.start();
     this.store = store;
     const validator = createValidator();
     const auth = await setupAuth(config, store, validator, log);
     this.auth = auth;
-    const services = createServices({ store, validator, clock: systemClock });
+    const services = createServices({ store, validator, clock: systemClock, strictFreezerAction: config.strict_freezer_action });
     const app = createApp({
       services,
       store,
@@ -44,6 +47,7 @@ export class ApiServer {
       log,
       versions: config.api_versions,
       bodyLimit: config.body_limit,
+      limits: config.limits,
       healthcheckDisableFile: config.healthcheck_disable_file,
       accessLog: config.access_log,
     });

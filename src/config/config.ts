@@ -4,6 +4,7 @@ import path from 'node:path';
 import bytes from 'bytes';
 import YAML from 'yaml';
 import configSchema from '../../schemas/config.json';
+import { ownValue, setOwn } from '../own-property';
 import { listProblems } from '../validation/list-problems';
 
 /** The validated configuration every component receives (never read from process.env elsewhere). */
@@ -25,7 +26,11 @@ export interface Config {
   cloud_admin_project: string | null;
   login_throttle: LoginThrottleSettings;
   api_versions: Array<'v1' | 'v2'>;
+  /** A freezer_action key or action name the agent does not know is a 400 (false: stored as sent). */
+  strict_freezer_action: boolean;
   body_limit: number;
+  /** Bounds on the shape of request bodies and stored documents (checked before any parsing). */
+  limits: DocumentLimits;
   /** Milliseconds a client has to send a whole request (headers and body) before 408. */
   request_timeout_ms: number;
   /** API processes sharing the port (node:cluster); 'auto' in the file/env means one per core. */
@@ -35,6 +40,22 @@ export interface Config {
   healthcheck_disable_file: string;
   sqlite: { synchronous: 'NORMAL' | 'FULL'; cache_mb: number };
   noauth: { user_id: string; user_name: string; project_id: string; roles: string[] };
+}
+
+/**
+ * What one request may make the server parse and index (issue 11, item 9): each bounds a cost
+ * that grows with it, so that no request stalls the event loop. Stored documents may have twice
+ * the keys (the server adds fields; session PATCHes merge).
+ */
+export interface DocumentLimits {
+  /** Object keys in a body, counted over every level. */
+  max_keys: number;
+  /** Nesting of objects and arrays. */
+  max_depth: number;
+  /** Characters in one string, keys included. */
+  max_string_length: number;
+  /** Elements of one array. */
+  max_array_items: number;
 }
 
 export interface JwtSettings {
@@ -110,11 +131,16 @@ const ENV_KEYS: Record<string, string> = {
   PERMAFROST_DATA_DIR: 'data_dir',
   PERMAFROST_AUTH: 'auth',
   PERMAFROST_BODY_LIMIT: 'body_limit',
+  PERMAFROST_MAX_KEYS: 'limits.max_keys',
+  PERMAFROST_MAX_DEPTH: 'limits.max_depth',
+  PERMAFROST_MAX_STRING_LENGTH: 'limits.max_string_length',
+  PERMAFROST_MAX_ARRAY_ITEMS: 'limits.max_array_items',
   PERMAFROST_REQUEST_TIMEOUT_MS: 'request_timeout_ms',
   PERMAFROST_WORKERS: 'workers',
   PERMAFROST_LOG_LEVEL: 'log_level',
   PERMAFROST_ACCESS_LOG: 'access_log',
   PERMAFROST_API_VERSIONS: 'api_versions',
+  PERMAFROST_STRICT_FREEZER_ACTION: 'strict_freezer_action',
   PERMAFROST_NOAUTH_USER: 'noauth.user_id',
   PERMAFROST_NOAUTH_PROJECT: 'noauth.project_id',
   PERMAFROST_NOAUTH_ROLES: 'noauth.roles',
@@ -140,7 +166,18 @@ const ENV_KEYS: Record<string, string> = {
 };
 
 /** Settings that arrive as strings from the environment and must be whole numbers. */
-const INTEGER_KEYS = ['request_timeout_ms', 'jwt.ttl_s', 'jwt.leeway_s', 'keystone.cache_ttl_s', 'keystone.cache_size', 'keystone.timeout_ms'];
+const INTEGER_KEYS = [
+  'request_timeout_ms',
+  'jwt.ttl_s',
+  'jwt.leeway_s',
+  'keystone.cache_ttl_s',
+  'keystone.cache_size',
+  'keystone.timeout_ms',
+  'limits.max_keys',
+  'limits.max_depth',
+  'limits.max_string_length',
+  'limits.max_array_items',
+];
 
 const FLAG_KEYS: Record<keyof ConfigFlags, string | null> = {
   config: null,
@@ -244,7 +281,7 @@ function coerce(layer: Layer, problems: string[]): Layer {
   }
   if (out.workers === 'auto') out.workers = os.availableParallelism();
   else if (typeof out.workers === 'string' && /^\d+$/.test(out.workers)) out.workers = Number(out.workers);
-  for (const key of ['access_log', 'enforce_project_scope']) {
+  for (const key of ['access_log', 'enforce_project_scope', 'strict_freezer_action']) {
     if (typeof out[key] === 'string') out[key] = /^(1|true|yes|on)$/i.test(out[key] as string);
   }
   if (typeof out.api_versions === 'string') out.api_versions = splitList(out.api_versions);
@@ -264,7 +301,8 @@ function withDefaults(layer: Layer): Layer {
     policy_file: null,
     enforce_project_scope: true,
     api_versions: ['v1', 'v2'],
-    body_limit: 25 * 1024 * 1024,
+    strict_freezer_action: true,
+    body_limit: 512 * 1024,
     request_timeout_ms: 60_000,
     workers: 1,
     log_level: 'info',
@@ -274,6 +312,7 @@ function withDefaults(layer: Layer): Layer {
     data_dir: dataDir,
     database: layer.database ?? `sqlite:${path.join(dataDir, 'permafrost.db')}`,
     sqlite: { synchronous: 'NORMAL', cache_mb: 64, ...sqlite },
+    limits: { max_keys: 5_000, max_depth: 16, max_string_length: 65_536, max_array_items: 10_000, ...(layer.limits as Layer | undefined) },
     jwt: {
       algorithm: 'HS256',
       secret_file: null,
@@ -320,8 +359,10 @@ function withDefaults(layer: Layer): Layer {
 export function deepMerge(base: Layer, over: Layer): Layer {
   const out: Layer = { ...base };
   for (const [key, value] of Object.entries(over)) {
-    const prev = out[key];
-    out[key] = isPlainObject(prev) && isPlainObject(value) ? deepMerge(prev, value) : value;
+    // Own properties only: a `__proto__` or `constructor` setting is reported as unknown by the
+    // schema instead of becoming the prototype of the merged configuration.
+    const prev = ownValue(out, key);
+    setOwn(out, key, isPlainObject(prev) && isPlainObject(value) ? deepMerge(prev, value) : value);
   }
   return out;
 }

@@ -13,6 +13,7 @@ import { clientsRoutes } from './routes/clients-routes';
 import { jobsRoutes } from './routes/jobs-routes';
 import type { RouteDef } from './routes/route';
 import { sessionsRoutes } from './routes/sessions-routes';
+import { v1ProjectAccess, type ProjectRoles } from './v1-project-access';
 
 const ROUTES: RouteDef[] = [...backupsRoutes, ...clientsRoutes, ...jobsRoutes, ...actionsRoutes, ...sessionsRoutes];
 
@@ -46,6 +47,10 @@ export interface ApiRouterOptions {
   readBody: (ctx: Context) => Promise<unknown>;
   /** A v2 URL project other than the token's answers 403 unless the caller is the cloud admin (spec A.2.2 REC). */
   enforceProjectScope: boolean;
+  /** The auth mode (jwt, keystone, noauth): decides how far a v1 token reaches (v1-project-access.ts). */
+  authMode: string;
+  /** jwt: the caller's roles on each project, from the identity store; null otherwise. */
+  projectRoles: ProjectRoles | null;
 }
 
 export function createApiRouter(services: Services, policy: Policy, opts: ApiRouterOptions): ApiRouter {
@@ -69,6 +74,7 @@ export function createApiRouter(services: Services, policy: Policy, opts: ApiRou
           if (!policy.allows('cloud_admin', identity, api.state.scope)) throw new ForbiddenError();
         }
         policy.enforce(route.rule, identity, v === 'v1' ? { ...api.state.scope, projectId: identity.projectId } : api.state.scope);
+        if (v === 'v1') api.state.scope.projects = await v1ProjectAccess(identity, route.rule, opts.authMode, policy, opts.projectRoles);
         api.state.body = await readBody(ctx);
         await route.handle(api, services);
         if (route.rule.endsWith(':get_all')) answerConditionally(ctx);

@@ -1,11 +1,13 @@
 import Koa, { type Context, type Next } from 'koa';
 import type { Logger } from 'pino';
 import type { Authenticator } from '../auth/identity';
+import type { DocumentLimits } from '../config/config';
 import type { Policy } from '../auth/policy';
 import type { Services } from '../services';
 import type { IdentityServices } from '../services/identity';
 import type { Store } from '../store/types';
 import { createApiRouter } from './api-router';
+import type { ProjectRoles } from './v1-project-access';
 import { createKeystoneRouter } from './keystone/keystone-router';
 import { bodyReader } from './middleware/body';
 import { errorsMiddleware } from './middleware/errors';
@@ -29,6 +31,7 @@ export interface AppDeps {
   log: Logger;
   versions: Array<'v1' | 'v2'>;
   bodyLimit: number;
+  limits: DocumentLimits;
   healthcheckDisableFile: string;
   accessLog: boolean;
 }
@@ -41,8 +44,14 @@ export interface AppDeps {
  */
 export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
-  const readBody = bodyReader(deps.bodyLimit);
-  const api = createApiRouter(deps.services, deps.policy, { versions: deps.versions, readBody, enforceProjectScope: deps.enforceProjectScope });
+  const readBody = bodyReader(deps.bodyLimit, deps.limits);
+  const api = createApiRouter(deps.services, deps.policy, {
+    versions: deps.versions,
+    readBody,
+    enforceProjectScope: deps.enforceProjectScope,
+    authMode: deps.authenticator.mode,
+    projectRoles: deps.identity ? projectRolesOf(deps.identity) : null,
+  });
   if (deps.accessLog) app.use(accessLog(deps.log));
   app.use(errorsMiddleware(deps.log));
   app.use(requestIdMiddleware);
@@ -63,6 +72,20 @@ export function createApp(deps: AppDeps): Koa {
   app.use(api.routes);
   app.use(api.fallback);
   return app;
+}
+
+/** The user's role names per project, as the identity store holds them now (v1 requests). */
+function projectRolesOf(identity: IdentityServices): ProjectRoles {
+  return async (userId) => {
+    const out = new Map<string, string[]>();
+    const user = await identity.users.get(userId).catch(() => null);
+    if (!user) return out;
+    for (const project of Object.keys(user.roles)) {
+      const ids = identity.users.roleIds(user, project);
+      if (Array.isArray(ids)) out.set(project, await identity.roles.namesOf(ids));
+    }
+    return out;
+  };
 }
 
 function accessLog(log: Logger) {

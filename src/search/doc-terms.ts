@@ -1,5 +1,6 @@
 import { leafValues } from './leaf-values';
-import { termOf } from './term-of';
+import { canonicalChunks, type Chunks } from './canonical';
+import { termOfChunks } from './term-of';
 
 /**
  * The index terms of a document, computed once when it is written: one per property name the
@@ -8,5 +9,7 @@ import { termOf } from './term-of';
  * for it; stores must handle that case apart (e.g. with matches()).
  */
 export function docTerms(doc: unknown): string[] {
-  return Array.from(leafValues(doc), ([key, value]) => termOf(key, value));
+  // One memo for the whole document: nested values share their subtrees' canonical texts.
+  const memo = new Map<object, Chunks>();
+  return Array.from(leafValues(doc), ([key, value]) => termOfChunks(key, canonicalChunks(value, memo)));
 }

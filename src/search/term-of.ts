@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonical } from './canonical';
+import { canonicalChunks, type Chunks } from './canonical';
 
 /**
  * Canonical texts up to this many UTF-8 bytes go into the term as they are; longer ones are
@@ -19,7 +19,18 @@ export const MAX_INLINE_BYTES = 96;
  * Stores persist these strings: changing the format means re-indexing.
  */
 export function termOf(key: string, value: unknown): string {
-  const text = canonical(value);
-  if (Buffer.byteLength(text, 'utf8') <= MAX_INLINE_BYTES) return `${key}\u0000${text}`;
-  return `${key}\u0000#${createHash('sha256').update(text, 'utf8').digest('base64url')}`;
+  return termOfChunks(key, canonicalChunks(value));
+}
+
+/** termOf for a value whose canonical text is already known, as pieces (canonicalChunks). */
+export function termOfChunks(key: string, text: Chunks): string {
+  // A UTF-8 encoding is at least as long as the UTF-16 length: long texts skip the byte count.
+  if (text.length <= MAX_INLINE_BYTES) {
+    const whole = text.chunks.join('');
+    if (Buffer.byteLength(whole, 'utf8') <= MAX_INLINE_BYTES) return `${key}\u0000${whole}`;
+  }
+  // Hashing the pieces in order is hashing their concatenation: nothing is joined or copied.
+  const hash = createHash('sha256');
+  for (const piece of text.chunks) hash.update(piece, 'utf8');
+  return `${key}\u0000#${hash.digest('base64url')}`;
 }

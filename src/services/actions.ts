@@ -5,6 +5,7 @@ import { CollectionService } from './collection-service';
 import { DuplicateError } from '../store/types';
 import { bodyObject, isObject, newId, replaceOrCreate } from './common';
 import type { ServiceDeps } from './deps';
+import { setOwn } from '../own-property';
 
 /** Keys the reference always shows in a single action's freezer_action, null when unknown. */
 const SHOWN_ACTION_KEYS = ['backup_name', 'action', 'mode', 'container', 'timeout', 'priority', 'path_to_backup', 'log_file'];
@@ -22,6 +23,7 @@ export class ActionsService extends CollectionService {
     const input = bodyObject(body, 'Missing request body');
     const id = typeof input.action_id === 'string' && input.action_id !== '' ? input.action_id : newId();
     const doc = this.build(scope, id, input, { max_retries: 5, max_retries_interval: 6 });
+    this.checkOptions(input.freezer_action, 'freezer_action');
     try {
       await this.repo.insert(scope, { id, key: id, doc });
     } catch (err) {
@@ -43,6 +45,7 @@ export class ActionsService extends CollectionService {
     delete input.action_id;
     delete input.project_id;
     this.deps.validator.assert('action_patch', input);
+    if (input.freezer_action !== undefined) await this.checkChangedOptions(scope, id, input.freezer_action);
     const updated = await this.repo.update(scope, id, (doc) => {
       const merged = { ...doc };
       for (const key of ['freezer_action', 'max_retries', 'max_retries_interval', 'mandatory'] as const) {
@@ -58,6 +61,7 @@ export class ActionsService extends CollectionService {
     const input = bodyObject(body, 'Missing request body');
     // Keys missing from a replace become null, as in the reference.
     const doc = this.build(scope, id, input, { max_retries: null, max_retries_interval: null });
+    await this.checkChangedOptions(scope, id, input.freezer_action);
     await replaceOrCreate(this.repo, scope, id, () => doc);
     return { action_id: id, version: id };
   }
@@ -68,28 +72,49 @@ export class ActionsService extends CollectionService {
    * under the same id becomes a new action with a fresh id (the reference fails with a 400).
    */
   async registerJobActions(scope: Scope, jobActions: unknown[]): Promise<unknown[]> {
-    const out: unknown[] = [];
-    for (const entry of jobActions) {
+    // Every action is looked up and checked before any is written, so a refused job leaves no
+    // actions behind.
+    const plans: Array<{ ja: Doc; id: string | null; reuse: boolean } | null> = [];
+    for (const [i, entry] of jobActions.entries()) {
       if (!isObject(entry)) {
-        out.push(entry);
+        plans.push(null);
         continue;
       }
       const ja = { ...entry };
       let id = typeof ja.action_id === 'string' && ja.action_id !== '' ? ja.action_id : null;
+      let reuse = false;
       if (id) {
         const existing = await this.repo.get(scope, id);
-        if (existing && sameAction(existing.doc.freezer_action, ja.freezer_action)) {
-          out.push({ ...ja, user_id: scope.userId, project_id: scope.projectId, action_id: id });
-          continue;
-        }
-        if (existing || (await this.repo.ownerOf(id))) id = null;
+        reuse = existing !== null && sameAction(existing.doc.freezer_action, ja.freezer_action);
+        if (!reuse && (existing || (await this.repo.ownerOf(id)))) id = null;
       }
-      id ??= newId();
-      const doc = this.build(scope, id, ja, { max_retries: 5, max_retries_interval: 6 });
-      await this.repo.insert(scope, { id, key: id, doc });
-      out.push({ ...ja, user_id: scope.userId, project_id: scope.projectId, action_id: id });
+      // An action sent back unchanged is not new input: jobs stored before strictness still update.
+      if (!reuse) this.checkOptions(ja.freezer_action, `job_actions[${i}].freezer_action`);
+      plans.push({ ja, id, reuse });
+    }
+    const out: unknown[] = [];
+    for (const [i, plan] of plans.entries()) {
+      if (!plan) {
+        out.push(jobActions[i]);
+        continue;
+      }
+      const id = plan.id ?? newId();
+      if (!plan.reuse) await this.repo.insert(scope, { id, key: id, doc: this.build(scope, id, plan.ja, { max_retries: 5, max_retries_interval: 6 }) });
+      out.push({ ...plan.ja, user_id: scope.userId, project_id: scope.projectId, action_id: id });
     }
     return out;
+  }
+
+  /** strict_freezer_action: unknown keys and action names of a freezer_action are a 400. */
+  checkOptions(options: unknown, where: string): void {
+    if (this.deps.strictFreezerAction) this.deps.validator.freezerActions.assert(options, where);
+  }
+
+  /** As checkOptions, unless the action already stored under `id` has that very freezer_action. */
+  private async checkChangedOptions(scope: Scope, id: string, options: unknown): Promise<void> {
+    if (!this.deps.strictFreezerAction) return;
+    const existing = await this.repo.get(scope, id);
+    if (!existing || !sameAction(existing.doc.freezer_action, options)) this.checkOptions(options, 'freezer_action');
   }
 
   private build(scope: Scope, id: string, input: Doc, defaults: { max_retries: unknown; max_retries_interval: unknown }): Doc {
@@ -144,7 +169,7 @@ function sameAction(a: unknown, b: unknown): boolean {
   const norm = (v: unknown): Doc => {
     const out: Doc = {};
     if (!isObject(v)) return out;
-    for (const [k, val] of Object.entries(v)) if (val !== null && val !== undefined && k !== '_version' && k !== 'user_id') out[k] = val;
+    for (const [k, val] of Object.entries(v)) if (val !== null && val !== undefined && k !== '_version' && k !== 'user_id') setOwn(out, k, val);
     return out;
   };
   return termOf('freezer_action', norm(a)) === termOf('freezer_action', norm(b));

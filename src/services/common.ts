@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { BadRequestError, ForbiddenError } from '../errors';
+import { assertWritable } from '../store/project-access';
 import { DuplicateError, type Doc, type Repository, type Scope } from '../store/types';
 
 /** A new document id: a UUID4 as 32 lowercase hex characters, the reference's format. */
@@ -68,10 +69,24 @@ export async function replaceOrCreate(
   throw new ForbiddenError();
 }
 
-/** 403 when the id belongs to another tenant: checked before a replace has any side effect. */
+/**
+ * 403 when the id belongs to another tenant, or (v1) to a project where the caller may not
+ * write: checked before a replace has any side effect.
+ */
 export async function refuseForeignId(repo: Repository, scope: Scope, id: string): Promise<void> {
   const owner = await repo.ownerOf(id);
   if (owner && !(owner.userId === scope.userId && (scope.projectId === null || owner.projectId === scope.projectId))) {
     throw new ForbiddenError();
   }
+  if (owner) assertWritable(scope, owner.projectId ?? '');
+}
+
+/**
+ * v1: 403 when the document with this global id is one the caller may read but not change,
+ * checked before an operation that touches several documents has any side effect.
+ */
+export async function assertMayChange(repo: Repository, scope: Scope, id: string): Promise<void> {
+  if (scope.projectId !== null || !scope.projects) return;
+  const owner = await repo.ownerOf(id);
+  if (owner && owner.userId === scope.userId) assertWritable(scope, owner.projectId ?? '');
 }

@@ -7,4 +7,9 @@ export interface ServiceDeps {
   store: Store;
   validator: Validator;
   clock: Clock;
+  /**
+   * strict_freezer_action: a freezer_action key or action name not in
+   * schemas/freezer_action_options.json is a 400 (false: stored as sent, like the stock server).
+   */
+  strictFreezerAction: boolean;
 }

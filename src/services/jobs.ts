@@ -2,8 +2,9 @@ import { BadRequestError, NotFoundError } from '../errors';
 import type { Doc, Scope } from '../store/types';
 import type { ActionsService } from './actions';
 import { CollectionService } from './collection-service';
-import { bodyObject, isObject, newId, pick, refuseForeignId, replaceOrCreate } from './common';
+import { assertMayChange, bodyObject, isObject, newId, pick, refuseForeignId, replaceOrCreate } from './common';
 import type { ServiceDeps } from './deps';
+import { ownValue, setOwn } from '../own-property';
 
 /** The fields a stored job has, in the reference's order (anything else is dropped). */
 const JOB_FIELDS = ['job_id', 'project_id', 'user_id', 'job_schedule', 'client_id', 'session_id', 'session_tag', 'description', 'job_actions'];
@@ -22,7 +23,7 @@ export class JobsService extends CollectionService {
   }
 
   async create(scope: Scope, body: unknown): Promise<{ job_id: string }> {
-    const job = prepare(bodyObject(body));
+    const job = this.prepare(bodyObject(body));
     if (isObject(job.job_schedule)) {
       // Server-owned times: client values are overwritten (spec A.3.5 step 4).
       Object.assign(job.job_schedule, { time_created: this.deps.clock(), time_started: -1, time_ended: -1 });
@@ -35,7 +36,7 @@ export class JobsService extends CollectionService {
 
   /** POST /jobs/{id}: full replace, or create under that id; no time_created is added. */
   async replace(scope: Scope, id: string, body: unknown): Promise<{ job_id: string; version: string }> {
-    const job = prepare(bodyObject(body));
+    const job = this.prepare(bodyObject(body));
     await refuseForeignId(this.repo, scope, id);
     const doc = await this.stampValidateRegister(scope, id, job);
     await replaceOrCreate(this.repo, scope, id, () => doc);
@@ -49,10 +50,12 @@ export class JobsService extends CollectionService {
   async patch(scope: Scope, id: string, body: unknown): Promise<{ job_id: string; version: number }> {
     const patch = bodyObject(body);
     for (const k of ['user_id', 'job_id', 'project_id']) delete patch[k];
+    this.checkActionDefaults(patch);
     expandActionDefaults(patch);
     this.deps.validator.assert('job_patch', patch);
     if (Array.isArray(patch.job_actions)) {
       if (!(await this.repo.get(scope, id))) throw notFound(id);
+      await assertMayChange(this.repo, scope, id);
       patch.job_actions = await this.actions.registerJobActions(scope, patch.job_actions);
     }
     const updated = await this.repo.update(scope, id, (doc) => {
@@ -86,9 +89,27 @@ export class JobsService extends CollectionService {
     return { result };
   }
 
+  /** v1: 403 when the caller may see the job but not change it (sessions check before writing). */
+  assertMayChange(scope: Scope, id: string): Promise<void> {
+    return assertMayChange(this.repo, scope, id);
+  }
+
   /** Session bookkeeping (used by SessionsService): applies `mutate` to the caller's job. */
   update(scope: Scope, id: string, mutate: (doc: Doc) => Doc | null): Promise<Doc | null> {
     return this.repo.update(scope, id, mutate);
+  }
+
+  /** Steps shared by create and replace: action_defaults checked and expanded, job_schedule defaulted. */
+  private prepare(job: Doc): Doc {
+    this.checkActionDefaults(job);
+    expandActionDefaults(job);
+    if (job.job_schedule === undefined) job.job_schedule = {};
+    return job;
+  }
+
+  /** Each default becomes a freezer_action key, so it is checked like one (strict_freezer_action). */
+  private checkActionDefaults(job: Doc): void {
+    if (isObject(job.action_defaults)) this.actions.checkOptions(job.action_defaults, 'action_defaults');
   }
 
   private async stampValidateRegister(scope: Scope, id: string, job: Doc): Promise<Doc> {
@@ -105,13 +126,6 @@ export class JobsService extends CollectionService {
   }
 }
 
-/** Steps shared by create and replace: action_defaults expanded, job_schedule defaulted. */
-function prepare(job: Doc): Doc {
-  expandActionDefaults(job);
-  if (job.job_schedule === undefined) job.job_schedule = {};
-  return job;
-}
-
 /** Copies action_defaults into every freezer_action where the key is missing or null (A.6.6). */
 function expandActionDefaults(job: Doc): void {
   dropActionOwners(job);
@@ -123,7 +137,8 @@ function expandActionDefaults(job: Doc): void {
   for (const ja of job.job_actions) {
     if (!isObject(ja)) continue;
     const fa: Doc = isObject(ja.freezer_action) ? ja.freezer_action : {};
-    for (const [k, v] of Object.entries(defaults)) if (fa[k] === undefined || fa[k] === null) fa[k] = v;
+    // Own properties only: a default named `constructor` or `__proto__` is a key like any other.
+    for (const [k, v] of Object.entries(defaults)) if (ownValue(fa, k) === undefined || ownValue(fa, k) === null) setOwn(fa, k, v);
     ja.freezer_action = fa;
   }
 }

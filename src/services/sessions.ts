@@ -1,9 +1,10 @@
 import { BadMethodError, BadRequestError, NoSuchDocumentError, NotFoundError } from '../errors';
 import type { Doc, Scope } from '../store/types';
 import { CollectionService } from './collection-service';
-import { bodyObject, isObject, newId, pick, replaceOrCreate } from './common';
+import { assertMayChange, bodyObject, isObject, newId, pick, replaceOrCreate } from './common';
 import type { ServiceDeps } from './deps';
 import type { JobsService } from './jobs';
+import { ownValue } from '../own-property';
 
 /** Client-owned session fields: taken from create/replace bodies and patches. */
 const CLIENT_FIELDS = ['description', 'session_tag', 'hold_off', 'schedule', 'time_started', 'time_ended'];
@@ -62,6 +63,8 @@ export class SessionsService extends CollectionService {
     const job = await this.jobs.get(scope, jobId).catch((err: unknown) => {
       throw err instanceof NoSuchDocumentError ? new NotFoundError(`No Job found with ID:${jobId}`) : err;
     });
+    await this.jobs.assertMayChange(scope, jobId);
+    await assertMayChange(this.repo, scope, sessionId);
     const sched: Doc = isObject(job.job_schedule) ? job.job_schedule : {};
     const entry = {
       client_id: job.client_id,
@@ -86,6 +89,7 @@ export class SessionsService extends CollectionService {
 
   /** DELETE /sessions/{s}/jobs/{j}: the job leaves the session and is told to stop. */
   async removeJob(scope: Scope, sessionId: string, jobId: string): Promise<void> {
+    await this.jobs.assertMayChange(scope, jobId);
     const session = await this.repo.update(scope, sessionId, (doc) => {
       const jobs = isObject(doc.jobs) ? { ...doc.jobs } : {};
       delete jobs[jobId];
@@ -156,15 +160,15 @@ type Step = (doc: Doc) => { write: boolean; outcome: SessionActionResult | BadRe
 /** start(job_id, current_tag): joins the running session run, starts a new one, or refuses. */
 function startStep(jobId: string, tag: number, now: number): Step {
   return (doc) => {
-    const jobs = isObject(doc.jobs) ? doc.jobs : null;
+    const entry = sessionJob(doc, jobId);
     const S = Number(doc.session_tag ?? 0);
-    if (!jobs || !isObject(jobs[jobId])) return { write: false, outcome: new BadRequestError('job_id not found in session') };
+    if (!entry) return { write: false, outcome: new BadRequestError('job_id not found in session') };
     if (tag > S) {
       return { write: false, outcome: new BadRequestError(`requested tag value too high. Session Tag: ${S} Job Tag: ${tag}`) };
     }
     const elapsed = now - Number(doc.time_start ?? -1);
     const holdOff = Number(doc.hold_off ?? 60);
-    const markRunning = () => Object.assign(jobs[jobId] as Doc, { status: 'running', result: '', time_started: now });
+    const markRunning = () => Object.assign(entry, { status: 'running', result: '', time_started: now });
     if (elapsed <= holdOff) {
       if (tag === S) return { write: false, outcome: { result: 'hold-off', session_tag: S } };
       markRunning();
@@ -180,16 +184,27 @@ function startStep(jobId: string, tag: number, now: number): Step {
 /** end(job_id, result): records the job's result and completes the session when all are done. */
 function endStep(jobId: string, result: string, now: number): Step {
   return (doc) => {
-    const jobs = isObject(doc.jobs) ? doc.jobs : null;
+    const entry = sessionJob(doc, jobId);
     const S = Number(doc.session_tag ?? 0);
-    if (!jobs || !isObject(jobs[jobId])) return { write: false, outcome: new BadRequestError('job_id not found in session') };
-    Object.assign(jobs[jobId] as Doc, { status: 'completed', result, time_ended: now });
-    const overall = overallResult(Object.values(jobs));
+    if (!entry) return { write: false, outcome: new BadRequestError('job_id not found in session') };
+    Object.assign(entry, { status: 'completed', result, time_ended: now });
+    const overall = overallResult(Object.values(doc.jobs as Doc));
     if (doc.status !== 'completed' && overall !== 'running') {
       Object.assign(doc, { time_end: now, result: overall, status: 'completed' });
     }
     return { write: true, outcome: { result: 'success', session_tag: S } };
   };
+}
+
+/**
+ * The session's entry for a job: an own property of `jobs` only. A job id such as `__proto__`
+ * would otherwise find Object.prototype, and the start/end steps would write into every object
+ * of the process.
+ */
+function sessionJob(doc: Doc, jobId: string): Doc | null {
+  if (!isObject(doc.jobs)) return null;
+  const entry = ownValue(doc.jobs, jobId);
+  return isObject(entry) ? entry : null;
 }
 
 /**

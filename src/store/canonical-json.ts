@@ -1,3 +1,5 @@
+import { setOwn } from '../own-property';
+
 /**
  * JSON text with every object's keys sorted, recursively. An engine need not hand a document back
  * with its keys in the order they were written, so content checksums are taken over this form:
@@ -13,6 +15,7 @@ function sortKeys(value: unknown): unknown {
   // Dates and other objects with their own JSON form keep it.
   if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return value;
   const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value).sort()) out[key] = sortKeys((value as Record<string, unknown>)[key]);
+  // setOwn: a stored key named `__proto__` is data, and must count in the checksum like any other.
+  for (const key of Object.keys(value).sort()) setOwn(out, key, sortKeys((value as Record<string, unknown>)[key]));
   return out;
 }

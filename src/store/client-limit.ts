@@ -10,11 +10,13 @@ const CLIENT_OF: Partial<Record<CollectionName, (doc: Doc) => unknown>> = {
 /**
  * Applies the client limit of agent tokens (Scope.clientId) for every engine, in one place:
  * the jobs and clients repositories hide documents of other clients and refuse writes that
- * would create or move one to another client. Scopes without a client id pass straight through.
+ * would create or move one to another client; backups are accepted only for the client's own
+ * host. Scopes without a client id pass straight through.
  */
 export function withClientLimits(store: Store): Store {
   const limited = new Map<CollectionName, Repository>();
-  return {
+  let backups: Repository | null = null;
+  const limitedStore: Store = {
     get engine() {
       return store.engine;
     },
@@ -23,6 +25,9 @@ export function withClientLimits(store: Store): Store {
     ping: () => store.ping(),
     registry: (name) => store.registry(name),
     repo(name) {
+      if (name === 'backups') {
+        return (backups ??= new ClientLimitedBackups(store.repo('backups'), store.repo('clients'), limitedStore.repo('jobs')));
+      }
       const clientOf = CLIENT_OF[name];
       if (!clientOf) return store.repo(name);
       let repo = limited.get(name);
@@ -33,6 +38,7 @@ export function withClientLimits(store: Store): Store {
       return repo;
     },
   };
+  return limitedStore;
 }
 
 class ClientLimitedRepository implements Repository {
@@ -109,4 +115,78 @@ class ClientLimitedRepository implements Repository {
   private visible(scope: Scope, doc: Doc): boolean {
     return !scope.clientId || this.clientOf(doc) === scope.clientId;
   }
+}
+
+/**
+ * Backups name their host, not a client: a client-limited token posts backup metadata only for
+ * the host its client registered (`client.hostname`), with its own `client_id` and one of its
+ * own jobs' `job_id` when those are given, so an agent cannot file backups under another host.
+ * Reads pass through (the agent rules allow none).
+ */
+class ClientLimitedBackups implements Repository {
+  constructor(
+    private readonly inner: Repository,
+    private readonly clients: Repository,
+    private readonly jobs: Repository,
+  ) {}
+
+  get(scope: Scope, key: string): Promise<Stored | null> {
+    return this.inner.get(scope, key);
+  }
+
+  getJson(scope: Scope, key: string): Promise<string | null> {
+    return this.inner.getJson(scope, key);
+  }
+
+  listJson(scope: Scope, query: ListQuery): Promise<string[]> {
+    return this.inner.listJson(scope, query);
+  }
+
+  ownerOf(id: string): Promise<Owner | null> {
+    return this.inner.ownerOf(id);
+  }
+
+  scan(): AsyncIterable<{ owner: Owner; item: Stored }> {
+    return this.inner.scan();
+  }
+
+  async insert(scope: Scope, item: Stored): Promise<void> {
+    if (scope.clientId) await this.assertOwnHost(scope, scope.clientId, item.doc);
+    return this.inner.insert(scope, item);
+  }
+
+  /** Backup metadata is never rewritten through the API; a limited token changes none. */
+  async update(scope: Scope, key: string, mutate: (doc: Doc) => Doc | null): Promise<Doc | null> {
+    if (scope.clientId) throw new ForbiddenError();
+    return this.inner.update(scope, key, mutate);
+  }
+
+  async delete(scope: Scope, key: string): Promise<boolean> {
+    if (scope.clientId) throw new ForbiddenError();
+    return this.inner.delete(scope, key);
+  }
+
+  private async assertOwnHost(scope: Scope, clientId: string, doc: Doc): Promise<void> {
+    const metadata = (doc.backup_metadata ?? {}) as Doc;
+    const client = await this.clients.get({ ...scope, clientId: null }, clientId);
+    const limited = `This token is limited to client '${clientId}'`;
+    if (!client) throw new ForbiddenError(`${limited}, which is not registered: register it (POST /clients) before posting backups`);
+    const hostname = (client.doc.client as Doc | undefined)?.hostname;
+    if (metadata.hostname !== hostname) {
+      throw new ForbiddenError(`${limited}: it posts backups of its host ${shown(hostname)} only, not of ${shown(metadata.hostname)}`);
+    }
+    if (metadata.client_id !== undefined && metadata.client_id !== null && metadata.client_id !== clientId) {
+      throw new ForbiddenError(`${limited}: it cannot post backups for client_id ${shown(metadata.client_id)}`);
+    }
+    const jobId = metadata.job_id;
+    if (jobId !== undefined && jobId !== null && jobId !== '' && (typeof jobId !== 'string' || !(await this.jobs.get(scope, jobId)))) {
+      throw new ForbiddenError(`${limited}: job_id ${shown(jobId)} is not one of its jobs`);
+    }
+  }
+}
+
+/** A value quoted in an error message, cut short: it comes from the request. */
+function shown(value: unknown): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? 'nothing';
+  return `'${text.length > 64 ? `${text.slice(0, 64)}...` : text}'`;
 }

@@ -12,6 +12,18 @@ export interface Scope {
    * invisible, and none can be created or changed to belong to another (client-limit.ts).
    */
   clientId?: string | null;
+  /**
+   * v1 scopes only (projectId null): the projects, besides v1's own project-less documents, whose
+   * documents the caller reaches, by what its roles there allow. Absent: every project of the
+   * user, as in the reference (noauth). See project-access.ts.
+   */
+  projects?: ProjectAccess | null;
+}
+
+/** Which projects' documents a v1 caller may read, and of those which it may change. */
+export interface ProjectAccess {
+  read: readonly string[];
+  write: readonly string[];
 }
 
 export type CollectionName = 'jobs' | 'actions' | 'sessions' | 'backups' | 'clients';

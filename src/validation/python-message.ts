@@ -1,4 +1,5 @@
 import type { ErrorObject } from 'ajv';
+import { ownValue } from '../own-property';
 
 /**
  * Renders ajv errors the way Python's jsonschema words them (spec A.4.8), because Freezer puts
@@ -50,7 +51,7 @@ function valueAt(data: unknown, pointer: string): unknown {
   let node = data;
   for (const raw of pointer.split('/').slice(1)) {
     const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    node = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined;
+    node = node !== null && typeof node === 'object' ? ownValue(node, key) : undefined;
   }
   return node;
 }

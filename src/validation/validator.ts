@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import { BadRequestError } from '../errors';
+import { FreezerActionOptions } from './freezer-action-options';
 import { pythonMessage } from './python-message';
 
 export type SchemaName =
@@ -38,6 +39,8 @@ export interface Validator {
   assert(name: SchemaName, doc: unknown): void;
   /** Keystone request shapes: throws BadRequestError "Invalid input for field '<path>': ...". */
   assertKeystone(name: KeystoneSchemaName, doc: unknown): void;
+  /** The freezer_action keys and action names the agent knows (strict_freezer_action). */
+  readonly freezerActions: FreezerActionOptions;
 }
 
 /**
@@ -56,6 +59,7 @@ export function createValidator(schemaDir = findSchemaDir()): Validator {
     compiled.set(name, fn);
   }
   return {
+    freezerActions: FreezerActionOptions.load(schemaDir),
     assert(name, doc) {
       const fn = compiled.get(name) as ValidateFunction;
       if (!fn(doc)) throw new BadRequestError(pythonMessage(fn.errors ?? [], doc));

@@ -168,7 +168,9 @@ export function agentScenarios(title: string, setup: (ctx: Mocha.Context) => Pro
       fs.mkdirSync(path.join(src, 'sub'), { recursive: true });
       fs.writeFileSync(path.join(src, 'sub', 'file.txt'), 'backed up by the agent\n');
       fs.symlinkSync('sub/file.txt', path.join(src, 'link'));
-      const store = { storage: 'local', container: path.join(work, 'bk-store'), backup_name: 'scenario', hostname: 'agenthost', compression: 'gzip' };
+      // No `hostname` option: the agent's own host name, the one its client registered (an agent
+      // token may post backup metadata for that host only).
+      const store = { storage: 'local', container: path.join(work, 'bk-store'), backup_name: 'scenario', compression: 'gzip' };
       const action = (freezerAction: Doc) => ({ freezer_action: freezerAction, max_retries: 0, max_retries_interval: 1 });
       const backupId = await createJob('backup', {}, [action({ action: 'backup', ...store, path_to_backup: src })]);
       const backedUp = await until(backupId, 'completed', 30000, (s) => s.status === 'completed');

@@ -109,6 +109,7 @@ async function liveRoutes(): Promise<LiveRoute[]> {
 type Shape =
   | 'unauthorized' // 401 with keystonemiddleware's body and WWW-Authenticate
   | 'forbidden' // 403 Access Forbidden
+  | 'forbidden-host' // 403 Access Forbidden saying the token posts backups of its own host only
   | 'empty' // no body at all (GET single 404, DELETE 204)
   | 'not-found' // a Freezer 404 body
   | 'created' // 201 with the new id
@@ -198,9 +199,9 @@ function limitedToHostA(spec: RouteSpec, collection: Collection): Expectation {
     case 'event':
       return { status: 404, shape: 'not-found' };
     case 'create':
-      // A client of another client_id cannot be registered; backup metadata is the agent's to post.
+      // A client of another client_id cannot be registered, nor backups of another host (trust 13).
       if (collection === 'clients') return { status: 403, shape: 'forbidden' };
-      if (collection === 'backups') return { status: 201, shape: 'created' };
+      if (collection === 'backups') return { status: 403, shape: 'forbidden-host' };
       break;
     case 'session-action':
       // hostB's job is invisible to this token (GET/PATCH/event answer 404): reporting a session
@@ -350,6 +351,10 @@ describe('auth and tenant isolation over every route of v1 and v2 (auth=jwt)', f
         return null;
       case 'forbidden':
         return isDeepStrictEqual(res.json, FORBIDDEN_BODY) ? null : `403 body ${res.text}`;
+      case 'forbidden-host':
+        return res.json?.title === 'Access Forbidden' && /limited to client 'hostA': it posts backups of its host 'hosta' only/.test(res.json?.description)
+          ? null
+          : `403 body ${res.text}`;
       case 'empty':
         return res.text === '' ? null : `body should be empty: ${res.text}`;
       case 'not-found':

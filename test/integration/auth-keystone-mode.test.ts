@@ -96,6 +96,21 @@ describe('auth=keystone against an external identity service', function () {
     assert.equal((await tokenApi(api.url, projA, token).get('/jobs')).status, 401);
   });
 
+  it("trust 6: through /v1 a token reaches its own project's documents only (roles elsewhere are unknown here)", async () => {
+    const admin = await adminToken(keystone.url);
+    const aliceId = (await v3(keystone.url, admin, 'GET', '/users?name=alice')).json.users[0].id as string;
+    assert.equal((await v3(keystone.url, admin, 'PUT', `/projects/${projB}/users/${aliceId}/roles/member`)).status, 204);
+    const inB = tokenApi(api.url, projB, await tokenFor(keystone.url, 'alice', 'alice-password', { id: projB }));
+    const jobB = (await inB.post('/jobs', { client_id: 'hb', description: 'in B', job_actions: [{ freezer_action: { action: 'backup' } }] })).json.job_id as string;
+    const v1 = tokenApi(api.url, null, await tokenFor(keystone.url, 'alice', 'alice-password', { id: projA }));
+    assert.equal((await v1.get(`/jobs/${jobB}`)).status, 404);
+    assert.equal((await v1.patch(`/jobs/${jobB}`, { description: 'x' })).status, 404);
+    assert.equal((await v1.post(`/jobs/${jobB}/event`, { start: null })).status, 404);
+    const listed = (await v1.get('/jobs?limit=100')).json.jobs as Array<{ job_id: string; project_id: string }>;
+    assert.ok(listed.length > 0 && listed.every((j) => j.project_id === projA), JSON.stringify(listed));
+    assert.equal((await inB.get(`/jobs/${jobB}`)).json.description, 'in B', 'unchanged, and v2 in B still works');
+  });
+
   it('Keystone down: 503 with a clear message, never a hang or a 500', async () => {
     const fresh = await tokenFor(keystone.url, 'alice', 'alice-password', { id: projA });
     await keystone.stop();

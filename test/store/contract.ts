@@ -97,6 +97,34 @@ export function storeContract(engine: string, makeStore: () => Promise<Store>): 
       assert.ok(await store.repo('jobs').get(bob, 'j1'));
     });
 
+    it('trust 6: a v1 scope limited by project reads those projects (and v1 documents), and changes only the writable ones', async () => {
+      const projC: Scope = { userId: 'alice', projectId: 'projC' };
+      await put(alice, 'a1');
+      await put(aliceB, 'b1', job('b1', { tag: 'x' }));
+      await put(projC, 'c1', job('c1', { tag: 'x' }));
+      await put(aliceV1, 'v1');
+      await store.repo('clients').insert(projC, { id: 'uc', key: 'hostc', doc: { client: { client_id: 'hostc' } } });
+      const limited: Scope = { ...aliceV1, projects: { read: ['projA', 'projB'], write: ['projA'] } };
+      assert.deepEqual(await ids(limited), ['a1', 'b1', 'v1']);
+      assert.deepEqual(await ids(limited, parseSearch({ match: [{ tag: 'x' }] })), ['b1'], 'term-driven search');
+      assert.deepEqual(await ids(limited, parseSearch({ match_not: [{ tag: 'nothing' }] })), ['a1', 'b1', 'v1']);
+      assert.deepEqual(await ids(limited, parseSearch({ match: [{ tag: null }] })), ['a1', 'v1'], 'residual (null) search');
+      assert.equal(await store.repo('jobs').get(limited, 'c1'), null);
+      assert.equal(await store.repo('jobs').getJson(limited, 'c1'), null);
+      assert.equal(await store.repo('clients').get(limited, 'hostc'), null);
+      assert.equal(await store.repo('jobs').update(limited, 'c1', (d) => ({ ...d, tag: 'y' })), null);
+      assert.equal(await store.repo('jobs').delete(limited, 'c1'), false);
+      await assert.rejects(store.repo('jobs').update(limited, 'b1', (d) => ({ ...d, tag: 'y' })), (e: unknown) => (e as { status?: number }).status === 403);
+      await assert.rejects(store.repo('jobs').delete(limited, 'b1'), (e: unknown) => (e as { status?: number }).status === 403);
+      assert.equal((await store.repo('jobs').update(limited, 'a1', (d) => ({ ...d, tag: 'y' })))?.tag, 'y');
+      assert.equal((await store.repo('jobs').update(limited, 'v1', (d) => ({ ...d, tag: 'y' })))?.tag, 'y');
+      assert.deepEqual((await store.repo('jobs').get(aliceV1, 'b1'))?.doc.tag, 'x', 'the refused update changed nothing');
+      assert.ok(await store.repo('jobs').get(aliceV1, 'c1'), 'an unlimited v1 scope still sees every project');
+      const none: Scope = { ...aliceV1, projects: { read: [], write: [] } };
+      assert.deepEqual(await ids(none), ['v1']);
+      assert.equal(await store.repo('jobs').delete(limited, 'v1'), true);
+    });
+
     it('pages in insertion order with limit and offset', async () => {
       for (let i = 0; i < 7; i++) await put(alice, `j${i}`);
       assert.deepEqual(await ids(alice, null, 2, 3), ['j3', 'j4']);

@@ -17,7 +17,7 @@ describe('loadConfig', () => {
     return p;
   };
 
-  it('has working defaults: embedded SQLite in ./data, 127.0.0.1:9090, jwt auth, 25 MB bodies', () => {
+  it('has working defaults: embedded SQLite in ./data, 127.0.0.1:9090, jwt auth, 512 KiB bodies', () => {
     const c = loadConfig({}, {});
     assert.equal(c.bind, '127.0.0.1:9090');
     assert.equal(c.auth, 'jwt');
@@ -26,7 +26,9 @@ describe('loadConfig', () => {
     assert.equal(c.enforce_project_scope, true);
     assert.equal(c.data_dir, path.resolve('data'));
     assert.equal(c.database, `sqlite:${path.resolve('data', 'permafrost.db')}`);
-    assert.equal(c.body_limit, 25 * 1024 * 1024);
+    assert.equal(c.body_limit, 512 * 1024);
+    assert.deepEqual(c.limits, { max_keys: 5000, max_depth: 16, max_string_length: 65536, max_array_items: 10000 });
+    assert.equal(c.strict_freezer_action, true);
     assert.deepEqual(c.api_versions, ['v1', 'v2']);
     assert.deepEqual(c.noauth, { user_id: 'noauth-user', user_name: 'noauth-user', project_id: 'noauth-project', roles: ['member'] });
   });
@@ -83,6 +85,32 @@ describe('loadConfig', () => {
         }
         return true;
       },
+    );
+  });
+
+  it('trust 3: __proto__ and constructor in a config file are unknown settings, not a prototype for the configuration', () => {
+    const f = file('proto.yaml', '__proto__:\n  auth: noauth\n  body_limit: 2048\nconstructor:\n  prototype: 1\nnoauth:\n  __proto__:\n    roles: [admin]\n');
+    assert.throws(
+      () => loadConfig({ config: f }, {}),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        const text = err.problems.join('\n');
+        assert.match(text, /\(root\): unknown setting '__proto__'/);
+        assert.match(text, /\(root\): unknown setting 'constructor'/);
+        assert.match(text, /noauth: unknown setting '__proto__'/);
+        return true;
+      },
+    );
+    assert.equal(({} as Record<string, unknown>).auth, undefined);
+  });
+
+  it('trust 9: the document limits come from the file, the environment (PERMAFROST_MAX_*) and are checked', () => {
+    const f = file('limits.yaml', 'limits:\n  max_keys: 100\n  max_depth: 8\n');
+    const c = loadConfig({ config: f }, { PERMAFROST_MAX_DEPTH: '6', PERMAFROST_MAX_STRING_LENGTH: '1024', PERMAFROST_MAX_ARRAY_ITEMS: '50' });
+    assert.deepEqual(c.limits, { max_keys: 100, max_depth: 6, max_string_length: 1024, max_array_items: 50 });
+    assert.throws(
+      () => loadConfig({ config: file('bad-limits.yaml', 'limits:\n  max_keys: many\n  max_depht: 3\n') }, {}),
+      (err: unknown) => err instanceof ConfigError && /limits\.max_keys/.test(err.message) && /unknown setting 'max_depht'/.test(err.message),
     );
   });
 

@@ -1,54 +1,46 @@
 import type { Context } from 'koa';
 import getRawBody from 'raw-body';
+import type { DocumentLimits } from '../../config/config';
 import { BadRequestError, MalformedJsonError, PayloadTooLargeError } from '../../errors';
+import { LIMIT_SETTINGS, scanJsonText } from '../../validation/json-limits';
 
 /**
  * Reads a JSON body for every method, GET included (list endpoints take their search there),
  * whatever the Content-Type says. No body means `undefined`; invalid JSON is Freezer's 753.
- * The size limit is checked against Content-Length before anything is read.
+ * The size limit is checked against Content-Length before anything is read, the other limits
+ * (keys, depth, string and array sizes) by a scan of the text before it is parsed, so that no
+ * body makes the server parse, walk or index more than the limits allow.
  */
-export function bodyReader(limit: number) {
+export function bodyReader(limit: number, limits: DocumentLimits) {
   return async (ctx: Context): Promise<unknown> => {
     const length = ctx.get('content-length');
     const chunked = /chunked/i.test(ctx.get('transfer-encoding'));
-    if (length && Number(length) > limit) {
-      throw new PayloadTooLargeError(`The request body is larger than the limit of ${limit} bytes`);
-    }
+    if (length && Number(length) > limit) throw tooLarge(limit);
     let text = '';
     if ((length && Number(length) > 0) || chunked) {
-      text = await getRawBody(ctx.req, { limit, length: length || undefined, encoding: 'utf8' });
+      text = await getRawBody(ctx.req, { limit, length: length || undefined, encoding: 'utf8' }).catch((err: unknown) => {
+        throw (err as { type?: string }).type === 'entity.too.large' ? tooLarge(limit) : err;
+      });
     }
-    return text.trim() === '' ? undefined : parse(text);
+    return text.trim() === '' ? undefined : parse(text, limits);
   };
 }
 
-/**
- * Freezer documents are a few levels deep. Deeper bodies are refused before any code walks
- * them recursively (which would overflow the stack and answer 500).
- */
-export const MAX_BODY_DEPTH = 64;
+function tooLarge(limit: number): PayloadTooLargeError {
+  return new PayloadTooLargeError(`The request body is larger than the limit of ${limit} bytes (setting body_limit, PERMAFROST_BODY_LIMIT)`);
+}
 
-function parse(text: string): unknown {
-  let value: unknown;
+function parse(text: string, limits: DocumentLimits): unknown {
+  const exceeded = scanJsonText(text, limits);
+  if (exceeded) {
+    const { what, env } = LIMIT_SETTINGS[exceeded];
+    const message = `The request body has ${what(limits[exceeded])} (setting limits.${exceeded}, ${env})`;
+    // Nesting is a shape error (400, as before); the others are sizes (413).
+    throw exceeded === 'max_depth' ? new BadRequestError(message) : new PayloadTooLargeError(message);
+  }
   try {
-    value = JSON.parse(text);
+    return JSON.parse(text);
   } catch {
     throw new MalformedJsonError();
   }
-  if (depthExceeds(value, MAX_BODY_DEPTH)) {
-    throw new BadRequestError(`The request body is nested more than ${MAX_BODY_DEPTH} levels deep`);
-  }
-  return value;
-}
-
-/** Iterative, so that checking a hostile body cannot itself overflow the stack. */
-function depthExceeds(root: unknown, limit: number): boolean {
-  const stack: Array<[unknown, number]> = [[root, 1]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop() as [unknown, number];
-    if (typeof node !== 'object' || node === null) continue;
-    if (depth > limit) return true;
-    for (const child of Object.values(node)) stack.push([child, depth + 1]);
-  }
-  return false;
 }

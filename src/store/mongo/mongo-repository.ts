@@ -5,6 +5,7 @@ import type { CollectionName, Doc, ListQuery, Owner, Repository, Scope, Stored }
 import type { CounterRecord } from './models';
 import { guard } from './guard';
 import { nextSeq } from './next-seq';
+import { assertWritable } from '../project-access';
 import {
   MAX_UPDATE_ATTEMPTS,
   SEQ_ORDER,
@@ -85,6 +86,7 @@ export class MongoRepository implements Repository {
     for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
       const row = await this.find(scope, key);
       if (!row) return null;
+      assertWritable(scope, row.project_id);
       const after = mutate(JSON.parse(row.doc) as Doc);
       if (!after) return JSON.parse(row.doc) as Doc;
       const set = { doc: JSON.stringify(after), terms: [...new Set(docTerms(after))] };
@@ -100,6 +102,13 @@ export class MongoRepository implements Repository {
 
   /** The first match in seq order, as sqlite does (v1 clients may repeat a client_id). */
   async delete(scope: Scope, key: string): Promise<boolean> {
+    if (scope.projects && scope.projectId === null) {
+      // A v1 scope limited by project: the document found must be one it may change.
+      const row = await this.find(scope, key);
+      if (!row) return false;
+      assertWritable(scope, row.project_id);
+      return (await guard(() => this.model.deleteOne({ id: row.id }))).deletedCount === 1;
+    }
     const gone = await guard(() =>
       this.model.findOneAndDelete(keyFilter(scope, key, this.keyIsId), { sort: SEQ_ORDER, projection: { _id: 1 } }).lean(),
     );

@@ -1,5 +1,6 @@
 import { docTerms, termOf, type Search } from '../../search';
 import { PayloadTooLargeError } from '../../errors';
+import { readableProjects } from '../project-access';
 import type { Doc, ListQuery, Owner, RegistryName, Scope } from '../types';
 
 /**
@@ -64,7 +65,10 @@ export interface SearchPlan {
  */
 export function scopeFilter(scope: Scope): Filter {
   const user = String(scope.userId);
-  return scope.projectId === null ? { user_id: user } : { user_id: user, project_id: String(scope.projectId) };
+  if (scope.projectId !== null) return { user_id: user, project_id: String(scope.projectId) };
+  // v1 limited to the projects its roles allow (project-access.ts): `user_seq` still serves it.
+  const projects = readableProjects(scope);
+  return projects ? { user_id: user, project_id: { $in: projects.map(String) } } : { user_id: user };
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { docTerms, matches, termOf, type Condition, type Search } from '../../search';
 import { GroupCommit } from './group-commit';
+import { assertWritable, readableProjects } from '../project-access';
 import {
   DuplicateError,
   type CollectionName,
@@ -100,6 +101,7 @@ export class SqliteRepository implements Repository {
     return this.tx(() => {
       const row = this.find(scope, key);
       if (!row) return null;
+      assertWritable(scope, row.project_id);
       const before = JSON.parse(row.doc) as Doc;
       const after = mutate(structuredClone(before));
       if (!after) return before;
@@ -112,6 +114,7 @@ export class SqliteRepository implements Repository {
     return this.tx(() => {
       const row = this.find(scope, key);
       if (!row) return false;
+      assertWritable(scope, row.project_id);
       this.stmt(`DELETE FROM ${this.c} WHERE seq = ?`).run(row.seq);
       this.writeTerms(row, docTerms(JSON.parse(row.doc)), []);
       return true;
@@ -144,7 +147,16 @@ export class SqliteRepository implements Repository {
         scope.projectId,
       ) as Row | undefined;
     }
-    // v1: the user's document whatever its project; the first one when a client_id repeats.
+    // v1: the user's document whatever its project (of those it may read, when limited); the
+    // first one when a client_id repeats.
+    const projects = readableProjects(scope);
+    if (projects) {
+      return this.stmt(`SELECT ${cols} WHERE ${byKey} AND user_id = ? AND project_id IN (SELECT value FROM json_each(?)) ORDER BY seq LIMIT 1`).get(
+        key,
+        scope.userId,
+        JSON.stringify(projects),
+      ) as Row | undefined;
+    }
     return this.stmt(`SELECT ${cols} WHERE ${byKey} AND user_id = ? ORDER BY seq LIMIT 1`).get(key, scope.userId) as
       | Row
       | undefined;
@@ -211,16 +223,20 @@ export class SqliteRepository implements Repository {
     const probes: string[] = [];
     const params: unknown[] = [];
     const v2 = scope.projectId !== null;
+    const limited = readableProjects(scope);
+    const projectTest = (alias: string) =>
+      v2 ? ` AND ${alias}.project_id = ?` : limited ? ` AND ${alias}.project_id IN (SELECT value FROM json_each(?))` : '';
+    const projectParams = v2 ? [scope.projectId] : limited ? [JSON.stringify(limited)] : [];
     const driver = exactMatch[0];
     let from: string;
     if (driver) {
       from =
         `SELECT d.doc FROM ${this.c}_terms t0 CROSS JOIN ${this.c} d ` +
-        `WHERE t0.user_id = ? AND t0.term = ?${v2 ? ' AND t0.project_id = ?' : ''} AND d.seq = t0.seq`;
-      params.push(scope.userId, termOf(driver.key, driver.value), ...(v2 ? [scope.projectId] : []));
+        `WHERE t0.user_id = ? AND t0.term = ?${projectTest('t0')} AND d.seq = t0.seq`;
+      params.push(scope.userId, termOf(driver.key, driver.value), ...projectParams);
     } else {
-      from = `SELECT d.doc FROM ${this.c} d WHERE d.user_id = ?${v2 ? ' AND d.project_id = ?' : ''}`;
-      params.push(scope.userId, ...(v2 ? [scope.projectId] : []));
+      from = `SELECT d.doc FROM ${this.c} d WHERE d.user_id = ?${projectTest('d')}`;
+      params.push(scope.userId, ...projectParams);
     }
     const probe = (c: Condition, negate: boolean) => {
       probes.push(

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { canonical, docTerms, leafValues, matches, MAX_INLINE_BYTES, termOf } from '../../../src/search';
-import { jobDoc, pick, randomValue, seeded } from './fixtures';
+import { jobDoc, pick, randomDoc, randomValue, seeded } from './fixtures';
 
 const same = (a: unknown, b: unknown) => termOf('k', a) === termOf('k', b);
 
@@ -106,6 +107,37 @@ describe('docTerms', () => {
     assert.ok(terms.includes(termOf('client_id', 'projA_host1')));
     assert.ok(terms.includes(termOf('job_schedule', { time_started: -1, time_ended: -1, time_created: 1795353923 })));
     assert.ok(!terms.some((t) => t.startsWith('status\u0000')), 'no term for a key the document lacks');
+  });
+
+  it('control: terms are the stored format exactly (sha256 of the whole canonical text), for deep, wide and large documents', () => {
+    // The straightforward rendering, as terms were computed before they were built from pieces.
+    const naive = (v: unknown): string => {
+      if (Array.isArray(v)) return `[${v.map(naive).join(',')}]`;
+      if (typeof v === 'object' && v !== null) {
+        const o = v as Record<string, unknown>;
+        return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${naive(o[k])}`).join(',')}}`;
+      }
+      return v === undefined || (typeof v === 'number' && !Number.isFinite(v)) ? 'null' : JSON.stringify(v);
+    };
+    const naiveTerm = (key: string, v: unknown) => {
+      const text = naive(v);
+      return Buffer.byteLength(text) <= MAX_INLINE_BYTES ? `${key}\u0000${text}` : `${key}\u0000#${createHash('sha256').update(text, 'utf8').digest('base64url')}`;
+    };
+    const next = seeded(11);
+    const big = (n: number) => Array.from({ length: n }, (_, i) => String.fromCodePoint(0x41 + (i % 26), 0x1f600 + (i % 50), 0xe9)).join('');
+    const docs: unknown[] = [
+      { a: { b: { c: { d: big(40_000), e: [big(20_000), { f: big(5) }] } } } },
+      { wide: Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`k${i}`, i % 3 ? big(3) : { n: i, s: big(9) }])) },
+      Array.from({ length: 30 }, () => randomDoc(next, 6)),
+    ];
+    let deep: unknown = { leaf: big(30_000), lone: '\ud800x' };
+    for (let i = 0; i < 40; i++) deep = i % 2 ? { [`l${i % 7}`]: deep, [`m${i}`]: i } : { [`m${i}`]: [i, deep] };
+    docs.push(deep);
+    for (const doc of docs) {
+      const expected = [...leafValues(doc)].map(([k, v]) => naiveTerm(k, v));
+      assert.deepEqual(docTerms(doc), expected);
+      for (const [k, v] of leafValues(doc)) assert.equal(canonical(v), naive(v), k);
+    }
   });
 
   it('has no term for what the walk cannot see', () => {

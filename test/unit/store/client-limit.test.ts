@@ -50,14 +50,43 @@ describe('client-limited scopes (store/client-limit.ts)', () => {
     assert.equal((await store.repo('jobs').update(agent, 'y', (d) => ({ ...d, description: 'ok' })))?.description, 'ok');
   });
 
-  it('limits clients by client.client_id; other collections are untouched', async () => {
-    const client = (id: string) => ({ client: { client_id: id, uuid: `u-${id}` } });
+  const client = (id: string) => ({ client: { client_id: id, uuid: `u-${id}`, hostname: `host-${id}` } });
+  const backup = (id: string, metadata: Doc) => ({ id, key: id, doc: { backup_id: id, backup_metadata: { container: 'c', backup_name: 'b', ...metadata } } });
+
+  it('limits clients by client.client_id; actions and sessions are untouched', async () => {
     await store.repo('clients').insert(owner, { id: 'u-h1', key: 'h1', doc: client('h1') });
     await store.repo('clients').insert(owner, { id: 'u-h2', key: 'h2', doc: client('h2') });
     assert.notEqual(await store.repo('clients').get(agent, 'h1'), null);
     assert.equal(await store.repo('clients').get(agent, 'h2'), null);
     assert.equal((await store.repo('clients').listJson(agent, { search: null, limit: null, offset: 0 })).length, 1);
-    await store.repo('backups').insert(agent, { id: 'b1', key: 'b1', doc: { backup_id: 'b1' } });
+    await store.repo('backups').insert(agent, backup('b1', { hostname: 'host-h1' }));
     assert.notEqual(await store.repo('backups').get(agent, 'b1'), null);
+    await store.repo('sessions').insert(agent, { id: 's1', key: 's1', doc: { session_id: 's1' } });
+    assert.notEqual(await store.repo('sessions').get(agent, 's1'), null);
+  });
+
+  it("trust 13: a client-limited token posts backups only for its registered client's hostname, client_id and jobs", async () => {
+    const backups = store.repo('backups');
+    await assert.rejects(backups.insert(agent, backup('b0', { hostname: 'host-h1' })), /limited to client 'h1', which is not registered/);
+    await store.repo('clients').insert(owner, { id: 'u-h1', key: 'h1', doc: client('h1') });
+    await store.repo('clients').insert(owner, { id: 'u-h2', key: 'h2', doc: client('h2') });
+    const refused: Array<[Doc, RegExp]> = [
+      [{ hostname: 'host-h2' }, /its host 'host-h1' only, not of 'host-h2'/],
+      [{}, /not of 'nothing'/],
+      [{ hostname: 'host-h1', client_id: 'h2' }, /client_id 'h2'/],
+      [{ hostname: 'host-h1', job_id: 'b' }, /job_id 'b' is not one of its jobs/],
+      [{ hostname: 'host-h1', job_id: 'nope' }, /job_id 'nope'/],
+      [{ hostname: 'host-h1', job_id: { $ne: 1 } }, /job_id '\{"\$ne":1\}'/],
+    ];
+    for (const [metadata, message] of refused) {
+      await assert.rejects(backups.insert(agent, backup('bx', metadata)), (err: unknown) => err instanceof ForbiddenError && message.test(err.description ?? ''));
+    }
+    assert.equal(await backups.get(owner, 'bx'), null, 'nothing was stored');
+    await backups.insert(agent, backup('b1', { hostname: 'host-h1', client_id: 'h1', job_id: 'a' }));
+    await backups.insert(agent, backup('b2', { hostname: 'host-h1' }));
+    // The owner (no client limit) files backups for any host, as before.
+    await backups.insert(owner, backup('b3', { hostname: 'host-h2', client_id: 'h2', job_id: 'b' }));
+    await assert.rejects(backups.delete(agent, 'b3'), ForbiddenError);
+    assert.notEqual(await backups.get(owner, 'b3'), null);
   });
 });

@@ -186,6 +186,13 @@ describe('migrate (store/migrate.ts)', () => {
     }
   });
 
+  it('trust 3: a stored key named __proto__ or constructor is content: it is in the canonical text, so checksums see it', () => {
+    const doc = JSON.parse('{"b":1,"__proto__":{"status":"x"},"constructor":{"prototype":2}}') as unknown;
+    assert.equal(canonicalJson(doc), '{"__proto__":{"status":"x"},"b":1,"constructor":{"prototype":2}}');
+    assert.notEqual(canonicalJson(doc), canonicalJson({ b: 1 }));
+    assert.equal(({} as Record<string, unknown>).status, undefined);
+  });
+
   it('serialises canonically and redacts credentials from URLs', () => {
     assert.equal(canonicalJson({ b: [{ y: 1, x: null }], a: 'ü' }), '{"a":"ü","b":[{"x":null,"y":1}]}');
     assert.equal(redactCredentials("cannot open mongodb://admin:s3cr%40t@db1:27017/pf?authSource=admin: 'mongodb+srv://u:p@h/x'"), "cannot open mongodb://***@db1:27017/pf?authSource=admin: 'mongodb+srv://***@h/x'");

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { BadRequestError } from '../../../src/errors';
-import { createValidator, type SchemaName } from '../../../src/validation';
+import { closestName, createValidator, type SchemaName } from '../../../src/validation';
 import { pyRepr } from '../../../src/validation/python-message';
 
 describe('pyRepr (Python repr of JSON values)', () => {
@@ -90,5 +90,29 @@ describe('createValidator: the reference wording of the most relevant error', ()
     assert.equal(messageOf('client', { client_id: 'projA_host1' }), 'valid');
     assert.match(messageOf('client', { client_id: 'h', hostname: '!!!' }), /does not match/);
     assert.equal(messageOf('client', { client_id: 'h', hostname: 'a b' }), 'valid');
+  });
+});
+
+describe('trust 14: closestName and FreezerActionOptions (did you mean)', () => {
+  it('trust 14: suggests the closest option for typos (missing, extra, swapped letters), nothing for far-off words', () => {
+    const names = ['encrypt_pass_file', 'compression', 'backup_name', 'mode', 'dry_run'];
+    assert.equal(closestName('encrypt_pass_fle', names), 'encrypt_pass_file');
+    assert.equal(closestName('compresion', names), 'compression');
+    assert.equal(closestName('backpu_name', names), 'backup_name');
+    assert.equal(closestName('mdoe', names), 'mode');
+    assert.equal(closestName('colour', names), null);
+    assert.equal(closestName('x'.repeat(1_000_000), names), null);
+  });
+
+  it('trust 14: names every unknown key (at most five) and checks the action against the list in schemas/', () => {
+    const opts = createValidator().freezerActions;
+    assert.doesNotThrow(() => opts.assert({ action: 'backup', compression: 'zstd', shell: true }, 'freezer_action'));
+    assert.throws(() => opts.assert({ action: 'backup', a1: 1, a2: 1, a3: 1, a4: 1, a5: 1, a6: 1, a7: 1 }, 'here'), {
+      message: "Unknown freezer_action options 'a1', 'a2', 'a3', 'a4', 'a5' and 2 more in here",
+    });
+    assert.throws(() => opts.assert({ action: 'restor' }, 'fa'), {
+      message: "Unknown action 'restor' (did you mean 'restore'?) in fa.action; the actions are backup, restore, admin, info, exec",
+    });
+    assert.throws(() => opts.assert(JSON.parse('{"__proto__": 1, "action": "info"}'), 'fa'), BadRequestError);
   });
 });

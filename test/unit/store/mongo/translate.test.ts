@@ -44,6 +44,8 @@ describe('mongo translate: scope and keys', () => {
   it('filters v2 by user and project, v1 by user only', () => {
     assert.deepEqual(scopeFilter(v2), { user_id: 'alice', project_id: 'projA' });
     assert.deepEqual(scopeFilter(v1), { user_id: 'alice' });
+    // trust 6: a v1 scope limited by project (v1's own documents have the project '').
+    assert.deepEqual(scopeFilter({ ...v1, projects: { read: ['p1', 'p2'], write: [] } }), { user_id: 'alice', project_id: { $in: ['', 'p1', 'p2'] } });
   });
 
   it('looks documents up by global id, clients by key, always inside the scope', () => {
