@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import { Command, CommanderError } from 'commander';
 import { runAdmin, runBackup, runRestore, EngineError, type EngineContext, type EngineOutcome } from '../engine';
-import { closestName } from '../engine/options/closest-name';
+import { closestName } from '../closest-name';
 import { createLogger } from '../log';
 import { CLI_ACTIONS, UsageError, checkActionOptions, freezerOptionsOf, type CliAction } from './action-options';
 import { TerminalProgress } from './terminal-progress';

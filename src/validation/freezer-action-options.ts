@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { BadRequestError } from '../errors';
-import { closestName } from './closest-name';
+import { closestName } from '../closest-name';
 
 /** Longest name quoted back in an error: a hostile key must not turn into a huge response. */
 const QUOTED_CHARS = 64;

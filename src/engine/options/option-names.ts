@@ -1,5 +1,5 @@
 import optionsSchema from '../../../schemas/freezer_action_options.json';
-import { closestName } from './closest-name';
+import { closestName } from '../../closest-name';
 
 /**
  * Every freezer_action key Permafrost knows, and every action name: the one list, shared with the

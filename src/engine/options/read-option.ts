@@ -1,6 +1,6 @@
 import { EngineError } from '../engine-error';
 import { flagOption, numericOption, type OptionValue } from '../chain';
-import { closestName } from './closest-name';
+import { closestName } from '../../closest-name';
 
 /**
  * Reads single options of a freezer_action. Job documents carry JSON types, INI files strings

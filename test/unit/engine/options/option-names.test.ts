@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { closestName } from '../../../../src/engine/options/closest-name';
+import { closestName } from '../../../../src/closest-name';
 import {
   ACTIONS, KNOWN_OPTIONS, flagStyle, unknownActionProblem, unknownOptionProblems, unsupportedOptionProblems,
 } from '../../../../src/engine/options/option-names';
