@@ -1,5 +1,6 @@
 import { ForbiddenError } from '../errors';
-import type { CollectionName, Doc, ListQuery, Owner, Repository, Scope, Store, Stored } from './types';
+import { ForwardingRepository } from './forwarding-repository';
+import type { CollectionName, Doc, ListQuery, Repository, Scope, Store, Stored } from './types';
 
 /** Where each limited collection keeps the scheduler client a document belongs to. */
 const CLIENT_OF: Partial<Record<CollectionName, (doc: Doc) => unknown>> = {
@@ -41,18 +42,20 @@ export function withClientLimits(store: Store): Store {
   return limitedStore;
 }
 
-class ClientLimitedRepository implements Repository {
+class ClientLimitedRepository extends ForwardingRepository {
   constructor(
-    private readonly inner: Repository,
+    inner: Repository,
     private readonly clientOf: (doc: Doc) => unknown,
-  ) {}
+  ) {
+    super(inner);
+  }
 
-  async get(scope: Scope, key: string): Promise<Stored | null> {
+  override async get(scope: Scope, key: string): Promise<Stored | null> {
     const found = await this.inner.get(scope, key);
     return found && this.visible(scope, found.doc) ? found : null;
   }
 
-  async getJson(scope: Scope, key: string): Promise<string | null> {
+  override async getJson(scope: Scope, key: string): Promise<string | null> {
     if (!scope.clientId) return this.inner.getJson(scope, key);
     return (await this.get(scope, key)) ? this.inner.getJson(scope, key) : null;
   }
@@ -62,7 +65,7 @@ class ClientLimitedRepository implements Repository {
    * rare document that only has `client_id` somewhere nested, reading further if that left
    * the page short.
    */
-  async listJson(scope: Scope, query: ListQuery): Promise<string[]> {
+  override async listJson(scope: Scope, query: ListQuery): Promise<string[]> {
     const clientId = scope.clientId;
     if (!clientId) return this.inner.listJson(scope, query);
     const base = query.search ?? { match: [], matchNot: [] };
@@ -79,20 +82,12 @@ class ClientLimitedRepository implements Repository {
     return kept.slice(query.offset, query.limit === null ? undefined : query.offset + query.limit);
   }
 
-  scan(): AsyncIterable<{ owner: Owner; item: Stored }> {
-    return this.inner.scan();
-  }
-
-  ownerOf(id: string): Promise<Owner | null> {
-    return this.inner.ownerOf(id);
-  }
-
-  async insert(scope: Scope, item: Stored): Promise<void> {
+  override async insert(scope: Scope, item: Stored): Promise<void> {
     if (!this.visible(scope, item.doc)) throw new ForbiddenError();
     return this.inner.insert(scope, item);
   }
 
-  async update(scope: Scope, key: string, mutate: (doc: Doc) => Doc | null): Promise<Doc | null> {
+  override async update(scope: Scope, key: string, mutate: (doc: Doc) => Doc | null): Promise<Doc | null> {
     if (!scope.clientId) return this.inner.update(scope, key, mutate);
     if (!(await this.get(scope, key))) return null;
     let hidden = false;
@@ -107,7 +102,7 @@ class ClientLimitedRepository implements Repository {
     return hidden ? null : result;
   }
 
-  async delete(scope: Scope, key: string): Promise<boolean> {
+  override async delete(scope: Scope, key: string): Promise<boolean> {
     if (scope.clientId && !(await this.get(scope, key))) return false;
     return this.inner.delete(scope, key);
   }
@@ -123,45 +118,27 @@ class ClientLimitedRepository implements Repository {
  * own jobs' `job_id` when those are given, so an agent cannot file backups under another host.
  * Reads pass through (the agent rules allow none).
  */
-class ClientLimitedBackups implements Repository {
+class ClientLimitedBackups extends ForwardingRepository {
   constructor(
-    private readonly inner: Repository,
+    inner: Repository,
     private readonly clients: Repository,
     private readonly jobs: Repository,
-  ) {}
-
-  get(scope: Scope, key: string): Promise<Stored | null> {
-    return this.inner.get(scope, key);
+  ) {
+    super(inner);
   }
 
-  getJson(scope: Scope, key: string): Promise<string | null> {
-    return this.inner.getJson(scope, key);
-  }
-
-  listJson(scope: Scope, query: ListQuery): Promise<string[]> {
-    return this.inner.listJson(scope, query);
-  }
-
-  ownerOf(id: string): Promise<Owner | null> {
-    return this.inner.ownerOf(id);
-  }
-
-  scan(): AsyncIterable<{ owner: Owner; item: Stored }> {
-    return this.inner.scan();
-  }
-
-  async insert(scope: Scope, item: Stored): Promise<void> {
+  override async insert(scope: Scope, item: Stored): Promise<void> {
     if (scope.clientId) await this.assertOwnHost(scope, scope.clientId, item.doc);
     return this.inner.insert(scope, item);
   }
 
   /** Backup metadata is never rewritten through the API; a limited token changes none. */
-  async update(scope: Scope, key: string, mutate: (doc: Doc) => Doc | null): Promise<Doc | null> {
+  override async update(scope: Scope, key: string, mutate: (doc: Doc) => Doc | null): Promise<Doc | null> {
     if (scope.clientId) throw new ForbiddenError();
     return this.inner.update(scope, key, mutate);
   }
 
-  async delete(scope: Scope, key: string): Promise<boolean> {
+  override async delete(scope: Scope, key: string): Promise<boolean> {
     if (scope.clientId) throw new ForbiddenError();
     return this.inner.delete(scope, key);
   }

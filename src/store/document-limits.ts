@@ -1,7 +1,8 @@
 import type { DocumentLimits } from '../config/config';
 import { PayloadTooLargeError } from '../errors';
 import { LIMIT_SETTINGS, measureValue } from '../validation/json-limits';
-import type { Doc, ListQuery, Owner, Repository, Scope, Store, Stored } from './types';
+import { ForwardingRepository } from './forwarding-repository';
+import type { Doc, Repository, Scope, Store, Stored } from './types';
 
 /**
  * Stored documents may have twice the keys, and one and a half times the bytes, a request may
@@ -65,46 +66,24 @@ export function assertStorable(doc: Doc, limits: DocumentLimits, bodyLimit: numb
   }
 }
 
-class LimitedRepository implements Repository {
+class LimitedRepository extends ForwardingRepository {
   constructor(
-    private readonly inner: Repository,
+    inner: Repository,
     private readonly check: (doc: Doc) => void,
-  ) {}
-
-  get(scope: Scope, key: string): Promise<Stored | null> {
-    return this.inner.get(scope, key);
+  ) {
+    super(inner);
   }
 
-  getJson(scope: Scope, key: string): Promise<string | null> {
-    return this.inner.getJson(scope, key);
-  }
-
-  listJson(scope: Scope, query: ListQuery): Promise<string[]> {
-    return this.inner.listJson(scope, query);
-  }
-
-  ownerOf(id: string): Promise<Owner | null> {
-    return this.inner.ownerOf(id);
-  }
-
-  scan(): AsyncIterable<{ owner: Owner; item: Stored }> {
-    return this.inner.scan();
-  }
-
-  async insert(scope: Scope, item: Stored): Promise<void> {
+  override async insert(scope: Scope, item: Stored): Promise<void> {
     this.check(item.doc);
     return this.inner.insert(scope, item);
   }
 
-  update(scope: Scope, key: string, mutate: (doc: Doc) => Doc | null): Promise<Doc | null> {
+  override update(scope: Scope, key: string, mutate: (doc: Doc) => Doc | null): Promise<Doc | null> {
     return this.inner.update(scope, key, (doc) => {
       const after = mutate(doc);
       if (after) this.check(after);
       return after;
     });
-  }
-
-  delete(scope: Scope, key: string): Promise<boolean> {
-    return this.inner.delete(scope, key);
   }
 }
