@@ -30,7 +30,7 @@ export interface StoreGaugeFamily {
 }
 
 /** How often the store is read at most: scrapes closer together share one reading. */
-const MIN_INTERVAL_MS = 5000;
+const MIN_INTERVAL_MS = 1000;
 
 /**
  * The store-backed families of one process. refresh() reads them all once (concurrent and
