@@ -15,7 +15,9 @@ export function toComponentSchema(schema: unknown, self: string): unknown {
 export function refTarget(ref: string, self: string): string {
   const [file, fragment = ''] = ref.split('#');
   const name = file === '' ? self : file.replace(/^.*\//, '').replace(/\.json$/, '');
-  return `#/components/schemas/${name}${fragment === '/' ? '' : fragment}`;
+  // `definitions` became `$defs` in the converted schema.
+  const pointer = fragment === '/' ? '' : fragment.replace(/^\/definitions\//, '/$defs/');
+  return `#/components/schemas/${name}${pointer}`;
 }
 
 function convert(node: unknown, self: string): unknown {
