@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -5,6 +6,10 @@ import { setupAuth, type AuthSetup } from './auth/setup';
 import type { Config } from './config/config';
 import { ensurePrivateDataDir } from './config/data-dir';
 import { createApp } from './http/app';
+import { metricsBindServer } from './http/metrics/metrics-endpoint';
+import { jobLastSuccessFamily } from './metrics/job-collectors';
+import { ServerMetrics } from './metrics/server-metrics';
+import { withStoreMetrics } from './metrics/timed-store';
 import { removeProtoAccessor } from './own-property';
 import { createServices } from './services';
 import { systemClock } from './services/common';
@@ -18,6 +23,7 @@ import { createValidator } from './validation';
 export class ApiServer {
   private store: Store | null = null;
   private server: http.Server | null = null;
+  private metricsServer: http.Server | null = null;
   private auth: AuthSetup | null = null;
 
   constructor(
@@ -29,13 +35,22 @@ export class ApiServer {
     const { config, log } = this;
     preparePrivateDataDir(config.data_dir, log);
     removeProtoAccessor();
-    const store = withDocumentLimits(openStore(config), config.limits, config.body_limit);
+    // First, so that the primary of `--workers N` can read this worker's figures early.
+    const metrics = new ServerMetrics({
+      seriesLimit: config.metrics_series_limit,
+      clusterWorker: cluster.isWorker,
+      onCollectError: (family, err) => log.warn({ err, family }, 'metrics: cannot read a family from the store'),
+    });
+    // Innermost: the store latency is the database's, not the limit checks'.
+    const store = withDocumentLimits(withStoreMetrics(openStore(config), metrics.storeObserver), config.limits, config.body_limit);
     await store.start();
     this.store = store;
     const validator = createValidator();
     const auth = await setupAuth(config, store, validator, log);
     this.auth = auth;
     const services = createServices({ store, validator, clock: systemClock, strictFreezerAction: config.strict_freezer_action });
+    // Families read from the store at scrape time; the runs service adds its own here.
+    metrics.registerStoreFamily(jobLastSuccessFamily(store));
     const app = createApp({
       services,
       store,
@@ -50,6 +65,7 @@ export class ApiServer {
       limits: config.limits,
       healthcheckDisableFile: config.healthcheck_disable_file,
       accessLog: config.access_log,
+      metrics,
     });
     // A client that stops sending mid-request gets 408 and its socket closed, instead of holding
     // a connection (and a half-read upload) forever.
@@ -58,15 +74,14 @@ export class ApiServer {
       { requestTimeout: timeout, headersTimeout: timeout, connectionsCheckingInterval: Math.min(30_000, Math.max(250, timeout / 4)) },
       app.callback(),
     );
-    const [host, port] = splitBind(config.bind);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listen(server, config.bind);
     this.server = server;
+    if (config.metrics_bind) {
+      this.metricsServer = metricsBindServer(metrics, log);
+      await listen(this.metricsServer, config.metrics_bind).catch((err: NodeJS.ErrnoException) => {
+        throw new Error(`cannot listen on ${config.metrics_bind} (metrics_bind): ${err.code ?? err.message}; choose another with --metrics-bind (PERMAFROST_METRICS_BIND)`);
+      });
+    }
     const address = server.address() as AddressInfo;
     log.info({ bind: `${address.address}:${address.port}`, database: redactCredentials(config.database), engine: store.engine, auth: config.auth }, 'listening');
     return address;
@@ -74,6 +89,9 @@ export class ApiServer {
 
   /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then closes the store. */
   async stop(graceMs = 5000): Promise<void> {
+    this.metricsServer?.close();
+    this.metricsServer?.closeAllConnections();
+    this.metricsServer = null;
     const server = this.server;
     this.server = null;
     if (server) {
@@ -95,6 +113,17 @@ export function preparePrivateDataDir(dir: string, log: Logger): void {
   if (ensurePrivateDataDir(dir) === 'tightened') {
     log.warn({ dir }, 'the data directory was open to group or others: it is now owner-only (0700)');
   }
+}
+
+function listen(server: http.Server, bind: string): Promise<void> {
+  const [host, port] = splitBind(bind);
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
 }
 
 function splitBind(bind: string): [string, number] {

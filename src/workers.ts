@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
+import { serveClusterMetrics } from './metrics/cluster-metrics';
 
 /**
  * Runs the API in `count` processes sharing one listening socket (node:cluster), so both cores
@@ -11,6 +12,8 @@ export function superviseWorkers(count: number, log: Logger): void {
   let stopping = false;
   let stopCode = 0;
   let lastRestart = 0;
+  // A scrape of /metrics reaches one worker, which asks here for every worker's figures.
+  serveClusterMetrics();
   const fork = (): Worker => cluster.fork();
   for (let i = 0; i < count; i++) fork();
   const listening = new Set<number>();

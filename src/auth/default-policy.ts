@@ -69,4 +69,8 @@ export const DEFAULT_POLICY: Readonly<Record<string, string>> = {
   // GET/HEAD and DELETE /v3/auth/tokens: the target user_id is the subject token's user.
   'identity:validate_token': 'rule:cloud_admin or rule:service_role or user_id:%(user_id)s',
   'identity:revoke_token': 'rule:cloud_admin or user_id:%(user_id)s',
+
+  // GET /metrics on the API address: deployment-wide figures (every project's job ids), so not
+  // for project members. The `metrics` role is not built in: the cloud admin creates and grants it.
+  'metrics:get': 'role:metrics or rule:cloud_admin',
 };

@@ -29,6 +29,7 @@ program
   .option('--noauth-user <id>', 'noauth: user id for requests without X-User-Id (env PERMAFROST_NOAUTH_USER)')
   .option('--noauth-project <id>', 'noauth: default project (env PERMAFROST_NOAUTH_PROJECT)')
   .option('--noauth-roles <list>', 'noauth: comma-separated default roles (env PERMAFROST_NOAUTH_ROLES)')
+  .option('--metrics-bind <host:port>', 'also serve GET /metrics here, without auth (env PERMAFROST_METRICS_BIND; default: none)')
   .action(async (flags: ConfigFlags) => {
     await (await import('../cli/serve-run')).serve(flags);
   });

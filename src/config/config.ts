@@ -38,6 +38,13 @@ export interface Config {
   log_level: string;
   access_log: boolean;
   healthcheck_disable_file: string;
+  /**
+   * A second listen address serving only GET /metrics, without auth (null: none; /metrics on the
+   * API address then needs a token allowed by the `metrics:get` policy rule).
+   */
+  metrics_bind: string | null;
+  /** Most series one per-job (or per-client) metric family reports; the rest are counted as dropped. */
+  metrics_series_limit: number;
   sqlite: { synchronous: 'NORMAL' | 'FULL'; cache_mb: number };
   noauth: { user_id: string; user_name: string; project_id: string; roles: string[] };
 }
@@ -114,6 +121,7 @@ export interface ConfigFlags {
   noauthUser?: string;
   noauthProject?: string;
   noauthRoles?: string;
+  metricsBind?: string;
 }
 
 export class ConfigError extends Error {
@@ -163,6 +171,8 @@ const ENV_KEYS: Record<string, string> = {
   PERMAFROST_ADMIN_PROJECT: 'bootstrap.admin_project',
   PERMAFROST_ADMIN_PASSWORD: 'bootstrap.admin_password',
   PERMAFROST_CLOUD_ADMIN_PROJECT: 'cloud_admin_project',
+  PERMAFROST_METRICS_BIND: 'metrics_bind',
+  PERMAFROST_METRICS_SERIES_LIMIT: 'metrics_series_limit',
 };
 
 /** Settings that arrive as strings from the environment and must be whole numbers. */
@@ -177,6 +187,7 @@ const INTEGER_KEYS = [
   'limits.max_depth',
   'limits.max_string_length',
   'limits.max_array_items',
+  'metrics_series_limit',
 ];
 
 const FLAG_KEYS: Record<keyof ConfigFlags, string | null> = {
@@ -191,6 +202,7 @@ const FLAG_KEYS: Record<keyof ConfigFlags, string | null> = {
   noauthUser: 'noauth.user_id',
   noauthProject: 'noauth.project_id',
   noauthRoles: 'noauth.roles',
+  metricsBind: 'metrics_bind',
 };
 
 /**
@@ -219,6 +231,9 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   const throttle = config.login_throttle as Partial<LoginThrottleSettings>;
   if (typeof throttle.max_delay_ms === 'number' && typeof throttle.base_delay_ms === 'number' && throttle.max_delay_ms < throttle.base_delay_ms) {
     problems.push('login_throttle: max_delay_ms must be at least base_delay_ms');
+  }
+  if (typeof config.metrics_bind === 'string' && config.metrics_bind === config.bind) {
+    problems.push('metrics_bind: must be another address than bind (it serves /metrics without auth)');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return config as unknown as Config;
@@ -308,6 +323,8 @@ function withDefaults(layer: Layer): Layer {
     log_level: 'info',
     access_log: false,
     healthcheck_disable_file: path.join(dataDir, 'healthcheck_disable'),
+    metrics_bind: null,
+    metrics_series_limit: 1000,
     ...layer,
     data_dir: dataDir,
     database: layer.database ?? `sqlite:${path.join(dataDir, 'permafrost.db')}`,

@@ -12,6 +12,7 @@ import { backupsRoutes } from './routes/backups-routes';
 import { clientsRoutes } from './routes/clients-routes';
 import { jobsRoutes } from './routes/jobs-routes';
 import type { RouteDef } from './routes/route';
+import { signaturesOf, templateOf, type RouteSignature } from './route-list';
 import { sessionsRoutes } from './routes/sessions-routes';
 import { v1ProjectAccess, type ProjectRoles } from './v1-project-access';
 
@@ -40,6 +41,8 @@ export interface ApiRouter {
   routes: Middleware;
   /** After a miss: 404 for unknown paths, 405 or OPTIONS from the methods the path has. */
   fallback: Middleware;
+  /** Every route the router answers, read from the router itself (/openapi.json, metrics labels). */
+  list: RouteSignature[];
 }
 
 export interface ApiRouterOptions {
@@ -56,6 +59,7 @@ export interface ApiRouterOptions {
 export function createApiRouter(services: Services, policy: Policy, opts: ApiRouterOptions): ApiRouter {
   const { versions, readBody } = opts;
   const router = new Router();
+  const described = new Map<string, Omit<RouteSignature, 'method' | 'path'>>();
   for (const v of versions) {
     const { prefix, scope } = VERSION_PREFIX[v];
     router.get(v === 'v1' ? '/v1' : '/v2', async (ctx) => {
@@ -63,6 +67,7 @@ export function createApiRouter(services: Services, policy: Policy, opts: ApiRou
       jsonHome(ctx, v);
     });
     for (const route of ROUTES) {
+      described.set(`${route.method} ${templateOf(prefix + route.path)}`, { group: 'api', rule: route.rule, version: v, relative: templateOf(route.path) });
       router.register(`${prefix}${route.path}`, [route.method], async (ctx) => {
         refuseHead(ctx);
         const api = ctx as ApiContext;
@@ -81,7 +86,8 @@ export function createApiRouter(services: Services, policy: Policy, opts: ApiRou
       });
     }
   }
-  return { routes: router.routes() as unknown as Middleware, fallback: missed };
+  const list = signaturesOf(router.stack, (method, path) => described.get(`${method} ${path}`) ?? { group: 'api', rule: null });
+  return { routes: router.routes() as unknown as Middleware, fallback: missed, list };
 }
 
 /** The router answers HEAD on GET routes by itself; Freezer routes no HEAD on API resources. */

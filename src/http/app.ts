@@ -6,9 +6,19 @@ import type { Policy } from '../auth/policy';
 import type { Services } from '../services';
 import type { IdentityServices } from '../services/identity';
 import type { Store } from '../store/types';
+import { permafrostVersion } from '../version';
+import type { ServerMetrics } from '../metrics/server-metrics';
+import { RouteMatcher } from '../metrics/route-matcher';
+import { findSchemaDir } from '../validation';
 import { createApiRouter } from './api-router';
 import type { ProjectRoles } from './v1-project-access';
 import { createKeystoneRouter } from './keystone/keystone-router';
+import { metricsEndpoint } from './metrics/metrics-endpoint';
+import { requestMetricsMiddleware } from './metrics/request-metrics';
+import { buildOpenApi } from './openapi/openapi-document';
+import { openApiEndpoint } from './openapi/openapi-endpoint';
+import type { RouteSignature } from './route-list';
+import { SERVICE_ROUTES } from './service-routes';
 import { bodyReader } from './middleware/body';
 import { errorsMiddleware } from './middleware/errors';
 import { requestIdMiddleware } from './middleware/request-id';
@@ -34,6 +44,7 @@ export interface AppDeps {
   limits: DocumentLimits;
   healthcheckDisableFile: string;
   accessLog: boolean;
+  metrics: ServerMetrics;
 }
 
 /**
@@ -52,19 +63,25 @@ export function createApp(deps: AppDeps): Koa {
     authMode: deps.authenticator.mode,
     projectRoles: deps.identity ? projectRolesOf(deps.identity) : null,
   });
+  const keystone = deps.identity
+    ? createKeystoneRouter({ identity: deps.identity, authenticator: deps.authenticator, policy: deps.policy, readBody, publicUrl: deps.publicUrl })
+    : null;
+  // Every route this server answers, from the routers themselves: the metrics' route labels and
+  // /openapi.json are built from it.
+  const routes: RouteSignature[] = [...SERVICE_ROUTES, ...api.list, ...(keystone?.list ?? [])];
+  const openapi = JSON.stringify(buildOpenApi(routes, findSchemaDir(), permafrostVersion()).document);
   if (deps.accessLog) app.use(accessLog(deps.log));
+  app.use(requestMetricsMiddleware(deps.metrics, new RouteMatcher(routes.map((r) => r.path))));
   app.use(errorsMiddleware(deps.log));
   app.use(requestIdMiddleware);
   app.use(trailingSlashMiddleware);
   app.use(healthcheckMiddleware(deps.store, deps.healthcheckDisableFile));
+  app.use(metricsEndpoint(deps.metrics, deps.authenticator, deps.policy, deps.log));
+  app.use(openApiEndpoint(openapi));
   app.use(versionsMiddleware(deps.versions));
   app.use(acceptMiddleware);
-  if (deps.identity) {
-    // Before the API's auth: logging in is how a caller gets a token in the first place.
-    app.use(
-      createKeystoneRouter({ identity: deps.identity, authenticator: deps.authenticator, policy: deps.policy, readBody, publicUrl: deps.publicUrl }),
-    );
-  }
+  // Before the API's auth: logging in is how a caller gets a token in the first place.
+  if (keystone) app.use(keystone);
   app.use(async (ctx: Context, next: Next) => {
     ctx.state.identity = await deps.authenticator.authenticate(ctx.req.headers);
     await next();

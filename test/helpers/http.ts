@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 
 export interface Response {
   status: number;
@@ -37,6 +39,7 @@ export function request(url: string, opts: RequestOptions = {}): Promise<Respons
         } catch {
           json = undefined;
         }
+        record(opts.method ?? 'GET', url, res, text);
         resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
       });
       res.on('error', reject);
@@ -83,4 +86,46 @@ export class Api {
   delete(path: string) {
     return this.call('DELETE', path);
   }
+}
+
+/** One response as the recorder keeps it (test/helpers/openapi-check.ts validates them). */
+export interface RecordedResponse {
+  method: string;
+  /** Path and query, as requested. */
+  url: string;
+  status: number;
+  contentType: string | null;
+  /** The body text; absent when it was too long to keep (then only the status is checked). */
+  body?: string;
+}
+
+const RECORD_LIMIT = 1 << 20;
+let recordFile: string | null | undefined;
+
+/**
+ * Opt-in recorder: with PERMAFROST_RECORD_RESPONSES=<dir> every response this helper receives is
+ * appended to <dir>/responses-<pid>.jsonl, so that one test at the end of a run
+ * (test/openapi/recorded-responses.test.ts) can check them all against /openapi.json.
+ */
+export function recordingFile(): string | null {
+  if (recordFile === undefined) {
+    const dir = process.env.PERMAFROST_RECORD_RESPONSES;
+    recordFile = dir ? path.resolve(dir, `responses-${process.pid}.jsonl`) : null;
+    if (recordFile) fs.mkdirSync(path.dirname(recordFile), { recursive: true });
+  }
+  return recordFile;
+}
+
+function record(method: string, url: string, res: http.IncomingMessage, text: string): void {
+  const file = recordingFile();
+  if (!file) return;
+  const u = new URL(url);
+  const entry: RecordedResponse = {
+    method: method.toUpperCase(),
+    url: `${u.pathname}${u.search}`,
+    status: res.statusCode ?? 0,
+    contentType: res.headers['content-type'] ?? null,
+    ...(text.length <= RECORD_LIMIT ? { body: text } : {}),
+  };
+  fs.appendFileSync(file, `${JSON.stringify(entry)}\n`);
 }

@@ -127,4 +127,16 @@ describe('loadConfig', () => {
     const g = file('list.yaml', '- a\n- b\n');
     assert.throws(() => loadConfig({ config: g }, {}), /must hold a mapping/);
   });
+
+  it('metrics: no metrics_bind by default (metrics only on the API address, with a token); metrics_bind and the series cap are checked', () => {
+    const c = loadConfig({}, {});
+    assert.equal(c.metrics_bind, null);
+    assert.equal(c.metrics_series_limit, 1000);
+    const set = loadConfig({ metricsBind: '127.0.0.1:9091' }, { PERMAFROST_METRICS_SERIES_LIMIT: '50' });
+    assert.equal(set.metrics_bind, '127.0.0.1:9091');
+    assert.equal(set.metrics_series_limit, 50);
+    assert.throws(() => loadConfig({}, { PERMAFROST_METRICS_BIND: '127.0.0.1:9090' }), (e: ConfigError) => /metrics_bind: must be another address than bind/.test(e.message));
+    assert.throws(() => loadConfig({}, { PERMAFROST_METRICS_BIND: 'nowhere' }), (e: ConfigError) => /metrics_bind/.test(e.message));
+    assert.throws(() => loadConfig({}, { PERMAFROST_METRICS_SERIES_LIMIT: '0' }), (e: ConfigError) => /metrics_series_limit/.test(e.message));
+  });
 });

@@ -8,6 +8,7 @@ import { ForbiddenError, NotFoundError, UnauthorizedError } from '../../errors';
 import { BUILTIN_ROLES } from '../../services/identity/records';
 import type { IdentityServices } from '../../services/identity';
 import { baseUrl, send, sendNoContent } from '../context';
+import { signaturesOf, type RouteSignature } from '../route-list';
 import { presentCredential, presentList, presentProject, presentRole, presentUser } from './presenters';
 import { tokenBody, type CatalogUrls } from './token-body';
 
@@ -33,7 +34,7 @@ const urlProject: TargetProject = (ctx) => ctx.params.project ?? null;
  * to manage projects, users, roles, assignments and application credentials, in Keystone's
  * request and response shapes.
  */
-export function createKeystoneRouter(deps: KeystoneDeps): Middleware {
+export function createKeystoneRouter(deps: KeystoneDeps): Middleware & { list: RouteSignature[] } {
   const { identity: id } = deps;
   const router = new Router({ prefix: '/v3' });
   /**
@@ -233,7 +234,7 @@ export function createKeystoneRouter(deps: KeystoneDeps): Middleware {
 
   const routes = router.routes() as unknown as Middleware;
   const allowed = router.allowedMethods({ throw: false }) as unknown as Middleware;
-  return async (ctx, next) => {
+  const middleware: Middleware = async (ctx, next) => {
     if (ctx.path !== '/v3' && !ctx.path.startsWith('/v3/')) return next();
     // Errors under /v3 take Keystone's shape (errors middleware).
     ctx.state.keystoneApi = true;
@@ -241,6 +242,8 @@ export function createKeystoneRouter(deps: KeystoneDeps): Middleware {
       if (ctx.status === 404 && ctx.body === undefined) throw new NotFoundError('The resource could not be found.');
     }));
   };
+  // Every route, read from the router itself (/openapi.json, metrics labels).
+  return Object.assign(middleware, { list: signaturesOf(router.stack, () => ({ group: 'keystone' as const, rule: null })) });
 }
 
 /** Where a request comes from, as received: the throttle's settings decide whether to believe X-Forwarded-For. */
