@@ -96,10 +96,19 @@ function parseSample(line: string, where: string): Sample {
     labels[lm[1]] = lm[2].replace(/\\(["\\n])/g, (_, c: string) => (c === 'n' ? '\n' : c));
     rest = rest.slice(lm[0].length);
   }
-  const raw = m[4];
-  const value = raw === '+Inf' ? Infinity : raw === '-Inf' ? -Infinity : raw === 'NaN' ? NaN : Number(raw);
-  if (!/^(?:[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[+-]Inf|NaN)$/.test(raw)) throw new Error(`bad value, ${where}`);
+  const value = parseValue(m[4]);
+  if (value === null) throw new Error(`bad value, ${where}`);
   return { name: m[1], labels, value };
+}
+
+/**
+ * Prometheus reads values with Go's strconv.ParseFloat, which takes the words NaN and Inf in any
+ * case (prom-client writes NaN as `Nan`); anything else must be a decimal or exponent number.
+ */
+function parseValue(raw: string): number | null {
+  const word = /^([+-]?)(inf|infinity|nan)$/i.exec(raw);
+  if (word) return word[2].toLowerCase() === 'nan' ? (word[1] ? null : NaN) : word[1] === '-' ? -Infinity : Infinity;
+  return /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(raw) ? Number(raw) : null;
 }
 
 function checkHistogram(f: Family): void {
