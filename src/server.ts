@@ -12,6 +12,7 @@ import { ServerMetrics } from './metrics/server-metrics';
 import { withStoreMetrics } from './metrics/timed-store';
 import { removeProtoAccessor } from './own-property';
 import { createServices } from './services';
+import { RunsSweeper } from './services/runs/runs-sweeper';
 import { systemClock } from './services/common';
 import { withDocumentLimits } from './store/document-limits';
 import { openStore } from './store/open-store';
@@ -25,6 +26,7 @@ export class ApiServer {
   private server: http.Server | null = null;
   private metricsServer: http.Server | null = null;
   private auth: AuthSetup | null = null;
+  private sweeper: RunsSweeper | null = null;
 
   constructor(
     private readonly config: Config,
@@ -48,7 +50,10 @@ export class ApiServer {
     const validator = createValidator();
     const auth = await setupAuth(config, store, validator, log);
     this.auth = auth;
-    const services = createServices({ store, validator, clock: systemClock, strictFreezerAction: config.strict_freezer_action });
+    const services = createServices({ store, validator, clock: systemClock, strictFreezerAction: config.strict_freezer_action, runs: config.runs });
+    // Agent lost, queue timeout and retention of run records, in the background.
+    this.sweeper = new RunsSweeper(services.runs, services.lastSeen, log);
+    this.sweeper.start();
     // Families read from the store at scrape time; the runs service adds its own here.
     metrics.registerStoreFamily(jobLastSuccessFamily(store));
     const app = createApp({
@@ -101,6 +106,8 @@ export class ApiServer {
       await closed;
       clearTimeout(timer);
     }
+    await this.sweeper?.stop();
+    this.sweeper = null;
     this.auth?.stop();
     this.auth = null;
     await this.store?.stop();

@@ -4,6 +4,7 @@ import { ClientsService } from './clients';
 import type { ServiceDeps } from './deps';
 import { JobsService } from './jobs';
 import { RunsService } from './runs/runs-service';
+import { ClientLastSeen } from './runs/client-last-seen';
 import { SessionsService } from './sessions';
 
 export interface Services {
@@ -13,14 +14,18 @@ export interface Services {
   backups: BackupsService;
   clients: ClientsService;
   runs: RunsService;
+  /** When each scheduler client last polled (read by the agent-lost sweep and freshness). */
+  lastSeen: ClientLastSeen;
 }
 
 export function createServices(deps: ServiceDeps): Services {
   const actions = new ActionsService(deps);
   const runs = new RunsService(deps, { events: deps.events, settings: deps.runs });
-  const jobs = new JobsService(deps, actions, runs);
+  const lastSeen = new ClientLastSeen();
+  const jobs = new JobsService(deps, actions, runs, lastSeen);
   return {
     runs,
+    lastSeen,
     jobs,
     actions,
     sessions: new SessionsService(deps, jobs),
