@@ -137,13 +137,18 @@ export class SqliteRuns implements RunsRepository {
     );
   }
 
+  /** Oldest first by (created_at, run_id), the order MongoDB's scan has, in pages through runs_created. */
   async *scan(): AsyncIterable<OwnedRun> {
-    const page = this.stmt('SELECT seq, id, user_id, project_id, doc FROM runs WHERE seq > ? ORDER BY seq LIMIT 500');
-    for (let after = 0; ; ) {
-      const rows = page.all(after) as Row[];
+    const first = this.stmt('SELECT seq, id, user_id, project_id, created_at, doc FROM runs INDEXED BY runs_created ORDER BY created_at, id LIMIT 500');
+    const next = this.stmt(
+      'SELECT seq, id, user_id, project_id, created_at, doc FROM runs INDEXED BY runs_created WHERE (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT 500',
+    );
+    for (let after: [number, string] | null = null; ; ) {
+      const rows = (after ? next.all(...after) : first.all()) as Array<Row & { created_at: number }>;
       for (const r of rows) yield owned(r);
       if (rows.length < 500) return;
-      after = rows[rows.length - 1].seq;
+      const last = rows[rows.length - 1];
+      after = [last.created_at, last.id];
     }
   }
 
