@@ -13,6 +13,7 @@ import { withStoreMetrics } from './metrics/timed-store';
 import { removeProtoAccessor } from './own-property';
 import { createServices } from './services';
 import { systemClock } from './services/common';
+import { EventsRuntime } from './services/events/events-runtime';
 import { withDocumentLimits } from './store/document-limits';
 import { openStore } from './store/open-store';
 import { redactCredentials } from './store/redact-credentials';
@@ -25,6 +26,7 @@ export class ApiServer {
   private server: http.Server | null = null;
   private metricsServer: http.Server | null = null;
   private auth: AuthSetup | null = null;
+  private events: EventsRuntime | null = null;
 
   constructor(
     private readonly config: Config,
@@ -48,7 +50,14 @@ export class ApiServer {
     const validator = createValidator();
     const auth = await setupAuth(config, store, validator, log);
     this.auth = auth;
-    const services = createServices({ store, validator, clock: systemClock, strictFreezerAction: config.strict_freezer_action });
+    // Events and webhooks (issue 12, item 5): their own store on the same database, loops started here.
+    const events = new EventsRuntime(config, validator, log);
+    await events.start();
+    this.events = events;
+    const services = createServices(
+      { store, validator, clock: systemClock, strictFreezerAction: config.strict_freezer_action },
+      { events: events.events, webhooks: events.webhooks },
+    );
     // Families read from the store at scrape time; the runs service adds its own here.
     metrics.registerStoreFamily(jobLastSuccessFamily(store));
     const app = createApp({
@@ -94,6 +103,8 @@ export class ApiServer {
     this.metricsServer = null;
     const server = this.server;
     this.server = null;
+    // Open event streams would hold server.close() until the grace period ends.
+    this.events?.closeStreams();
     if (server) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
@@ -103,6 +114,8 @@ export class ApiServer {
     }
     this.auth?.stop();
     this.auth = null;
+    await this.events?.stop();
+    this.events = null;
     await this.store?.stop();
     this.store = null;
   }

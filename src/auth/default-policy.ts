@@ -54,6 +54,16 @@ export const DEFAULT_POLICY: Readonly<Record<string, string>> = {
   'sessions:job:add': 'rule:member',
   'sessions:job:remove': 'rule:member',
 
+  // Events of the caller's scope (runs, freshness): the SSE stream and its JSON pages.
+  'events:get_all': 'rule:reader',
+  // Webhooks per project: readers see them (never their secrets), members change them.
+  'webhooks:create': 'rule:member',
+  'webhooks:get_all': 'rule:reader',
+  'webhooks:get': 'rule:reader',
+  'webhooks:update': 'rule:member',
+  'webhooks:delete': 'rule:member',
+  'webhooks:deliveries:get_all': 'rule:reader',
+
   // Keystone-v3-style admin API: projects, users and roles. The target user_id is the user
   // named in the URL, the target project_id the project named in the URL (or the
   // scope.project.id filter of /v3/role_assignments).
