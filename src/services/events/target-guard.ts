@@ -83,7 +83,8 @@ export async function hostProblem(hostname: string, allowPrivate: boolean): Prom
   try {
     addresses = net.isIP(host) ? [host] : (await dns.promises.lookup(host, { all: true })).map((a) => a.address);
   } catch {
-    return `url: the host ${host} does not resolve`;
+    // Not resolvable now (offline, split DNS): accepted; the delivery checks where it resolves then.
+    return null;
   }
   const bad = addresses.find(isPrivateAddress);
   return bad ? `url: the host ${host} resolves to ${bad}, a loopback, private or link-local address (refused: webhooks.allow_private_targets is false)` : null;
