@@ -66,6 +66,7 @@ export class WebhooksService {
 
   async create(scope: Scope, body: unknown): Promise<WebhookDocument> {
     const input = bodyObject(body, 'Missing request body');
+    checkSecret(input.secret);
     this.validator.assert('webhook', input);
     const url = await this.checkUrl(String(input.url));
     const now = this.nowMs() / 1000;
@@ -95,6 +96,7 @@ export class WebhooksService {
 
   async patch(scope: Scope, webhookId: string, body: unknown): Promise<WebhookDocument> {
     const input = bodyObject(body, 'Missing request body');
+    checkSecret(input.secret);
     this.validator.assert('webhook_patch', input);
     const existing = await this.find(scope, webhookId);
     assertWritable(scope, existing.project_id ?? '');
@@ -141,6 +143,14 @@ export class WebhooksService {
     const problem = urlProblem(url) ?? (await hostProblem(new URL(url).hostname, this.allowPrivateTargets));
     if (problem) throw new BadRequestError(problem);
     return url;
+  }
+}
+
+/** Before the schema, whose messages quote the value: a refused secret is never echoed either. */
+function checkSecret(secret: unknown): void {
+  if (secret === undefined) return;
+  if (typeof secret !== 'string' || secret.length < 16 || secret.length > 256) {
+    throw new BadRequestError('secret: must be a string of 16 to 256 characters');
   }
 }
 
