@@ -221,6 +221,12 @@ describe('webhooks: signed deliveries, retries and the delivery log', function (
     assert.equal((await a.get(`/webhooks/${hook}`)).status, 404);
     assert.equal((await a.get(`/webhooks/${hook}/deliveries`)).status, 404);
     assert.equal((await a.delete(`/webhooks/${hook}`)).status, 404);
+    // At most 50 per project (each event costs a delivery per webhook).
+    const many = api('alice', 'pMany');
+    for (let i = 0; i < 50; i++) assert.equal((await many.post('/webhooks', { url: `http://127.0.0.1:9/${i}`, secret: SECRET })).status, 201);
+    const tooMany = await many.post('/webhooks', { url: 'http://127.0.0.1:9/51', secret: SECRET });
+    assert.equal(tooMany.status, 400);
+    assert.match(tooMany.json.description, /at most 50 webhooks per project/);
   });
 });
 

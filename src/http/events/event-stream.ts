@@ -6,6 +6,11 @@ import type { Scope } from '../../store/types';
 
 /** Tells an EventSource how long to wait before reconnecting (it then sends Last-Event-ID). */
 const RETRY_MS = 3000;
+/**
+ * A client that reads slower than events come is disconnected once this much waits for it,
+ * rather than buffered without bound; it reconnects with Last-Event-ID and is replayed from the store.
+ */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
 /** One server-sent event: `id:` (the cursor to resume from), `event:` (the type), `data:` (the event as JSON). */
 export function sseFrame(e: EventDocument): string {
@@ -49,7 +54,9 @@ export async function answerEventStream(
   ctx.res.once('close', close);
   unsubscribe = await events.subscribe(scope, types, cursor, {
     event: (e) => {
-      if (!closed) stream.write(sseFrame(e));
+      if (closed) return;
+      stream.write(sseFrame(e));
+      if (stream.writableLength > MAX_BUFFERED_BYTES) close();
     },
     close,
   });

@@ -49,6 +49,8 @@ export function deliveryDocument(d: DeliveryRecord): Record<string, unknown> {
 }
 
 const DELIVERY_LOG_DEFAULT = 20;
+/** Webhooks per scope: each event costs one delivery per webhook, so a tenant cannot fan out without bound. */
+export const MAX_WEBHOOKS_PER_SCOPE = 50;
 const DELIVERY_LOG_MAX = 1000;
 
 /**
@@ -69,6 +71,9 @@ export class WebhooksService {
     checkSecret(input.secret);
     this.validator.assert('webhook', input);
     const url = await this.checkUrl(String(input.url));
+    if ((await this.store.listWebhooks(scope)).length >= MAX_WEBHOOKS_PER_SCOPE) {
+      throw new BadRequestError(`at most ${MAX_WEBHOOKS_PER_SCOPE} webhooks per project: delete one first`);
+    }
     const now = this.nowMs() / 1000;
     const record: WebhookRecord = {
       webhook_id: newId(),
