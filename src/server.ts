@@ -12,6 +12,7 @@ import { ServerMetrics } from './metrics/server-metrics';
 import { withStoreMetrics } from './metrics/timed-store';
 import { removeProtoAccessor } from './own-property';
 import { createServices } from './services';
+import { RunsSweeper } from './services/runs/runs-sweeper';
 import { systemClock } from './services/common';
 import { EventsRuntime } from './services/events/events-runtime';
 import { withDocumentLimits } from './store/document-limits';
@@ -27,6 +28,7 @@ export class ApiServer {
   private metricsServer: http.Server | null = null;
   private auth: AuthSetup | null = null;
   private events: EventsRuntime | null = null;
+  private sweeper: RunsSweeper | null = null;
 
   constructor(
     private readonly config: Config,
@@ -50,14 +52,18 @@ export class ApiServer {
     const validator = createValidator();
     const auth = await setupAuth(config, store, validator, log);
     this.auth = auth;
-    // Events and webhooks (issue 12, item 5): their own store on the same database, loops started here.
+    // Events and webhooks (issue 12, item 5): their own store on the same database, loops started
+    // here; the events service is the EventSink the runs service emits run.* events through.
     const events = new EventsRuntime(config, validator, log);
     await events.start();
     this.events = events;
     const services = createServices(
-      { store, validator, clock: systemClock, strictFreezerAction: config.strict_freezer_action },
+      { store, validator, clock: systemClock, strictFreezerAction: config.strict_freezer_action, runs: config.runs, events: events.events },
       { events: events.events, webhooks: events.webhooks },
     );
+    // Agent lost, queue timeout and retention of run records, in the background.
+    this.sweeper = new RunsSweeper(services.runs, services.lastSeen, log);
+    this.sweeper.start();
     // Families read from the store at scrape time; the runs service adds its own here.
     metrics.registerStoreFamily(jobLastSuccessFamily(store));
     const app = createApp({
@@ -112,6 +118,8 @@ export class ApiServer {
       await closed;
       clearTimeout(timer);
     }
+    await this.sweeper?.stop();
+    this.sweeper = null;
     this.auth?.stop();
     this.auth = null;
     await this.events?.stop();

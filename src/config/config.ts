@@ -6,6 +6,7 @@ import YAML from 'yaml';
 import configSchema from '../../schemas/config.json';
 import { ownValue, setOwn } from '../own-property';
 import { listProblems } from '../validation/list-problems';
+import { DEFAULT_RUNS_SETTINGS, type RunsSettings } from '../services/runs/runs-service';
 
 /** The validated configuration every component receives (never read from process.env elsewhere). */
 export interface Config {
@@ -48,6 +49,8 @@ export interface Config {
   sqlite: { synchronous: 'NORMAL' | 'FULL'; cache_mb: number };
   events: EventsSettings;
   webhooks: WebhooksSettings;
+  /** Run records: agent-lost and queue timeouts, retention, the sweep's pace, run-now's longest wait. */
+  runs: RunsSettings;
   noauth: { user_id: string; user_name: string; project_id: string; roles: string[] };
 }
 
@@ -218,6 +221,12 @@ const ENV_KEYS: Record<string, string> = {
   PERMAFROST_WEBHOOKS_POLL_MS: 'webhooks.poll_ms',
   PERMAFROST_WEBHOOKS_CONCURRENCY: 'webhooks.concurrency',
   PERMAFROST_WEBHOOKS_ALLOW_PRIVATE_TARGETS: 'webhooks.allow_private_targets',
+  PERMAFROST_RUNS_AGENT_LOST_AFTER: 'runs.agent_lost_after',
+  PERMAFROST_RUNS_QUEUE_TIMEOUT: 'runs.queue_timeout',
+  PERMAFROST_RUNS_KEEP_PER_JOB: 'runs.keep_per_job',
+  PERMAFROST_RUNS_KEEP_DAYS: 'runs.keep_days',
+  PERMAFROST_RUNS_SWEEP_INTERVAL: 'runs.sweep_interval',
+  PERMAFROST_RUNS_MAX_WAIT: 'runs.max_wait',
 };
 
 /** Settings that arrive as strings from the environment and must be whole numbers. */
@@ -244,6 +253,12 @@ const INTEGER_KEYS = [
   'webhooks.timeout_ms',
   'webhooks.poll_ms',
   'webhooks.concurrency',
+  'runs.agent_lost_after',
+  'runs.queue_timeout',
+  'runs.keep_per_job',
+  'runs.keep_days',
+  'runs.sweep_interval',
+  'runs.max_wait',
 ];
 
 const FLAG_KEYS: Record<keyof ConfigFlags, string | null> = {
@@ -389,6 +404,7 @@ function withDefaults(layer: Layer): Layer {
     data_dir: dataDir,
     database: layer.database ?? `sqlite:${path.join(dataDir, 'permafrost.db')}`,
     sqlite: { synchronous: 'NORMAL', cache_mb: 64, ...sqlite },
+    runs: { ...DEFAULT_RUNS_SETTINGS, ...(layer.runs as Layer | undefined) },
     limits: { max_keys: 5_000, max_depth: 16, max_string_length: 65_536, max_array_items: 10_000, ...(layer.limits as Layer | undefined) },
     events: { keep_days: 30, max_per_project: 100_000, poll_ms: 250, keepalive_s: 15, prune_interval_s: 60, ...(layer.events as Layer | undefined) },
     webhooks: {

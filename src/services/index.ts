@@ -5,6 +5,8 @@ import type { ServiceDeps } from './deps';
 import { JobsService } from './jobs';
 import type { EventsService } from './events/events-service';
 import type { WebhooksService } from './events/webhooks-service';
+import { RunsService } from './runs/runs-service';
+import { ClientLastSeen } from './runs/client-last-seen';
 import { SessionsService } from './sessions';
 
 export interface Services {
@@ -16,12 +18,19 @@ export interface Services {
   /** Built by the composition root (they have their own store and loops): see server.ts. */
   events: EventsService;
   webhooks: WebhooksService;
+  runs: RunsService;
+  /** When each scheduler client last polled (read by the agent-lost sweep and freshness). */
+  lastSeen: ClientLastSeen;
 }
 
 export function createServices(deps: ServiceDeps, events: Pick<Services, 'events' | 'webhooks'>): Services {
   const actions = new ActionsService(deps);
-  const jobs = new JobsService(deps, actions);
+  const runs = new RunsService(deps, { events: deps.events, settings: deps.runs });
+  const lastSeen = new ClientLastSeen();
+  const jobs = new JobsService(deps, actions, runs, lastSeen);
   return {
+    runs,
+    lastSeen,
     jobs,
     actions,
     sessions: new SessionsService(deps, jobs),
