@@ -3,6 +3,7 @@ import { Api } from '../helpers/http';
 import { emitEvent } from '../helpers/events-cli';
 import { startServer, useServer, type RunningServer } from '../helpers/server';
 import { SseClient } from '../helpers/sse';
+import { WebhookReceiver } from '../helpers/webhook-receiver';
 
 /**
  * GET /events (issue 12, item 5) against real servers, events written by `permafrost events
@@ -141,6 +142,46 @@ describe('events: the server-sent-events stream and JSON pages of GET /events', 
   });
 });
 
+describe('events: runs emit through the events service (the EventSink wired in server.ts)', function () {
+  this.timeout(60_000);
+  const server = useServer({ env: { ...FAST, PERMAFROST_WEBHOOKS_ALLOW_PRIVATE_TARGETS: 'true', PERMAFROST_WEBHOOKS_POLL_MS: '100' } });
+
+  it('events: a run that starts and fails reaches the project’s stream and webhook, with the run document', async () => {
+    const api = Api.v2(server().url, 'pRun', 'alice');
+    const rx = new WebhookReceiver();
+    await rx.start();
+    const s = await SseClient.open(`${server().url}/v2/pRun/events`, headers('alice', 'pRun'));
+    const other = await SseClient.open(`${server().url}/v2/pRun/events`, headers('bob', 'pRun'));
+    try {
+      assert.equal((await api.post('/webhooks', { url: rx.url, secret: 'whsec-run-events-0123456789', events: ['run.failed'] })).status, 201);
+      const job = await api.post('/jobs', { client_id: 'hostA', job_schedule: {}, job_actions: [{ freezer_action: { action: 'backup', backup_name: 'b', path_to_backup: '/srv' } }] });
+      assert.equal(job.status, 201, job.text);
+      const opened = await api.post('/runs', { job_id: job.json.job_id, trigger: 'schedule', status: 'running', agent: { host: 'hostA', pid: 1, version: 't' } });
+      assert.equal(opened.status, 201, opened.text);
+      const runId = opened.json.run_id as string;
+      const failed = await api.patch(`/runs/${runId}`, { status: 'fail', reason: 'Critical Error: tar exited with code 2' });
+      assert.equal(failed.status, 200, failed.text);
+      const got = await s.waitFor(2);
+      assert.deepEqual(got.map((e) => e.event), ['run.started', 'run.failed']);
+      const [started, ended] = s.datas();
+      assert.equal(started.data.run_id, runId);
+      assert.equal(ended.data.run_id, runId);
+      assert.equal(ended.data.status, 'fail');
+      assert.equal(ended.data.reason, 'Critical Error: tar exited with code 2');
+      const [hit] = await rx.waitFor(1);
+      assert.equal(hit.headers['x-permafrost-event'], 'run.failed');
+      assert.equal(JSON.parse(hit.body).data.run_id, runId);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(other.events.length, 0, 'another user of the project hears nothing');
+      assert.equal(rx.received.length, 1, 'run.started is not in the webhook filter');
+    } finally {
+      s.close();
+      other.close();
+      await rx.stop();
+    }
+  });
+});
+
 describe('events: --workers 2 and shutdown', function () {
   this.timeout(60_000);
   let server: RunningServer | null = null;
@@ -158,6 +199,21 @@ describe('events: --workers 2 and shutdown', function () {
       const ids: number[] = [];
       for (let i = 0; i < 4; i++) ids.push(await emitEvent(s.dataDir, { user: 'alice', project: 'pW', type: 'run.failed', data: { i } }));
       for (const st of streams) assert.deepEqual((await st.waitFor(4)).map((e) => Number(e.id)), ids);
+      // Events emitted by requests, each answered by either worker, reach streams on both.
+      const api = Api.v2(s.url, 'pW', 'alice');
+      const job = await api.post('/jobs', { client_id: 'hostW', job_schedule: {}, job_actions: [{ freezer_action: { action: 'backup', backup_name: 'b', path_to_backup: '/srv' } }] });
+      const runs: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const opened = await api.post('/runs', { job_id: job.json.job_id, trigger: 'schedule', status: 'running', agent: { host: 'hostW', pid: i, version: 't' } });
+        assert.equal(opened.status, 201, opened.text);
+        runs.push(opened.json.run_id as string);
+      }
+      for (const st of streams) {
+        await st.waitFor(8);
+        assert.deepEqual(st.datas().slice(4).map((d) => d.data.run_id), runs);
+        const seen = st.events.map((e) => Number(e.id));
+        assert.deepEqual(seen, [...seen].sort((x, y) => x - y), 'in id order');
+      }
     } finally {
       for (const st of streams) st.close();
     }
