@@ -36,7 +36,11 @@ export async function answerEventStream(
   ctx.set('Cache-Control', 'no-cache, no-transform');
   // nginx buffers responses unless told not to.
   ctx.set('X-Accel-Buffering', 'no');
-  ctx.body = stream;
+  // Written here rather than by Koa, whose pipeline reports every client that goes away as an
+  // error (ERR_STREAM_PREMATURE_CLOSE): for a stream that is how it normally ends.
+  ctx.respond = false;
+  ctx.res.writeHead(200);
+  stream.pipe(ctx.res);
   ctx.req.socket.setNoDelay(true);
   stream.write(`retry: ${RETRY_MS}\n\n`);
   let closed = false;
