@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import http from 'node:http';
 import { Api, request, type Response } from '../helpers/http';
 import { emitEvent } from '../helpers/events-cli';
 import { adminToken, createProject, createTenant, JWT_ENV, login, v3, type Tenant } from '../helpers/identity';
@@ -123,6 +124,27 @@ describe('webhooks: signed deliveries, retries and the delivery log', function (
     assert.ok(d.attempts.every((t: { status_code: number }) => t.status_code === 500));
     await new Promise((res) => setTimeout(res, 4 * BASE_DELAY_MS));
     assert.equal(r.received.length, 4, 'no attempt after giving up');
+  });
+
+  it('webhooks: a receiver that never answers is cut off at webhooks.timeout_ms and retried', async () => {
+    const sockets = new Set<import('node:net').Socket>();
+    const hanging = http.createServer(() => undefined);
+    hanging.on('connection', (s) => sockets.add(s));
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const a = api('alice', 'pHang');
+      const port = (hanging.address() as import('node:net').AddressInfo).port;
+      const hook = (await a.post('/webhooks', { url: `http://127.0.0.1:${port}/slow`, secret: SECRET })).json.webhook_id as string;
+      await emitEvent(server().dataDir, { user: 'alice', project: 'pHang', type: 'run.failed' });
+      const [d] = await waitDeliveries(a, hook, (ds) => ds[0]?.attempts.length >= 1, 20_000);
+      assert.equal(d.attempts[0].status_code, null);
+      assert.equal(d.attempts[0].error, 'timeout: no answer within 2000 ms');
+      assert.ok(d.attempts[0].duration_ms >= 2000);
+      assert.equal(d.state, 'pending', 'retried later');
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => hanging.close(resolve));
+    }
   });
 
   it('webhooks: the event filter and enabled are honoured; another project’s or user’s events never reach a webhook', async () => {
