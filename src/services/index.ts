@@ -23,7 +23,7 @@ export interface Services {
   lastSeen: ClientLastSeen;
 }
 
-export function createServices(deps: ServiceDeps, events: Pick<Services, 'events' | 'webhooks'>): Services {
+export function createServices(deps: ServiceDeps, events: Pick<Services, 'events' | 'webhooks'> = noEventServices()): Services {
   const actions = new ActionsService(deps);
   const runs = new RunsService(deps, { events: deps.events, settings: deps.runs });
   const lastSeen = new ClientLastSeen();
@@ -38,4 +38,12 @@ export function createServices(deps: ServiceDeps, events: Pick<Services, 'events
     clients: new ClientsService(deps),
     ...events,
   };
+}
+
+/** Without the events runtime (unit tests of other services): any use of events or webhooks is a bug, said loudly. */
+function noEventServices(): Pick<Services, 'events' | 'webhooks'> {
+  const missing = (): never => {
+    throw new Error('events and webhooks are not set up (createServices was called without them)');
+  };
+  return { events: new Proxy({}, { get: missing }) as EventsService, webhooks: new Proxy({}, { get: missing }) as WebhooksService };
 }
