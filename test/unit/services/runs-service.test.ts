@@ -31,7 +31,10 @@ describe('RunsService', () => {
   });
   afterEach(() => store.stop());
 
-  const schedule = (job_schedule: Doc) => services.jobs.patch(alice, jobId, { job_schedule });
+  const schedule = (job_schedule: Doc) => {
+    clock += 1;
+    return services.jobs.patch(alice, jobId, { job_schedule });
+  };
 
   it('queues a run-now, flags the job for its agent, and honours an idempotency key', async () => {
     const first = await services.runs.queue(alice, jobId, 'run-now', who, 'key-1');
@@ -90,6 +93,7 @@ describe('RunsService', () => {
     await schedule({ status: 'scheduled', result: 'success' });
     await schedule({ status: 'running', result: '' });
     await schedule({ status: 'completed', result: 'fail' });
+    clock += 1;
     const queued = (await services.runs.queue(alice, jobId, 'run-now', who)).run;
     await schedule({ status: 'running', result: '' });
     await schedule({ status: 'completed', result: 'aborted' });
