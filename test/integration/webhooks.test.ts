@@ -242,7 +242,11 @@ describe('webhooks: signed deliveries, retries and the delivery log', function (
     assert.equal((await a.delete(`/webhooks/${hook}`)).status, 204);
     assert.equal((await a.get(`/webhooks/${hook}`)).status, 404);
     assert.equal((await a.get(`/webhooks/${hook}/deliveries`)).status, 404);
-    assert.equal((await a.delete(`/webhooks/${hook}`)).status, 404);
+    // As for jobs: v2 answers 204 when there was nothing, v1 says what was missing.
+    assert.equal((await a.delete(`/webhooks/${hook}`)).status, 204);
+    const v1 = await Api.v1(server().url, 'alice').delete(`/webhooks/${hook}`);
+    assert.equal(v1.status, 404);
+    assert.match(v1.json.description, /No webhook found with ID:/);
     // At most 50 per project (each event costs a delivery per webhook).
     const many = api('alice', 'pMany');
     for (let i = 0; i < 50; i++) assert.equal((await many.post('/webhooks', { url: `http://127.0.0.1:9/${i}`, secret: SECRET })).status, 201);
@@ -379,7 +383,8 @@ describe('webhooks and events: who may do what (auth=jwt)', function () {
     assert.deepEqual((await bob.api.get('/webhooks')).json.webhooks, []);
     assert.equal((await bob.api.get(`/webhooks/${hook}`)).status, 404);
     assert.equal((await bob.api.patch(`/webhooks/${hook}`, { enabled: false })).status, 404);
-    assert.equal((await bob.api.delete(`/webhooks/${hook}`)).status, 404);
+    assert.equal((await bob.api.delete(`/webhooks/${hook}`)).status, 204, 'v2: nothing there for bob (as for jobs)');
+    assert.equal((await alice.api.get(`/webhooks/${hook}`)).status, 200, 'still there');
     assert.equal((await bob.api.get(`/webhooks/${hook}/deliveries`)).status, 404);
     const bobStream = await SseClient.open(`${server().url}/v2/${project}/events`, { 'X-Auth-Token': bob.token });
     const aliceStream = await SseClient.open(`${server().url}/v2/${project}/events`, { 'X-Auth-Token': alice.token });
