@@ -14,9 +14,11 @@ export type SchemaName =
   | 'session'
   | 'session_replace'
   | 'session_patch'
-  | 'client';
+  | 'client'
+  | 'webhook'
+  | 'webhook_patch';
 
-const NAMES: readonly SchemaName[] = ['job', 'job_patch', 'action', 'action_patch', 'session', 'session_replace', 'session_patch', 'client'];
+const NAMES: readonly SchemaName[] = ['job', 'job_patch', 'action', 'action_patch', 'session', 'session_replace', 'session_patch', 'client', 'webhook', 'webhook_patch'];
 
 export type KeystoneSchemaName =
   | 'keystone_auth'
