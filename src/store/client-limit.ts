@@ -25,6 +25,7 @@ export function withClientLimits(store: Store): Store {
     stop: () => store.stop(),
     ping: () => store.ping(),
     registry: (name) => store.registry(name),
+    freshness: () => store.freshness(),
     repo(name) {
       if (name === 'backups') {
         return (backups ??= new ClientLimitedBackups(store.repo('backups'), store.repo('clients'), limitedStore.repo('jobs')));

@@ -32,6 +32,7 @@ export function withDocumentLimits(store: Store, limits: DocumentLimits, bodyLim
     stop: () => store.stop(),
     ping: () => store.ping(),
     registry: (name) => store.registry(name),
+    freshness: () => store.freshness(),
     repo(name) {
       let repo = wrapped.get(name);
       if (!repo) {

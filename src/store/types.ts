@@ -1,4 +1,5 @@
 import type { Search } from '../search';
+import type { FreshnessStore } from './freshness-types';
 
 /**
  * Whose documents a request may see. v2 requests see (project, user); v1 requests see every
@@ -112,6 +113,8 @@ export interface Store {
   ping(): Promise<void>;
   repo(name: CollectionName): Repository;
   registry(name: RegistryName): Registry;
+  /** Per-job and per-client freshness records (not tenant documents: the service applies scope to lists). */
+  freshness(): FreshnessStore;
 }
 
 /** Raised by insert when a unique id is already taken (by anyone). */

@@ -1,5 +1,5 @@
 import { expectationOf, isIdle } from '../../schedule';
-import type { ClientFreshness, JobFreshness, LastRun } from './job-freshness';
+import type { ClientFreshness, JobFreshness, LastRun } from '../../store/freshness-types';
 
 /**
  * How late a success may be before its job is stale: max(grace_seconds, grace_factor x the

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { clientSeen, freshnessKeyOf, jobRecord, markedSilent, markedStale, recompute, withRun } from '../../../../src/services/freshness/freshness-rules';
-import type { ClientFreshness } from '../../../../src/services/freshness/job-freshness';
+import type { ClientFreshness } from '../../../../src/store/freshness-types';
 
 const owner = { userId: 'u1', projectId: 'p1' };
 const rules = { graceSeconds: 60, graceFactor: 0 };
