@@ -11,12 +11,13 @@ import { actionsRoutes } from './routes/actions-routes';
 import { backupsRoutes } from './routes/backups-routes';
 import { clientsRoutes } from './routes/clients-routes';
 import { jobsRoutes } from './routes/jobs-routes';
+import { runsRoutes } from './routes/runs-routes';
 import type { RouteDef } from './routes/route';
 import { signaturesOf, templateOf, type RouteSignature } from './route-list';
 import { sessionsRoutes } from './routes/sessions-routes';
 import { v1ProjectAccess, type ProjectRoles } from './v1-project-access';
 
-const ROUTES: RouteDef[] = [...backupsRoutes, ...clientsRoutes, ...jobsRoutes, ...actionsRoutes, ...sessionsRoutes];
+const ROUTES: RouteDef[] = [...backupsRoutes, ...clientsRoutes, ...jobsRoutes, ...actionsRoutes, ...sessionsRoutes, ...runsRoutes];
 
 /** How each API version turns the caller into a tenant scope: the only difference between them. */
 const VERSION_PREFIX = {

@@ -1,6 +1,8 @@
 import type { Validator } from '../validation';
 import type { Store } from '../store/types';
 import type { Clock } from './common';
+import type { EventSink } from './events/event-sink';
+import type { RunsSettings } from './runs/runs-service';
 
 /** What every service is built from (the composition root passes the same instances to all). */
 export interface ServiceDeps {
@@ -12,4 +14,8 @@ export interface ServiceDeps {
    * schemas/freezer_action_options.json is a 400 (false: stored as sent, like the stock server).
    */
   strictFreezerAction: boolean;
+  /** Where run.* events go (absent: nowhere, NO_EVENTS). */
+  events?: EventSink;
+  /** runs.* settings (absent: the defaults). */
+  runs?: Partial<RunsSettings>;
 }

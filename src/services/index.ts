@@ -3,6 +3,7 @@ import { BackupsService } from './backups';
 import { ClientsService } from './clients';
 import type { ServiceDeps } from './deps';
 import { JobsService } from './jobs';
+import { RunsService } from './runs/runs-service';
 import { SessionsService } from './sessions';
 
 export interface Services {
@@ -11,12 +12,15 @@ export interface Services {
   sessions: SessionsService;
   backups: BackupsService;
   clients: ClientsService;
+  runs: RunsService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
   const actions = new ActionsService(deps);
-  const jobs = new JobsService(deps, actions);
+  const runs = new RunsService(deps, { events: deps.events, settings: deps.runs });
+  const jobs = new JobsService(deps, actions, runs);
   return {
+    runs,
     jobs,
     actions,
     sessions: new SessionsService(deps, jobs),

@@ -26,6 +26,8 @@ export function withClientLimits(store: Store): Store {
     ping: () => store.ping(),
     registry: (name) => store.registry(name),
     freshness: () => store.freshness(),
+    // Runs apply the client limit themselves, in their scope translation (runs/run-scope.ts).
+    runs: () => store.runs(),
     repo(name) {
       if (name === 'backups') {
         return (backups ??= new ClientLimitedBackups(store.repo('backups'), store.repo('clients'), limitedStore.repo('jobs')));

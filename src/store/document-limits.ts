@@ -33,6 +33,8 @@ export function withDocumentLimits(store: Store, limits: DocumentLimits, bodyLim
     ping: () => store.ping(),
     registry: (name) => store.registry(name),
     freshness: () => store.freshness(),
+    // Run reports are capped by their request schemas and the runs service (log tail, steps).
+    runs: () => store.runs(),
     repo(name) {
       let repo = wrapped.get(name);
       if (!repo) {

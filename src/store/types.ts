@@ -1,5 +1,6 @@
 import type { Search } from '../search';
 import type { FreshnessStore } from './freshness-types';
+import type { RunsRepository } from './runs/runs-repository';
 
 /**
  * Whose documents a request may see. v2 requests see (project, user); v1 requests see every
@@ -115,6 +116,8 @@ export interface Store {
   registry(name: RegistryName): Registry;
   /** Per-job and per-client freshness records (not tenant documents: the service applies scope to lists). */
   freshness(): FreshnessStore;
+  /** The run history (issue 12): its own repository, indexed for newest-first lists. */
+  runs(): RunsRepository;
 }
 
 /** Raised by insert when a unique id is already taken (by anyone). */

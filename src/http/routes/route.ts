@@ -19,7 +19,7 @@ export interface RouteDef {
  * The four routes every collection has (list, create, get one, delete), with the reference's
  * policy rule names `<collection>:get_all|create|get|delete`. `typeName` words v1's 404.
  */
-export function collectionRoutes(collection: keyof Services, idParam: string, typeName: string): RouteDef[] {
+export function collectionRoutes(collection: Exclude<keyof Services, 'runs'>, idParam: string, typeName: string): RouteDef[] {
   const id = (ctx: ApiContext) => param(ctx, idParam);
   return [
     {

@@ -18,6 +18,8 @@ import { createFreshnessIndexes, freshnessModelsOf, MongoFreshness } from './mon
 import { modelsOf, type Models } from './models';
 import { MongoRegistry } from './mongo-registry';
 import { MongoRepository } from './mongo-repository';
+import { MongoRuns } from './mongo-runs';
+import type { RunsRepository } from '../runs/runs-repository';
 import { safeUrl, scrubCredentials } from './safe-url';
 
 export interface MongoOptions {
@@ -36,6 +38,7 @@ export class MongoStore implements Store {
   private readonly repos = new Map<CollectionName, Repository>();
   private readonly registries = new Map<RegistryName, Registry>();
   private freshnessRecords: FreshnessStore | null = null;
+  private runsRepo: RunsRepository | null = null;
 
   constructor(private readonly opts: MongoOptions) {}
 
@@ -65,6 +68,7 @@ export class MongoStore implements Store {
     this.repos.clear();
     this.registries.clear();
     this.freshnessRecords = null;
+    this.runsRepo = null;
     const conn = this.conn;
     this.conn = null;
     await conn?.close();
@@ -89,10 +93,16 @@ export class MongoStore implements Store {
     return this.freshnessRecords;
   }
 
+  runs(): RunsRepository {
+    if (!this.runsRepo) throw new StoreUnavailableError('the store is not started');
+    return this.runsRepo;
+  }
+
   private open(conn: Connection, models: Models): void {
     this.conn = conn;
     for (const [c, model] of models.entries) this.repos.set(c, new MongoRepository(model, models.counters, c));
     for (const r of REGISTRIES) this.registries.set(r, new MongoRegistry(models.registry, models.counters, r));
+    this.runsRepo = new MongoRuns(models.runs);
   }
 }
 
@@ -103,6 +113,7 @@ export class MongoStore implements Store {
 async function createIndexes(models: Models): Promise<void> {
   for (const c of COLLECTIONS) await models.entries.get(c)?.createIndexes();
   await models.registry.createIndexes();
+  await models.runs.createIndexes();
 }
 
 /** start() creates the collections with their indexes: a database without them was never set up. */

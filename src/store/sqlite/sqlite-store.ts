@@ -22,6 +22,9 @@ import { collectionDdl, registryDdl, SCHEMA_VERSION } from './schema';
 import { SqliteRegistry } from './sqlite-registry';
 import { SqliteFreshness, freshnessDdl } from './sqlite-freshness';
 import { SqliteRepository } from './sqlite-repository';
+import { SqliteRuns } from './sqlite-runs';
+import { RUNS_DDL } from './runs-sql';
+import type { RunsRepository } from '../runs/runs-repository';
 
 export interface SqliteOptions {
   /** Path of the database file, or ':memory:'. */
@@ -44,6 +47,7 @@ export class SqliteStore implements Store {
   private readonly repos = new Map<CollectionName, Repository>();
   private readonly registries = new Map<RegistryName, Registry>();
   private freshnessRecords: FreshnessStore | null = null;
+  private runsRepo: RunsRepository | null = null;
 
   constructor(private readonly opts: SqliteOptions) {}
 
@@ -78,6 +82,7 @@ export class SqliteStore implements Store {
     for (const c of COLLECTIONS) this.repos.set(c, new SqliteRepository(db, c, writer));
     for (const r of REGISTRIES) this.registries.set(r, new SqliteRegistry(db, r, writer));
     this.freshnessRecords = new SqliteFreshness(db, writer);
+    this.runsRepo = new SqliteRuns(db, writer);
     if (this.opts.file !== ':memory:') {
       this.checkpointer = new Worker(path.join(__dirname, 'checkpoint-worker.js'), {
         workerData: { file: this.opts.file, intervalMs: 200 },
@@ -100,6 +105,7 @@ export class SqliteStore implements Store {
     this.repos.clear();
     this.registries.clear();
     this.freshnessRecords = null;
+    this.runsRepo = null;
     this.db?.close();
     this.db = null;
   }
@@ -123,6 +129,11 @@ export class SqliteStore implements Store {
   freshness(): FreshnessStore {
     if (!this.freshnessRecords) throw new StoreUnavailableError('the store is not started');
     return this.freshnessRecords;
+  }
+
+  runs(): RunsRepository {
+    if (!this.runsRepo) throw new StoreUnavailableError('the store is not started');
+    return this.runsRepo;
   }
 
   private open(): Database {
@@ -157,6 +168,7 @@ function createSchema(db: Database): void {
     for (const c of COLLECTIONS) db.exec(collectionDdl(c));
     db.exec(registryDdl());
     db.exec(freshnessDdl());
+    db.exec(RUNS_DDL);
     db.prepare("INSERT OR REPLACE INTO meta (name, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
   }).immediate();
 }
