@@ -11,7 +11,7 @@ import { jobLastSuccessFamily } from './metrics/job-collectors';
 import { ServerMetrics } from './metrics/server-metrics';
 import { withStoreMetrics } from './metrics/timed-store';
 import { removeProtoAccessor } from './own-property';
-import { createServices } from './services';
+import { createServices, type Services } from './services';
 import { systemClock } from './services/common';
 import { withDocumentLimits } from './store/document-limits';
 import { openStore } from './store/open-store';
@@ -25,6 +25,7 @@ export class ApiServer {
   private server: http.Server | null = null;
   private metricsServer: http.Server | null = null;
   private auth: AuthSetup | null = null;
+  private services: Services | null = null;
 
   constructor(
     private readonly config: Config,
@@ -48,7 +49,15 @@ export class ApiServer {
     const validator = createValidator();
     const auth = await setupAuth(config, store, validator, log);
     this.auth = auth;
-    const services = createServices({ store, validator, clock: systemClock, strictFreezerAction: config.strict_freezer_action });
+    const services = createServices({
+      store,
+      validator,
+      clock: systemClock,
+      strictFreezerAction: config.strict_freezer_action,
+      freshness: config.freshness,
+      onBackgroundError: (err, what) => log.warn({ err }, `${what}: failed (retried later)`),
+    });
+    this.services = services;
     // Families read from the store at scrape time; the runs service adds its own here.
     metrics.registerStoreFamily(jobLastSuccessFamily(store));
     const app = createApp({
@@ -82,6 +91,8 @@ export class ApiServer {
         throw new Error(`cannot listen on ${config.metrics_bind} (metrics_bind): ${err.code ?? err.message}; choose another with --metrics-bind (PERMAFROST_METRICS_BIND)`);
       });
     }
+    // Background work starts once the API answers: the freshness sweep (stale jobs, silent clients).
+    services.freshness.start();
     const address = server.address() as AddressInfo;
     log.info({ bind: `${address.address}:${address.port}`, database: redactCredentials(config.database), engine: store.engine, auth: config.auth }, 'listening');
     return address;
@@ -101,6 +112,8 @@ export class ApiServer {
       await closed;
       clearTimeout(timer);
     }
+    await this.services?.freshness.stop();
+    this.services = null;
     this.auth?.stop();
     this.auth = null;
     await this.store?.stop();

@@ -10,6 +10,7 @@ import { answerConditionally } from './middleware/conditional';
 import { actionsRoutes } from './routes/actions-routes';
 import { backupsRoutes } from './routes/backups-routes';
 import { clientsRoutes } from './routes/clients-routes';
+import { freshnessRoutes } from './routes/freshness-routes';
 import { jobsRoutes } from './routes/jobs-routes';
 import { runsRoutes } from './routes/runs-routes';
 import type { RouteDef } from './routes/route';
@@ -17,7 +18,7 @@ import { signaturesOf, templateOf, type RouteSignature } from './route-list';
 import { sessionsRoutes } from './routes/sessions-routes';
 import { v1ProjectAccess, type ProjectRoles } from './v1-project-access';
 
-const ROUTES: RouteDef[] = [...backupsRoutes, ...clientsRoutes, ...jobsRoutes, ...actionsRoutes, ...sessionsRoutes, ...runsRoutes];
+const ROUTES: RouteDef[] = [...backupsRoutes, ...clientsRoutes, ...jobsRoutes, ...actionsRoutes, ...sessionsRoutes, ...runsRoutes, ...freshnessRoutes];
 
 /** How each API version turns the caller into a tenant scope: the only difference between them. */
 const VERSION_PREFIX = {

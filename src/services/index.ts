@@ -2,9 +2,13 @@ import { ActionsService } from './actions';
 import { BackupsService } from './backups';
 import { ClientsService } from './clients';
 import type { ServiceDeps } from './deps';
+import { NO_EVENTS } from './events/event-sink';
+import { fanOut } from './events/fan-out';
+import { FreshnessService } from './freshness/freshness-service';
 import { JobsService } from './jobs';
 import { RunsService } from './runs/runs-service';
 import { SessionsService } from './sessions';
+import { withFreshnessRecording } from '../store/freshness-recording';
 
 export interface Services {
   jobs: JobsService;
@@ -13,13 +17,22 @@ export interface Services {
   backups: BackupsService;
   clients: ClientsService;
   runs: RunsService;
+  freshness: FreshnessService;
 }
 
-export function createServices(deps: ServiceDeps): Services {
+export function createServices(plain: ServiceDeps): Services {
+  const freshness = new FreshnessService(plain);
+  // Every job write and agent poll reaches freshness through the store, whichever service made it.
+  const deps: ServiceDeps = {
+    ...plain,
+    store: withFreshnessRecording(plain.store, freshness, (err) => plain.onBackgroundError?.(err, 'freshness record')),
+  };
   const actions = new ActionsService(deps);
-  const runs = new RunsService(deps, { events: deps.events, settings: deps.runs });
+  // Runs feed freshness (last success, last run) and whoever listens to events.
+  const runs = new RunsService(deps, { events: fanOut(deps.events ?? NO_EVENTS, freshness), settings: deps.runs });
   const jobs = new JobsService(deps, actions, runs);
   return {
+    freshness,
     runs,
     jobs,
     actions,

@@ -14,9 +14,11 @@ export type SchemaName =
   | 'session'
   | 'session_replace'
   | 'session_patch'
-  | 'client';
+  | 'client'
+  | 'freshness_jobs_query'
+  | 'freshness_clients_query';
 
-const NAMES: readonly SchemaName[] = ['job', 'job_patch', 'action', 'action_patch', 'session', 'session_replace', 'session_patch', 'client'];
+const NAMES: readonly SchemaName[] = ['job', 'job_patch', 'action', 'action_patch', 'session', 'session_replace', 'session_patch', 'client', 'freshness_jobs_query', 'freshness_clients_query'];
 
 export type KeystoneSchemaName =
   | 'keystone_auth'
