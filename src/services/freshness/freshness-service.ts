@@ -20,7 +20,10 @@ export interface FreshnessSettings {
 
 export const DEFAULT_FRESHNESS_SETTINGS: FreshnessSettings = { grace_seconds: 3600, grace_factor: 0, sweep_seconds: 30, silent_after: 300 };
 
-/** A client's last-seen time is written at most this often (it is kept in memory in between). */
+/**
+ * A client's last-seen time is written at most this often per process (10 s, or a quarter of
+ * silent_after when that is shorter, so a polling client never looks silent).
+ */
 export const SEEN_WRITE_EVERY_S = 10;
 /** Records one sweep pass handles at most per kind; the next pass goes on. */
 const SWEEP_BATCH = 500;
@@ -115,7 +118,7 @@ export class FreshnessService implements EventSink, FreshnessObserver {
     const key = JSON.stringify([owner.userId, owner.projectId, clientId]);
     const now = this.now();
     const written = this.seenWritten.get(key);
-    if (written !== undefined && now - written < SEEN_WRITE_EVERY_S) return;
+    if (written !== undefined && now - written < Math.min(SEEN_WRITE_EVERY_S, this.settings.silent_after / 4)) return;
     this.seenWritten.set(key, now);
     this.recordSeen(scope, clientId, now).catch((err: unknown) => {
       this.seenWritten.delete(key);
