@@ -166,6 +166,15 @@ export class SqliteFreshness implements FreshnessStore {
       .all(...where.params) as Array<{ detail: string }>).map((r) => r.detail);
   }
 
+  /** SQLite's plans for the sweep's two queries. */
+  explainDue(): string[] {
+    const plan = (sql: string) => (this.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(1, 10) as Array<{ detail: string }>).map((r) => r.detail);
+    return [
+      ...plan('SELECT doc FROM freshness_jobs WHERE stale = 0 AND stale_at IS NOT NULL AND stale_at <= ? ORDER BY stale_at LIMIT ?'),
+      ...plan('SELECT doc FROM freshness_clients WHERE silent = 0 AND last_seen_at IS NOT NULL AND last_seen_at <= ? ORDER BY last_seen_at LIMIT ?'),
+    ];
+  }
+
   private readJob(jobId: string): JobFreshness | null {
     const doc = this.stmt('SELECT doc FROM freshness_jobs WHERE job_id = ?').pluck().get(jobId) as string | undefined;
     return doc === undefined ? null : (JSON.parse(doc) as JobFreshness);
