@@ -12,6 +12,7 @@ import { ServerMetrics } from './metrics/server-metrics';
 import { withStoreMetrics } from './metrics/timed-store';
 import { removeProtoAccessor } from './own-property';
 import { createServices, type Services } from './services';
+import { RunsSweeper } from './services/runs/runs-sweeper';
 import { systemClock } from './services/common';
 import { withDocumentLimits } from './store/document-limits';
 import { openStore } from './store/open-store';
@@ -25,6 +26,7 @@ export class ApiServer {
   private server: http.Server | null = null;
   private metricsServer: http.Server | null = null;
   private auth: AuthSetup | null = null;
+  private sweeper: RunsSweeper | null = null;
   private services: Services | null = null;
 
   constructor(
@@ -54,10 +56,14 @@ export class ApiServer {
       validator,
       clock: systemClock,
       strictFreezerAction: config.strict_freezer_action,
+      runs: config.runs,
       freshness: config.freshness,
       onBackgroundError: (err, what) => log.warn({ err }, `${what}: failed (retried later)`),
     });
     this.services = services;
+    // Agent lost, queue timeout and retention of run records, in the background.
+    this.sweeper = new RunsSweeper(services.runs, services.lastSeen, log);
+    this.sweeper.start();
     // Families read from the store at scrape time; the runs service adds its own here.
     metrics.registerStoreFamily(jobLastSuccessFamily(store));
     const app = createApp({
@@ -112,6 +118,8 @@ export class ApiServer {
       await closed;
       clearTimeout(timer);
     }
+    await this.sweeper?.stop();
+    this.sweeper = null;
     await this.services?.freshness.stop();
     this.services = null;
     this.auth?.stop();

@@ -6,6 +6,7 @@ import YAML from 'yaml';
 import configSchema from '../../schemas/config.json';
 import { ownValue, setOwn } from '../own-property';
 import { listProblems } from '../validation/list-problems';
+import { DEFAULT_RUNS_SETTINGS, type RunsSettings } from '../services/runs/runs-service';
 
 /** The validated configuration every component receives (never read from process.env elsewhere). */
 export interface Config {
@@ -48,6 +49,8 @@ export interface Config {
   sqlite: { synchronous: 'NORMAL' | 'FULL'; cache_mb: number };
   /** Stale jobs and silent clients (README "Freshness"). */
   freshness: FreshnessConfig;
+  /** Run records: agent-lost and queue timeouts, retention, the sweep's pace, run-now's longest wait. */
+  runs: RunsSettings;
   noauth: { user_id: string; user_name: string; project_id: string; roles: string[] };
 }
 
@@ -190,6 +193,12 @@ const ENV_KEYS: Record<string, string> = {
   PERMAFROST_FRESHNESS_GRACE_FACTOR: 'freshness.grace_factor',
   PERMAFROST_FRESHNESS_SWEEP_SECONDS: 'freshness.sweep_seconds',
   PERMAFROST_FRESHNESS_SILENT_AFTER: 'freshness.silent_after',
+  PERMAFROST_RUNS_AGENT_LOST_AFTER: 'runs.agent_lost_after',
+  PERMAFROST_RUNS_QUEUE_TIMEOUT: 'runs.queue_timeout',
+  PERMAFROST_RUNS_KEEP_PER_JOB: 'runs.keep_per_job',
+  PERMAFROST_RUNS_KEEP_DAYS: 'runs.keep_days',
+  PERMAFROST_RUNS_SWEEP_INTERVAL: 'runs.sweep_interval',
+  PERMAFROST_RUNS_MAX_WAIT: 'runs.max_wait',
 };
 
 /** Settings that arrive as strings from the environment and must be whole numbers. */
@@ -208,6 +217,12 @@ const INTEGER_KEYS = [
   'freshness.grace_seconds',
   'freshness.sweep_seconds',
   'freshness.silent_after',
+  'runs.agent_lost_after',
+  'runs.queue_timeout',
+  'runs.keep_per_job',
+  'runs.keep_days',
+  'runs.sweep_interval',
+  'runs.max_wait',
 ];
 
 /** Settings that arrive as strings from the environment and may have a fraction. */
@@ -358,6 +373,7 @@ function withDefaults(layer: Layer): Layer {
     database: layer.database ?? `sqlite:${path.join(dataDir, 'permafrost.db')}`,
     sqlite: { synchronous: 'NORMAL', cache_mb: 64, ...sqlite },
     freshness: { grace_seconds: 3600, grace_factor: 0, sweep_seconds: 30, silent_after: 300, ...(layer.freshness as Layer | undefined) },
+    runs: { ...DEFAULT_RUNS_SETTINGS, ...(layer.runs as Layer | undefined) },
     limits: { max_keys: 5_000, max_depth: 16, max_string_length: 65_536, max_array_items: 10_000, ...(layer.limits as Layer | undefined) },
     jwt: {
       algorithm: 'HS256',

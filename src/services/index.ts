@@ -7,6 +7,7 @@ import { fanOut } from './events/fan-out';
 import { FreshnessService } from './freshness/freshness-service';
 import { JobsService } from './jobs';
 import { RunsService } from './runs/runs-service';
+import { ClientLastSeen } from './runs/client-last-seen';
 import { SessionsService } from './sessions';
 import { withFreshnessRecording } from '../store/freshness-recording';
 
@@ -18,11 +19,13 @@ export interface Services {
   clients: ClientsService;
   runs: RunsService;
   freshness: FreshnessService;
+  /** When each scheduler client last polled (read by the agent-lost sweep and freshness). */
+  lastSeen: ClientLastSeen;
 }
 
 export function createServices(plain: ServiceDeps): Services {
   const freshness = new FreshnessService(plain);
-  // Every job write and agent poll reaches freshness through the store, whichever service made it.
+  // Every job write reaches freshness through the store, whichever service made it.
   const deps: ServiceDeps = {
     ...plain,
     store: withFreshnessRecording(plain.store, freshness, (err) => plain.onBackgroundError?.(err, 'freshness record')),
@@ -30,10 +33,15 @@ export function createServices(plain: ServiceDeps): Services {
   const actions = new ActionsService(deps);
   // Runs feed freshness (last success, last run) and whoever listens to events.
   const runs = new RunsService(deps, { events: fanOut(deps.events ?? NO_EVENTS, freshness), settings: deps.runs });
-  const jobs = new JobsService(deps, actions, runs);
+  // Polls are counted in memory; freshness gets them written (silent clients), a few per minute at most.
+  const lastSeen = new ClientLastSeen(undefined, freshness.seenWriteEvery(), (userId, clientId, at, projectId) =>
+    freshness.recordSeen({ userId, projectId }, clientId, at),
+  );
+  const jobs = new JobsService(deps, actions, runs, lastSeen);
   return {
     freshness,
     runs,
+    lastSeen,
     jobs,
     actions,
     sessions: new SessionsService(deps, jobs),

@@ -1,5 +1,5 @@
 import { ForwardingRepository } from './forwarding-repository';
-import type { Doc, ListQuery, Repository, Scope, Store, Stored } from './types';
+import type { Doc, Repository, Scope, Store, Stored } from './types';
 
 /** What freshness hears from the jobs repository. */
 export interface FreshnessObserver {
@@ -8,14 +8,12 @@ export interface FreshnessObserver {
    * writer's scope: the owner for an insert, possibly a wider v1 scope otherwise.
    */
   jobWritten(scope: Scope, jobId: string, before: Doc | null, after: Doc | null): Promise<void>;
-  /** A scheduler client's agent listed its jobs (stock: a client_id search; ours: an agent token). */
-  clientPolled(scope: Scope, clientId: string): void;
 }
 
 /**
  * Tells freshness of every job write that went through (with the document before and after,
- * so it can tell a schedule change from the status PATCHes of each run) and of every agent poll,
- * without any service having to remember to. A failing observer never fails the write: freshness
+ * so it can tell a schedule change from the status PATCHes of each run), without any service
+ * having to remember to. A failing observer never fails the write: freshness
  * catches up at the next write or run. Other collections pass through.
  */
 export function withFreshnessRecording(store: Store, observer: FreshnessObserver, onError: (err: unknown) => void): Store {
@@ -44,14 +42,6 @@ class RecordingJobs extends ForwardingRepository {
     private readonly onError: (err: unknown) => void,
   ) {
     super(inner);
-  }
-
-  override async listJson(scope: Scope, query: ListQuery): Promise<string[]> {
-    const page = await this.inner.listJson(scope, query);
-    const searched = query.search?.match.find((m) => m.key === 'client_id' && typeof m.value === 'string')?.value;
-    const clientId = scope.clientId ?? searched;
-    if (typeof clientId === 'string' && clientId !== '') this.observer.clientPolled(scope, clientId);
-    return page;
   }
 
   override async insert(scope: Scope, item: Stored): Promise<void> {

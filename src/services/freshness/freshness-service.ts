@@ -44,8 +44,6 @@ export class FreshnessService implements EventSink, FreshnessObserver {
   now: () => number = () => Date.now() / 1000;
   private timer: NodeJS.Timeout | null = null;
   private sweeping: Promise<void> | null = null;
-  /** When each client's last-seen time was last written by this process. */
-  private readonly seenWritten = new Map<string, number>();
 
   private readonly store: () => FreshnessStore;
   private readonly jobs: () => Repository;
@@ -113,20 +111,15 @@ export class FreshnessService implements EventSink, FreshnessObserver {
     await this.store().updateJob(jobId, (current) => jobRecord(owner, jobId, after, current, now, this.rules));
   }
 
-  clientPolled(scope: Scope, clientId: string): void {
-    const owner = { userId: scope.userId, projectId: scope.projectId };
-    const key = JSON.stringify([owner.userId, owner.projectId, clientId]);
-    const now = this.now();
-    const written = this.seenWritten.get(key);
-    if (written !== undefined && now - written < Math.min(SEEN_WRITE_EVERY_S, this.settings.silent_after / 4)) return;
-    this.seenWritten.set(key, now);
-    this.recordSeen(scope, clientId, now).catch((err: unknown) => {
-      this.seenWritten.delete(key);
-      this.onError(err);
-    });
+  /** How often the client last-seen tracker writes a client's poll time: a quarter of silent_after, 10 s at most. */
+  seenWriteEvery(): number {
+    return Math.min(SEEN_WRITE_EVERY_S, this.settings.silent_after / 4);
   }
 
-  /** Writes a client's last-seen time (and its hostname the first time). */
+  /**
+   * Writes a client's last-seen time (and its hostname the first time): the writer of the runs
+   * service's in-memory tracker (ClientLastSeen), called at most every seenWriteEvery() per client.
+   */
   async recordSeen(scope: Scope, clientId: string, at: number): Promise<void> {
     const owner = { userId: scope.userId, projectId: scope.projectId };
     let hostname: string | null | undefined;
