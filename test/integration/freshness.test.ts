@@ -207,4 +207,25 @@ describe('freshness: stale jobs and silent clients (GET /freshness/jobs, /freshn
       }
     });
   });
+
+  describe('with --workers 2 (each worker sweeps; one transition, one stale_since)', () => {
+    const workers = useServer({
+      args: ['--workers', '2'],
+      env: { PERMAFROST_FRESHNESS_GRACE_SECONDS: '1', PERMAFROST_FRESHNESS_SWEEP_SECONDS: '1', PERMAFROST_FRESHNESS_SILENT_AFTER: '2' },
+    });
+
+    it('a job written through either worker goes stale once and is made fresh by a success reported to the other', async () => {
+      const w = Api.v2(workers().url, 'projW', 'walt');
+      const id = await createJob(w, 'two-workers', { schedule_interval: '3 seconds' });
+      const stale = await waitFor('stale', 10_000, async () => {
+        const f = await freshnessOf(w, id);
+        return f?.stale === true ? f : null;
+      });
+      // Several requests land on both workers: they all read the one record.
+      for (let i = 0; i < 6; i++) assert.equal((await freshnessOf(w, id))?.stale_since, stale.stale_since);
+      const opened = await w.post('/runs', { job_id: id, trigger: 'schedule', status: 'running', agent: { host: 'w', pid: 1, version: 't' } });
+      assert.equal((await w.patch(`/runs/${opened.json.run_id as string}`, { status: 'success' })).status, 200);
+      for (let i = 0; i < 4; i++) assert.equal((await freshnessOf(w, id))?.stale, false);
+    });
+  });
 });
