@@ -156,6 +156,14 @@ describe('runs API (auth=jwt)', function () {
     await alice.api.patch(`/runs/${hostB}`, { status: 'success' });
   });
 
+  it('keeps job_schedule.run_now server-owned: a job body cannot set it', async () => {
+    const res = await alice.api.patch(`/jobs/${jobA}`, { job_schedule: { status: 'scheduled', run_now: { run_id: 'forged', requested_at: 1 } } });
+    assert.equal(res.status, 200, res.text);
+    const job = (await alice.api.get(`/jobs/${jobA}`)).json as { job_schedule: Record<string, unknown> };
+    assert.equal(job.job_schedule.run_now, undefined);
+    assert.equal(job.job_schedule.status, 'scheduled');
+  });
+
   it('closes a run whose agent stops reporting: fail, "agent lost"', async () => {
     const id = await open(agent, jobA);
     const run = await waitFor('the run to be closed', 20000, async () => {
