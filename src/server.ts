@@ -14,6 +14,7 @@ import { removeProtoAccessor } from './own-property';
 import { createServices, type Services } from './services';
 import { RunsSweeper } from './services/runs/runs-sweeper';
 import { systemClock } from './services/common';
+import { EventsRuntime } from './services/events/events-runtime';
 import { withDocumentLimits } from './store/document-limits';
 import { openStore } from './store/open-store';
 import { redactCredentials } from './store/redact-credentials';
@@ -26,6 +27,7 @@ export class ApiServer {
   private server: http.Server | null = null;
   private metricsServer: http.Server | null = null;
   private auth: AuthSetup | null = null;
+  private events: EventsRuntime | null = null;
   private sweeper: RunsSweeper | null = null;
   private services: Services | null = null;
 
@@ -51,15 +53,25 @@ export class ApiServer {
     const validator = createValidator();
     const auth = await setupAuth(config, store, validator, log);
     this.auth = auth;
-    const services = createServices({
-      store,
-      validator,
-      clock: systemClock,
-      strictFreezerAction: config.strict_freezer_action,
-      runs: config.runs,
-      freshness: config.freshness,
-      onBackgroundError: (err, what) => log.warn({ err }, `${what}: failed (retried later)`),
-    });
+    // Events and webhooks (issue 12, item 5): their own store on the same database, loops started
+    // here; the events service is the EventSink the runs service emits run.* events through (and
+    // the freshness sweep its job.stale and client.silent: createServices fans run.* out to both).
+    const events = new EventsRuntime(config, validator, log);
+    await events.start();
+    this.events = events;
+    const services = createServices(
+      {
+        store,
+        validator,
+        clock: systemClock,
+        strictFreezerAction: config.strict_freezer_action,
+        runs: config.runs,
+        events: events.events,
+        freshness: config.freshness,
+        onBackgroundError: (err, what) => log.warn({ err }, `${what}: failed (retried later)`),
+      },
+      { events: events.events, webhooks: events.webhooks },
+    );
     this.services = services;
     // Agent lost, queue timeout and retention of run records, in the background.
     this.sweeper = new RunsSweeper(services.runs, services.lastSeen, log);
@@ -111,6 +123,8 @@ export class ApiServer {
     this.metricsServer = null;
     const server = this.server;
     this.server = null;
+    // Open event streams would hold server.close() until the grace period ends.
+    this.events?.closeStreams();
     if (server) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
@@ -124,6 +138,8 @@ export class ApiServer {
     this.services = null;
     this.auth?.stop();
     this.auth = null;
+    await this.events?.stop();
+    this.events = null;
     await this.store?.stop();
     this.store = null;
   }

@@ -54,6 +54,15 @@ export const DEFAULT_POLICY: Readonly<Record<string, string>> = {
   'sessions:job:add': 'rule:member',
   'sessions:job:remove': 'rule:member',
 
+  // Events of the caller's scope (runs, freshness): the SSE stream and its JSON pages.
+  'events:get_all': 'rule:reader',
+  // Webhooks per project: readers see them (never their secrets), members change them.
+  'webhooks:create': 'rule:member',
+  'webhooks:get_all': 'rule:reader',
+  'webhooks:get': 'rule:reader',
+  'webhooks:update': 'rule:member',
+  'webhooks:delete': 'rule:member',
+  'webhooks:deliveries:get_all': 'rule:reader',
   // Run records (issue 12): readers read; agents (client-limited tokens) open and report the
   // runs of their own client's jobs (client-limit-rules.ts, store/runs/run-scope.ts).
   'runs:get_all': 'rule:reader',

@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { addActionCommand } from '../cli/action-command';
 import { addAgentCommand } from '../cli/agent-command';
 import { addDbCommands } from '../cli/db-commands';
+import { addEventsCommand } from '../cli/events-command';
 import { addIdentityCommands } from '../cli/identity-commands';
 import type { ConfigFlags } from '../config/config';
 
@@ -38,6 +39,7 @@ addIdentityCommands(program);
 addAgentCommand(program);
 addActionCommand(program);
 addDbCommands(program);
+addEventsCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`permafrost: ${(err as Error).message}`);

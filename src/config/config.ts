@@ -49,6 +49,8 @@ export interface Config {
   sqlite: { synchronous: 'NORMAL' | 'FULL'; cache_mb: number };
   /** Stale jobs and silent clients (README "Freshness"). */
   freshness: FreshnessConfig;
+  events: EventsSettings;
+  webhooks: WebhooksSettings;
   /** Run records: agent-lost and queue timeouts, retention, the sweep's pace, run-now's longest wait. */
   runs: RunsSettings;
   noauth: { user_id: string; user_name: string; project_id: string; roles: string[] };
@@ -79,6 +81,37 @@ export interface DocumentLimits {
   max_string_length: number;
   /** Elements of one array. */
   max_array_items: number;
+}
+
+/** The events store and the server-sent-events stream (issue 12, item 5). */
+export interface EventsSettings {
+  /** Events older than this are pruned (days). */
+  keep_days: number;
+  /** At most this many events are kept per project (and user: the tenant scope); the oldest go first. */
+  max_per_project: number;
+  /** How often a server looks in the store for events other processes wrote (ms). */
+  poll_ms: number;
+  /** A comment line is sent on an idle stream this often (s), so proxies keep it open. */
+  keepalive_s: number;
+  /** How often retention runs (s). */
+  prune_interval_s: number;
+}
+
+/** Webhook delivery. */
+export interface WebhooksSettings {
+  /** Attempts per delivery before it is given up (failed). */
+  max_attempts: number;
+  /** Delay before the 2nd attempt (ms); it doubles each time, up to max_delay_ms. */
+  base_delay_ms: number;
+  max_delay_ms: number;
+  /** One attempt's whole request (connect, send, answer) may take this long (ms). */
+  timeout_ms: number;
+  /** How often a server looks for due deliveries written by other processes or left by a restart (ms). */
+  poll_ms: number;
+  /** Deliveries one process attempts at once. */
+  concurrency: number;
+  /** false: targets resolving to loopback, private, link-local (etc.) addresses are refused. */
+  allow_private_targets: boolean;
 }
 
 export interface JwtSettings {
@@ -193,6 +226,18 @@ const ENV_KEYS: Record<string, string> = {
   PERMAFROST_FRESHNESS_GRACE_FACTOR: 'freshness.grace_factor',
   PERMAFROST_FRESHNESS_SWEEP_SECONDS: 'freshness.sweep_seconds',
   PERMAFROST_FRESHNESS_SILENT_AFTER: 'freshness.silent_after',
+  PERMAFROST_EVENTS_KEEP_DAYS: 'events.keep_days',
+  PERMAFROST_EVENTS_MAX_PER_PROJECT: 'events.max_per_project',
+  PERMAFROST_EVENTS_POLL_MS: 'events.poll_ms',
+  PERMAFROST_EVENTS_KEEPALIVE_S: 'events.keepalive_s',
+  PERMAFROST_EVENTS_PRUNE_INTERVAL_S: 'events.prune_interval_s',
+  PERMAFROST_WEBHOOKS_MAX_ATTEMPTS: 'webhooks.max_attempts',
+  PERMAFROST_WEBHOOKS_BASE_DELAY_MS: 'webhooks.base_delay_ms',
+  PERMAFROST_WEBHOOKS_MAX_DELAY_MS: 'webhooks.max_delay_ms',
+  PERMAFROST_WEBHOOKS_TIMEOUT_MS: 'webhooks.timeout_ms',
+  PERMAFROST_WEBHOOKS_POLL_MS: 'webhooks.poll_ms',
+  PERMAFROST_WEBHOOKS_CONCURRENCY: 'webhooks.concurrency',
+  PERMAFROST_WEBHOOKS_ALLOW_PRIVATE_TARGETS: 'webhooks.allow_private_targets',
   PERMAFROST_RUNS_AGENT_LOST_AFTER: 'runs.agent_lost_after',
   PERMAFROST_RUNS_QUEUE_TIMEOUT: 'runs.queue_timeout',
   PERMAFROST_RUNS_KEEP_PER_JOB: 'runs.keep_per_job',
@@ -217,6 +262,17 @@ const INTEGER_KEYS = [
   'freshness.grace_seconds',
   'freshness.sweep_seconds',
   'freshness.silent_after',
+  'events.keep_days',
+  'events.max_per_project',
+  'events.poll_ms',
+  'events.keepalive_s',
+  'events.prune_interval_s',
+  'webhooks.max_attempts',
+  'webhooks.base_delay_ms',
+  'webhooks.max_delay_ms',
+  'webhooks.timeout_ms',
+  'webhooks.poll_ms',
+  'webhooks.concurrency',
   'runs.agent_lost_after',
   'runs.queue_timeout',
   'runs.keep_per_job',
@@ -342,6 +398,10 @@ function coerce(layer: Layer, problems: string[]): Layer {
   for (const key of ['access_log', 'enforce_project_scope', 'strict_freezer_action']) {
     if (typeof out[key] === 'string') out[key] = /^(1|true|yes|on)$/i.test(out[key] as string);
   }
+  const webhooks = out.webhooks as Layer | undefined;
+  if (webhooks && typeof webhooks.allow_private_targets === 'string') {
+    out.webhooks = { ...webhooks, allow_private_targets: /^(1|true|yes|on)$/i.test(webhooks.allow_private_targets) };
+  }
   if (typeof out.api_versions === 'string') out.api_versions = splitList(out.api_versions);
   const noauth = out.noauth as Layer | undefined;
   if (noauth && typeof noauth.roles === 'string') out.noauth = { ...noauth, roles: splitList(noauth.roles) };
@@ -375,6 +435,17 @@ function withDefaults(layer: Layer): Layer {
     freshness: { grace_seconds: 3600, grace_factor: 0, sweep_seconds: 30, silent_after: 300, ...(layer.freshness as Layer | undefined) },
     runs: { ...DEFAULT_RUNS_SETTINGS, ...(layer.runs as Layer | undefined) },
     limits: { max_keys: 5_000, max_depth: 16, max_string_length: 65_536, max_array_items: 10_000, ...(layer.limits as Layer | undefined) },
+    events: { keep_days: 30, max_per_project: 100_000, poll_ms: 250, keepalive_s: 15, prune_interval_s: 60, ...(layer.events as Layer | undefined) },
+    webhooks: {
+      max_attempts: 8,
+      base_delay_ms: 10_000,
+      max_delay_ms: 3_600_000,
+      timeout_ms: 10_000,
+      poll_ms: 1000,
+      concurrency: 4,
+      allow_private_targets: false,
+      ...(layer.webhooks as Layer | undefined),
+    },
     jwt: {
       algorithm: 'HS256',
       secret_file: null,

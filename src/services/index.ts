@@ -6,6 +6,8 @@ import { NO_EVENTS } from './events/event-sink';
 import { fanOut } from './events/fan-out';
 import { FreshnessService } from './freshness/freshness-service';
 import { JobsService } from './jobs';
+import type { EventsService } from './events/events-service';
+import type { WebhooksService } from './events/webhooks-service';
 import { RunsService } from './runs/runs-service';
 import { ClientLastSeen } from './runs/client-last-seen';
 import { SessionsService } from './sessions';
@@ -17,13 +19,16 @@ export interface Services {
   sessions: SessionsService;
   backups: BackupsService;
   clients: ClientsService;
+  /** Built by the composition root (they have their own store and loops): see server.ts. */
+  events: EventsService;
+  webhooks: WebhooksService;
   runs: RunsService;
   freshness: FreshnessService;
   /** When each scheduler client last polled (read by the agent-lost sweep and freshness). */
   lastSeen: ClientLastSeen;
 }
 
-export function createServices(plain: ServiceDeps): Services {
+export function createServices(plain: ServiceDeps, events: Pick<Services, 'events' | 'webhooks'>): Services {
   const freshness = new FreshnessService(plain);
   // Every job write reaches freshness through the store, whichever service made it.
   const deps: ServiceDeps = {
@@ -47,5 +52,6 @@ export function createServices(plain: ServiceDeps): Services {
     sessions: new SessionsService(deps, jobs),
     backups: new BackupsService(deps),
     clients: new ClientsService(deps),
+    ...events,
   };
 }

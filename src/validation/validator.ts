@@ -16,9 +16,24 @@ export type SchemaName =
   | 'session_patch'
   | 'client'
   | 'freshness_jobs_query'
-  | 'freshness_clients_query';
+  | 'freshness_clients_query'
+  | 'webhook'
+  | 'webhook_patch';
 
-const NAMES: readonly SchemaName[] = ['job', 'job_patch', 'action', 'action_patch', 'session', 'session_replace', 'session_patch', 'client', 'freshness_jobs_query', 'freshness_clients_query'];
+const NAMES: readonly SchemaName[] = [
+  'job',
+  'job_patch',
+  'action',
+  'action_patch',
+  'session',
+  'session_replace',
+  'session_patch',
+  'client',
+  'freshness_jobs_query',
+  'freshness_clients_query',
+  'webhook',
+  'webhook_patch',
+];
 
 export type KeystoneSchemaName =
   | 'keystone_auth'

@@ -227,5 +227,40 @@ describe('freshness: stale jobs and silent clients (GET /freshness/jobs, /freshn
       assert.equal((await w.patch(`/runs/${opened.json.run_id as string}`, { status: 'success' })).status, 200);
       for (let i = 0; i < 4; i++) assert.equal((await freshnessOf(w, id))?.stale, false);
     });
+
+    it('job.stale and client.silent reach GET /events exactly once per transition, whichever worker swept', async () => {
+      const w = Api.v2(workers().url, 'projEv', 'eve');
+      const eventsOf = async (type: string) => {
+        const res = await w.get(`/events?types=${type}&limit=1000`);
+        assert.equal(res.status, 200, res.text);
+        return res.json.events as Array<{ type: string; project_id: string | null; data: Record<string, unknown> }>;
+      };
+      const id = await createJob(w, 'evented', { schedule_interval: '3 seconds' }, 'hostEv');
+      await waitFor('a job.stale event', 10_000, async () => (await eventsOf('job.stale')).length > 0);
+      await new Promise((r) => setTimeout(r, 2500)); // more sweeps on both workers
+      let stale = await eventsOf('job.stale');
+      assert.equal(stale.length, 1, JSON.stringify(stale));
+      assert.equal(stale[0].project_id, 'projEv');
+      assert.deepEqual([stale[0].data.job_id, stale[0].data.stale, stale[0].data.description], [id, true, 'evented']);
+      // Fresh again after a success, then stale again: a second transition, a second event.
+      const opened = await w.post('/runs', { job_id: id, trigger: 'schedule', status: 'running', agent: { host: 'w', pid: 1, version: 't' } });
+      assert.equal((await w.patch(`/runs/${opened.json.run_id as string}`, { status: 'success' })).status, 200);
+      await waitFor('a second job.stale event', 10_000, async () => (await eventsOf('job.stale')).length > 1);
+      await new Promise((r) => setTimeout(r, 2500));
+      stale = await eventsOf('job.stale');
+      assert.equal(stale.length, 2, JSON.stringify(stale));
+      assert.notEqual(stale[1].data.stale_since, stale[0].data.stale_since);
+      // A client that polled once and stopped: one client.silent.
+      assert.equal((await w.get('/jobs?limit=10', { match: [{ client_id: 'hostEv' }] })).status, 200);
+      await waitFor('a client.silent event', 10_000, async () => (await eventsOf('client.silent')).length > 0);
+      await new Promise((r) => setTimeout(r, 2500));
+      const silent = await eventsOf('client.silent');
+      assert.equal(silent.length, 1, JSON.stringify(silent));
+      assert.deepEqual([silent[0].data.client_id, silent[0].data.silent], ['hostEv', true]);
+      // Another project hears none of it.
+      const other = await Api.v2(workers().url, 'projElse', 'eve').get('/events?limit=1000');
+      assert.deepEqual(other.json, { events: [] });
+    });
   });
 });
+

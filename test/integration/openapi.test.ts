@@ -148,6 +148,17 @@ describe('openapi: GET /openapi.json (auth=jwt, v1 and v2)', function () {
       await call('DELETE', `${base}/jobs/${jobId}`, t.token);
       await call('DELETE', `${base}/jobs/${jobId}`, t.token);
       await call('DELETE', `${base}/clients/host-${base.length}`, t.token);
+      // Events and webhooks (issue 12, item 5); `.invalid` never resolves, so no delivery goes out.
+      await call('GET', `${base}/events?since=0&limit=5&types=run.failed`, t.token);
+      await call('GET', `${base}/events?types=nope`, t.token);
+      const hook = await call('POST', `${base}/webhooks`, t.token, { url: 'https://hooks.tour.invalid/in', secret: 'tour-secret-0123456789', events: ['run.failed'] });
+      const hookId = hook.json.webhook_id as string;
+      await call('GET', `${base}/webhooks`, t.token);
+      await call('GET', `${base}/webhooks/${hookId}`, t.token);
+      await call('PATCH', `${base}/webhooks/${hookId}`, t.token, { enabled: false });
+      await call('GET', `${base}/webhooks/${hookId}/deliveries`, t.token);
+      await call('DELETE', `${base}/webhooks/${hookId}`, t.token);
+      await call('GET', `${base}/webhooks/${hookId}`, t.token);
       await call('HEAD', `${base}/jobs`, t.token);
       await call('GET', `${base}/jobs`, null);
       await call('GET', `${base}/jobs`, t.token, undefined, { Accept: 'text/html' });

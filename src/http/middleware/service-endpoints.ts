@@ -69,11 +69,16 @@ export function versionsMiddleware(versions: Array<'v1' | 'v2'>) {
  * Applied to the API paths only.
  */
 export async function acceptMiddleware(ctx: Context, next: Next): Promise<void> {
-  if (ctx.get('accept') && !ctx.accepts('application/json')) {
+  // GET /events also answers a stream of server-sent events to a caller that asks for one.
+  if (ctx.get('accept') && !ctx.accepts('application/json') && !(isEventsPath(ctx.path) && ctx.accepts('text/event-stream'))) {
     ctx.status = 406;
     ctx.body = '';
     ctx.remove('Content-Type');
     return;
   }
   await next();
+}
+
+function isEventsPath(path: string): boolean {
+  return /^\/(?:v1|v2\/[^/]+)\/events$/.test(path);
 }

@@ -23,6 +23,8 @@ interface ResponseSpec {
   body?: string | object;
   /** Default application/json. */
   type?: string;
+  /** Further content types the same status may answer with, chosen by Accept (type -> schema). */
+  also?: Record<string, string | object>;
   /** The body may also be empty (Freezer's bare 404 on GET of one missing document). */
   mayBeEmpty?: boolean;
   headers?: Record<string, string>;
@@ -122,6 +124,7 @@ function response(spec: ResponseSpec, schemas: SchemaComponents): Record<string,
     out.headers = Object.fromEntries(Object.entries(spec.headers).map(([name, description]) => [name, { description, schema: { type: 'string' } }]));
   }
   if (spec.body !== undefined) out.content = { [spec.type ?? 'application/json']: { schema: schemas.ref(spec.body) } };
+  for (const [type, body] of Object.entries(spec.also ?? {})) out.content = { ...(out.content as object), [type]: { schema: schemas.ref(body) } };
   if (spec.mayBeEmpty) out[MAY_BE_EMPTY_KEY] = true;
   return out;
 }
