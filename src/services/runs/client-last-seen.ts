@@ -20,7 +20,7 @@ export class ClientLastSeen {
   }
 
   /** The client's agent polled (listed its jobs) or waited on its channel now (in `projectId`: null for v1). */
-  seen(userId: string, clientId: string, projectId: string | null = null): void {
+  seen(userId: string, clientId: string, projectId: string | null): void {
     const key = keyOf(userId, clientId);
     const at = this.now();
     this.seenAt.set(key, at);
