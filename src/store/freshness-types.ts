@@ -100,4 +100,7 @@ export interface FreshnessStore {
   listClients(scope: Scope, query: ClientFreshnessQuery): Promise<ClientFreshness[]>;
   /** Clients not silent last seen at or before `cutoff`, earliest first. */
   dueClients(cutoff: number, limit: number): Promise<ClientFreshness[]>;
+  /** Whether the jobs stored before freshness existed (or migrated in) have their records. */
+  isBackfilled(): Promise<boolean>;
+  markBackfilled(): Promise<void>;
 }

@@ -108,6 +108,15 @@ export function freshnessContract(engine: string, makeStore: () => Promise<Store
       assert.deepEqual((await store.freshness().dueClients(200, 10)).map((c) => c.client_id), ['h3']);
     });
 
+    it('remembers that the backfill was done; the marker is in no list and due for nothing', async () => {
+      assert.equal(await store.freshness().isBackfilled(), false);
+      await store.freshness().markBackfilled();
+      await store.freshness().markBackfilled();
+      assert.equal(await store.freshness().isBackfilled(), true);
+      assert.deepEqual(await store.freshness().dueClients(Number.MAX_SAFE_INTEGER, 10), []);
+      assert.deepEqual(await store.freshness().listClients({ userId: '', projectId: null }, { limit: 10, offset: 0 }), []);
+    });
+
     it('concurrent updates of one record all apply (atomic read-modify-write)', async () => {
       await put(job('n', { since: 0 }));
       await Promise.all(Array.from({ length: 20 }, () => store.freshness().updateJob('n', (cur) => (cur ? { ...cur, since: cur.since + 1 } : null))));

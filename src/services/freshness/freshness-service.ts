@@ -4,7 +4,7 @@ import type { Doc, Owner, Repository, Scope } from '../../store/types';
 import { NO_EVENTS, type EventOwner, type EventSink, type EventType } from '../events/event-sink';
 import type { ServiceDeps } from '../deps';
 import { parseClientFreshnessQuery, parseJobFreshnessQuery } from './freshness-query';
-import { clientSeen, freshnessKeyOf, jobRecord, markedSilent, markedStale, withRun } from './freshness-rules';
+import { clientSeen, freshnessKeyOf, jobRecord, markedSilent, markedStale, recompute, withRun } from './freshness-rules';
 
 /** freshness.* settings (schemas/config.json). */
 export interface FreshnessSettings {
@@ -44,6 +44,8 @@ export class FreshnessService implements EventSink, FreshnessObserver {
   now: () => number = () => Date.now() / 1000;
   private timer: NodeJS.Timeout | null = null;
   private sweeping: Promise<void> | null = null;
+  private backfilling: Promise<unknown> | null = null;
+  private stopping = false;
 
   private readonly store: () => FreshnessStore;
   private readonly jobs: () => Repository;
@@ -135,13 +137,35 @@ export class FreshnessService implements EventSink, FreshnessObserver {
     if (this.timer) return;
     this.timer = setInterval(() => void this.sweep(), this.settings.sweep_seconds * 1000);
     this.timer.unref();
+    this.backfilling = this.backfill().catch((err: unknown) => this.onError(err));
   }
 
-  /** Stops the timer and waits for a pass under way. */
+  /** Stops the timer and waits for a pass (and a backfill) under way. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.stopping = true;
     await this.sweeping;
+    await this.backfilling;
+  }
+
+  /**
+   * Once per database: records for the jobs stored before freshness existed (an upgrade, or a
+   * `db migrate` target), read page by page in the background. A job's last stock result counts:
+   * `job_schedule.result` "success" makes `time_ended` its last success. Jobs that got a record
+   * meanwhile keep it; several processes doing this at once only repeat work.
+   */
+  async backfill(): Promise<number> {
+    if (await this.store().isBackfilled()) return 0;
+    const now = this.now();
+    let created = 0;
+    for await (const { owner, item } of this.jobs().scan()) {
+      if (this.stopping) return created;
+      const { before, after } = await this.store().updateJob(item.id, (current) => (current ? null : backfilledRecord(owner, item.id, item.doc, now, this.rules)));
+      if (!before && after) created++;
+    }
+    await this.store().markBackfilled();
+    return created;
   }
 
   /** One pass (never two at once): what it marked. */
@@ -179,6 +203,15 @@ export class FreshnessService implements EventSink, FreshnessObserver {
     if (scope.projectId !== null) return { userId: scope.userId, projectId: scope.projectId };
     return this.jobs().ownerOf(jobId);
   }
+}
+
+/** A job's first record, from what the job itself says of its last run (spec A.4.3: result, time_ended). */
+function backfilledRecord(owner: Owner, jobId: string, job: Doc, now: number, rules: { graceSeconds: number; graceFactor: number }): JobFreshness {
+  const record = jobRecord(owner, jobId, job, null, now, rules);
+  const schedule = job.job_schedule as Doc | undefined;
+  const ended = schedule?.time_ended;
+  if (schedule?.result !== 'success' || typeof ended !== 'number' || ended <= 0) return record;
+  return recompute({ ...record, last_success_at: ended }, now, rules);
 }
 
 function hostnameOf(doc: Doc | undefined): string | null {

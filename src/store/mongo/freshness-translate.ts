@@ -98,6 +98,12 @@ export function dueClientsFilter(cutoff: number): Filter {
   return { silent: false, last_seen_at: { $ne: null, $lte: Number(cutoff) } };
 }
 
+/**
+ * The backfill marker: a client record of an owner no identity has (user ids are never empty),
+ * so no list, lookup or sweep ever sees it.
+ */
+export const BACKFILL_MARKER: Filter = { user_id: '', project_id: '', client_id: 'freshness_backfilled' };
+
 /** skip/limit; null when the page is certainly empty (limit 0 would mean "no limit" to MongoDB). */
 export function freshnessPage(query: { limit: number; offset: number }): { skip: number; limit: number } | null {
   return query.limit <= 0 ? null : { skip: Math.max(0, query.offset), limit: query.limit };

@@ -12,6 +12,7 @@ import type {
 } from '../freshness-types';
 import { DuplicateError, type Scope } from '../types';
 import {
+  BACKFILL_MARKER,
   CLIENT_ORDER,
   clientKeyFilter,
   clientListFilter,
@@ -124,6 +125,15 @@ export class MongoFreshness implements FreshnessStore {
   async dueClients(cutoff: number, limit: number): Promise<ClientFreshness[]> {
     const rows = await guard(() => this.models.clients.find(dueClientsFilter(cutoff), { doc: 1 }).sort({ last_seen_at: 1 }).limit(limit).lean());
     return rows.map((r) => JSON.parse(r.doc) as ClientFreshness);
+  }
+
+  async isBackfilled(): Promise<boolean> {
+    return (await guard(() => this.models.clients.findOne(BACKFILL_MARKER, { _id: 1 }).lean())) !== null;
+  }
+
+  async markBackfilled(): Promise<void> {
+    const marker = { ...BACKFILL_MARKER, silent: true, last_seen_at: null, version: 1, doc: '{}' };
+    await guard(() => this.models.clients.updateOne(BACKFILL_MARKER, { $setOnInsert: marker }, { upsert: true }));
   }
 
   private async page<R extends { doc: string }, T>(model: Model<R>, filter: Filter, order: Record<string, 1>, query: { limit: number; offset: number }): Promise<T[]> {

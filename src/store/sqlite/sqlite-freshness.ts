@@ -157,6 +157,14 @@ export class SqliteFreshness implements FreshnessStore {
     return rows.map((d) => JSON.parse(d) as ClientFreshness);
   }
 
+  async isBackfilled(): Promise<boolean> {
+    return this.stmt("SELECT 1 FROM meta WHERE name = 'freshness_backfilled'").get() !== undefined;
+  }
+
+  markBackfilled(): Promise<void> {
+    return this.writer.run(() => void this.stmt("INSERT OR REPLACE INTO meta (name, value) VALUES ('freshness_backfilled', '1')").run());
+  }
+
   /** SQLite's plan for a list (EXPLAIN QUERY PLAN details), to check index use. */
   explainJobs(scope: Scope, query: JobFreshnessQuery): string[] {
     const where = scopeWhere(scope);

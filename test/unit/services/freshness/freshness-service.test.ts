@@ -106,6 +106,24 @@ describe('FreshnessService: job.stale and client.silent once per transition (two
     assert.deepEqual(types(), ['client.silent:hostA', 'client.silent:hostA']);
   });
 
+  it('backfills, once per database, the jobs stored before freshness existed (a stock success counts)', async () => {
+    const jobs = stores[0].repo('jobs');
+    await jobs.insert(scope, { id: 'ok', key: 'ok', doc: { ...job, job_id: 'ok', job_schedule: { schedule_interval: '1 hours', result: 'success', time_ended: T0 - 7200 } } });
+    await jobs.insert({ userId: 'bob', projectId: null }, { id: 'v1', key: 'v1', doc: { ...job, job_id: 'v1', job_schedule: {} } });
+    await services[1].jobWritten(scope, 'known', null, { ...job, job_id: 'known' });
+    const known = await stores[0].freshness().getJob('known');
+    await jobs.insert(scope, { id: 'known', key: 'known', doc: { ...job, job_id: 'known', description: 'changed without telling' } });
+    assert.equal(await services[0].backfill(), 2);
+    const ok = await stores[0].freshness().getJob('ok');
+    assert.equal(ok?.last_success_at, T0 - 7200);
+    assert.equal(ok?.stale_at, T0 - 7200 + 3600 + 60, 'overdue since its last stock success');
+    assert.deepEqual([(await stores[0].freshness().getJob('v1'))?.user_id, (await stores[0].freshness().getJob('v1'))?.project_id], ['bob', null]);
+    assert.deepEqual(await stores[0].freshness().getJob('known'), known, 'a record already there is kept');
+    assert.equal(await services[1].backfill(), 0, 'done once per database');
+    await services[0].sweepOnce();
+    assert.deepEqual(types(), ['job.stale:ok']);
+  });
+
   it('start() sweeps on its timer and stop() ends it', async () => {
     const fast = new FreshnessService({ store: stores[0], validator: createValidator(), clock: () => 0, strictFreezerAction: true, freshness: { sweep_seconds: 1 } });
     let passes = 0;
