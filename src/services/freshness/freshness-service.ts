@@ -82,9 +82,16 @@ export class FreshnessService implements EventSink, FreshnessObserver {
 
   // ------------------------------------------------------------ runs (EventSink)
 
+  /**
+   * A failure here is logged, never thrown: a run report must not fail because its job's
+   * freshness record could not be written (the next run or job change rewrites it).
+   */
   async emit(owner: EventOwner, type: EventType, data: Record<string, unknown>): Promise<void> {
     if (!RUN_EVENTS.has(type) || typeof data.job_id !== 'string') return;
-    const jobId = data.job_id;
+    await this.recordRun(owner, data.job_id, data).catch((err: unknown) => this.onError(err));
+  }
+
+  private async recordRun(owner: EventOwner, jobId: string, data: Record<string, unknown>): Promise<void> {
     const now = this.now();
     let job: Doc | null | undefined;
     // A job the records never saw (created before freshness was there): read it once.
