@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { ConflictError, NotFoundError } from '../../errors';
+import { ConflictError, NoSuchDocumentError, NotFoundError } from '../../errors';
 import { assertWritable } from '../../store/project-access';
 import { isOpenStatus, type RunPage, type RunsRepository } from '../../store/runs/runs-repository';
 import { DuplicateError, type Doc, type Owner, type Repository, type Scope } from '../../store/types';
@@ -98,9 +98,10 @@ export class RunsService {
     return doc;
   }
 
+  /** GET of one run: a miss answers an empty 404, as a GET of any one document does (Freezer's). */
   async getJson(scope: Scope, runId: string): Promise<string> {
     const json = await this.runs().getJson(scope, runId);
-    if (json === null) throw notFound(runId);
+    if (json === null) throw new NoSuchDocumentError();
     return json;
   }
 

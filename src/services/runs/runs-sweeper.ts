@@ -6,6 +6,12 @@ import type { RunsService } from './runs-service';
 /** Runs looked at per pass, and runs deleted per statement: small, so no pass holds the database long. */
 export const SWEEP_BATCH = 500;
 const PRUNE_BATCH = 200;
+/**
+ * Most runs one pass deletes, with a pause between batches: a backlog (a lowered keep_days) is
+ * worked off over several passes instead of one long burst of writes beside the requests.
+ */
+const PRUNE_PER_PASS = 5000;
+const PRUNE_PAUSE_MS = 20;
 
 /**
  * The background loop of run records: closes runs nobody reports on (agent lost, queued too
@@ -48,10 +54,20 @@ export class RunsSweeper {
       if (reason && (await this.runs.closeStale(owner, String(doc.run_id), doc.updated_at as number, reason))) closed++;
     }
     let pruned = 0;
-    for (let n = PRUNE_BATCH; n === PRUNE_BATCH; pruned += n) n = await repo.pruneOlderThan(now - s.keep_days * DAY_S, PRUNE_BATCH);
+    const paced = async (batch: () => Promise<number>): Promise<boolean> => {
+      for (;;) {
+        if (pruned >= PRUNE_PER_PASS) return false;
+        const n = await batch();
+        pruned += n;
+        if (n < PRUNE_BATCH) return true;
+        await new Promise((r) => setTimeout(r, PRUNE_PAUSE_MS));
+      }
+    };
+    await paced(() => repo.pruneOlderThan(now - s.keep_days * DAY_S, PRUNE_BATCH));
     for (const jobId of [...this.runs.touchedJobs]) {
-      this.runs.touchedJobs.delete(jobId);
-      for (let n = PRUNE_BATCH; n === PRUNE_BATCH; pruned += n) n = await repo.pruneJobBeyond(jobId, s.keep_per_job, PRUNE_BATCH);
+      // A job left unfinished stays in the set for the next pass.
+      if (await paced(() => repo.pruneJobBeyond(jobId, s.keep_per_job, PRUNE_BATCH))) this.runs.touchedJobs.delete(jobId);
+      else break;
     }
     return { closed, pruned };
   }
