@@ -189,16 +189,27 @@ export class FreshnessService implements EventSink, FreshnessObserver {
     for (const due of await this.store().dueJobs(now, SWEEP_BATCH)) {
       const { after, before } = await this.store().updateJob(due.job_id, (current) => (current ? markedStale(current, now) : null));
       if (!after || after === before || !after.stale || before?.stale) continue;
+      try {
+        await this.out.emit({ userId: after.user_id, projectId: after.project_id }, 'job.stale', jobView(after));
+      } catch (err) {
+        // Not stored: the transition is undone (if nothing changed since), so the next pass emits it.
+        await this.store().updateJob(after.job_id, (current) => (current?.stale && current.stale_since === after.stale_since ? { ...current, stale: false, stale_since: null } : null));
+        throw err;
+      }
       stale.push(after.job_id);
-      await this.out.emit({ userId: after.user_id, projectId: after.project_id }, 'job.stale', jobView(after));
     }
     const silent: string[] = [];
     for (const due of await this.store().dueClients(now - this.settings.silent_after, SWEEP_BATCH)) {
       const owner: Owner = { userId: due.user_id, projectId: due.project_id };
       const { after, before } = await this.store().updateClient(owner, due.client_id, (current) => (current ? markedSilent(current, now, this.settings.silent_after) : null));
       if (!after || after === before || !after.silent || before?.silent) continue;
+      try {
+        await this.out.emit(owner, 'client.silent', clientView(after));
+      } catch (err) {
+        await this.store().updateClient(owner, after.client_id, (current) => (current?.silent && current.silent_since === after.silent_since ? { ...current, silent: false, silent_since: null } : null));
+        throw err;
+      }
       silent.push(after.client_id);
-      await this.out.emit(owner, 'client.silent', clientView(after));
     }
     return { stale, silent };
   }

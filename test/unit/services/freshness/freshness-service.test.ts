@@ -124,6 +124,23 @@ describe('FreshnessService: job.stale and client.silent once per transition (two
     assert.deepEqual(types(), ['job.stale:ok']);
   });
 
+  it('an event the sink could not store is emitted again by the next pass (the transition is undone)', async () => {
+    let down = true;
+    const flaky = new FreshnessService({
+      store: stores[0], validator: createValidator(), clock: () => 0, strictFreezerAction: true, freshness: { grace_seconds: 60 },
+      events: { emit: async (owner, type, data) => (down ? Promise.reject(new Error('events store down')) : void heard.push({ owner, type, data })) },
+    });
+    flaky.now = () => now;
+    await flaky.jobWritten(scope, 'j1', null, job);
+    now = T0 + 3600 + 61;
+    await assert.rejects(flaky.sweepOnce(), /events store down/);
+    assert.equal((await stores[0].freshness().getJob('j1'))?.stale, false);
+    down = false;
+    assert.deepEqual((await flaky.sweepOnce()).stale, ['j1']);
+    assert.deepEqual(types(), ['job.stale:j1']);
+    assert.equal((await stores[0].freshness().getJob('j1'))?.stale_since, T0 + 3660);
+  });
+
   it('start() sweeps on its timer and stop() ends it', async () => {
     const fast = new FreshnessService({ store: stores[0], validator: createValidator(), clock: () => 0, strictFreezerAction: true, freshness: { sweep_seconds: 1 } });
     let passes = 0;
