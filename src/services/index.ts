@@ -28,7 +28,7 @@ export interface Services {
   lastSeen: ClientLastSeen;
 }
 
-export function createServices(plain: ServiceDeps, events: Pick<Services, 'events' | 'webhooks'>): Services {
+export function createServices(plain: ServiceDeps, events: Pick<Services, 'events' | 'webhooks'> = noEventServices()): Services {
   const freshness = new FreshnessService(plain);
   // Every job write reaches freshness through the store, whichever service made it.
   const deps: ServiceDeps = {
@@ -54,4 +54,12 @@ export function createServices(plain: ServiceDeps, events: Pick<Services, 'event
     clients: new ClientsService(deps),
     ...events,
   };
+}
+
+/** Without the events runtime (unit tests of other services): any use of events or webhooks is a bug, said loudly. */
+function noEventServices(): Pick<Services, 'events' | 'webhooks'> {
+  const missing = (): never => {
+    throw new Error('events and webhooks are not set up (createServices was called without them)');
+  };
+  return { events: new Proxy({}, { get: missing }) as EventsService, webhooks: new Proxy({}, { get: missing }) as WebhooksService };
 }

@@ -21,7 +21,7 @@ import { useServer } from '../helpers/server';
  */
 
 type Version = 'v1' | 'v2';
-type Collection = 'backups' | 'clients' | 'jobs' | 'actions' | 'sessions' | 'runs';
+type Collection = 'backups' | 'clients' | 'jobs' | 'actions' | 'sessions' | 'runs' | 'webhooks' | 'events';
 type Kind = 'list' | 'create' | 'get' | 'delete' | 'replace' | 'patch' | 'event' | 'session-action' | 'job-add' | 'job-remove' | 'freshness';
 
 interface RouteSpec {
@@ -75,13 +75,24 @@ const MATRIX: Record<string, RouteSpec> = {
   'GET /runs/:run_id': { kind: 'get', write: false, agent: true },
   'PATCH /runs/:run_id': { kind: 'patch', write: true, agent: true },
 
+  // Events and webhooks (issue 12, item 5): readers read, members write, agents neither. A
+  // webhook's delivery log is read like one document (an empty 404 when the webhook is not yours).
+  'GET /events': { kind: 'list', write: false, agent: false },
+  'GET /webhooks': { kind: 'list', write: false, agent: false },
+  'POST /webhooks': { kind: 'create', write: true, agent: false },
+  'GET /webhooks/:webhook_id': { kind: 'get', write: false, agent: false },
+  'PATCH /webhooks/:webhook_id': { kind: 'patch', write: true, agent: false },
+  'DELETE /webhooks/:webhook_id': { kind: 'delete', write: true, agent: false },
+  'GET /webhooks/:webhook_id/deliveries': { kind: 'get', write: false, agent: false },
+
   'GET /freshness/jobs': { kind: 'freshness', write: false, agent: false },
   'GET /freshness/clients': { kind: 'freshness', write: false, agent: false },
 };
 
-const COLLECTIONS: Collection[] = ['backups', 'clients', 'jobs', 'actions', 'sessions', 'runs'];
-/** The whole list: Freezer's lists take limit=-1; run lists are bounded (at most 1000). */
-const everything = (collection: Collection) => (collection === 'runs' ? '?limit=1000' : '?limit=-1');
+// Not events: the owner's own runs add to them, which is no change made by a caller.
+const COLLECTIONS: Collection[] = ['backups', 'clients', 'jobs', 'actions', 'sessions', 'runs', 'webhooks'];
+/** The whole list: Freezer's lists take limit=-1; run lists are bounded (at most 1000); webhooks take no paging. */
+const everything = (collection: Collection) => (collection === 'runs' ? '?limit=1000' : collection === 'webhooks' ? '' : '?limit=-1');
 const PARAM_COLLECTION: Record<string, Collection> = {
   backup_id: 'backups',
   client_id: 'clients',
@@ -89,6 +100,7 @@ const PARAM_COLLECTION: Record<string, Collection> = {
   action_id: 'actions',
   session_id: 'sessions',
   run_id: 'runs',
+  webhook_id: 'webhooks',
 };
 
 const UNAUTHORIZED_BODY = { error: { code: 401, title: 'Unauthorized', message: 'The request you have made requires authentication.' } };
@@ -143,6 +155,9 @@ interface Targets {
   actions: string;
   sessions: string;
   runs: string;
+  webhooks: string;
+  /** No route names an event by id: unused. */
+  events: string;
 }
 
 interface Caller {
@@ -266,6 +281,8 @@ function bodyFor(spec: RouteSpec, collection: Collection, caller: Caller): unkno
           return { description: tag, schedule: {}, session_tag: 0 };
         case 'runs':
           return { job_id: caller.targets.jobs, trigger: 'schedule', status: 'running', agent: { host: tag } };
+        case 'webhooks':
+          return { url: 'https://hooks.isolation.invalid/in', secret: `${tag}-0123456789abcdef`, description: tag };
       }
       break;
     case 'patch':
@@ -295,6 +312,8 @@ describe('auth and tenant isolation over every route of v1 and v2 (auth=jwt)', f
     clientB: `${secret}-clientB`,
     runA: `${secret}-runA`,
     runB: `${secret}-runB`,
+    webhook: `${secret}-webhook`,
+    webhookSecret: `${secret}-webhook-signing-key`,
   };
   const ALL_MARKERS = Object.values(M);
 
@@ -312,7 +331,7 @@ describe('auth and tenant isolation over every route of v1 and v2 (auth=jwt)', f
   let aliceInB: string;
   /** alice's application-credential token limited to client hostA. */
   let agentA: string;
-  const ids = { jobA: '', jobB: '', action: '', session: '', backup: '', clientA: '', clientB: '', runA: '', runB: '' };
+  const ids = { jobA: '', jobB: '', action: '', session: '', backup: '', clientA: '', clientB: '', runA: '', runB: '', webhook: '' };
   let ownerTargets: Targets;
   let hostBTargets: Targets;
   /** The owner's view as last verified (the seed snapshot until a batch changes something). */
@@ -342,6 +361,7 @@ describe('auth and tenant isolation over every route of v1 and v2 (auth=jwt)', f
       ['clients', 'hostB'],
       ['runs', ids.runA],
       ['runs', ids.runB],
+      ['webhooks', ids.webhook],
     ];
     for (const [collection, id] of docs) {
       const res = await asAlice('v2', 'GET', `/${collection}/${id}`);
@@ -403,6 +423,12 @@ describe('auth and tenant isolation over every route of v1 and v2 (auth=jwt)', f
         const items = res.json?.[collection] as Array<Record<string, unknown>> | undefined;
         if (!Array.isArray(items)) return `not a ${collection} list: ${res.text}`;
         if (exp.shape === 'empty-list') return items.length === 0 ? null : `list should be empty: ${res.text}`;
+        if (exp.shape === 'own-list' && (collection === 'webhooks' || collection === 'events')) {
+          // These documents name no user: the project must be the URL's; the owner's markers
+          // (descriptions, the secret, run reasons inside events) are looked for in every answer.
+          const foreign = items.filter((d) => caller.urlProject !== undefined && d.project_id !== caller.urlProject);
+          return foreign.length === 0 ? null : `list has documents of other projects: ${JSON.stringify(foreign)}`;
+        }
         if (exp.shape === 'own-list') {
           const foreign = items.filter((d) => d.user_id !== caller.userId || (caller.urlProject !== undefined && d.project_id !== caller.urlProject));
           return foreign.length === 0 ? null : `list has documents of others: ${JSON.stringify(foreign)}`;
@@ -562,7 +588,10 @@ describe('auth and tenant isolation over every route of v1 and v2 (auth=jwt)', f
       ids[key] = run;
     }
 
-    ownerTargets = { backups: ids.backup, clients: 'hostA', jobs: ids.jobA, actions: ids.action, sessions: ids.session, runs: ids.runA };
+    // A webhook (its description and its secret are markers: neither may reach anyone else).
+    ids.webhook = await aliceCreate('/webhooks', { url: 'https://hooks.isolation.invalid/alice', secret: M.webhookSecret, description: M.webhook }, 'webhook_id');
+
+    ownerTargets = { backups: ids.backup, clients: 'hostA', jobs: ids.jobA, actions: ids.action, sessions: ids.session, runs: ids.runA, webhooks: ids.webhook, events: '' };
     hostBTargets = { ...ownerTargets, clients: 'hostB', jobs: ids.jobB, runs: ids.runB };
     baseline = await snapshot();
   });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import http from 'node:http';
 import { Api, request, type Response } from '../helpers/http';
 import { emitEvent } from '../helpers/events-cli';
 import { adminToken, createProject, createTenant, JWT_ENV, login, v3, type Tenant } from '../helpers/identity';
@@ -125,6 +126,27 @@ describe('webhooks: signed deliveries, retries and the delivery log', function (
     assert.equal(r.received.length, 4, 'no attempt after giving up');
   });
 
+  it('webhooks: a receiver that never answers is cut off at webhooks.timeout_ms and retried', async () => {
+    const sockets = new Set<import('node:net').Socket>();
+    const hanging = http.createServer(() => undefined);
+    hanging.on('connection', (s) => sockets.add(s));
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const a = api('alice', 'pHang');
+      const port = (hanging.address() as import('node:net').AddressInfo).port;
+      const hook = (await a.post('/webhooks', { url: `http://127.0.0.1:${port}/slow`, secret: SECRET })).json.webhook_id as string;
+      await emitEvent(server().dataDir, { user: 'alice', project: 'pHang', type: 'run.failed' });
+      const [d] = await waitDeliveries(a, hook, (ds) => ds[0]?.attempts.length >= 1, 20_000);
+      assert.equal(d.attempts[0].status_code, null);
+      assert.equal(d.attempts[0].error, 'timeout: no answer within 2000 ms');
+      assert.ok(d.attempts[0].duration_ms >= 2000);
+      assert.equal(d.state, 'pending', 'retried later');
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => hanging.close(resolve));
+    }
+  });
+
   it('webhooks: the event filter and enabled are honoured; another project’s or user’s events never reach a webhook', async () => {
     const failedOnly = await receiver();
     const disabled = await receiver();
@@ -220,7 +242,11 @@ describe('webhooks: signed deliveries, retries and the delivery log', function (
     assert.equal((await a.delete(`/webhooks/${hook}`)).status, 204);
     assert.equal((await a.get(`/webhooks/${hook}`)).status, 404);
     assert.equal((await a.get(`/webhooks/${hook}/deliveries`)).status, 404);
-    assert.equal((await a.delete(`/webhooks/${hook}`)).status, 404);
+    // As for jobs: v2 answers 204 when there was nothing, v1 says what was missing.
+    assert.equal((await a.delete(`/webhooks/${hook}`)).status, 204);
+    const v1 = await Api.v1(server().url, 'alice').delete(`/webhooks/${hook}`);
+    assert.equal(v1.status, 404);
+    assert.match(v1.json.description, /No webhook found with ID:/);
     // At most 50 per project (each event costs a delivery per webhook).
     const many = api('alice', 'pMany');
     for (let i = 0; i < 50; i++) assert.equal((await many.post('/webhooks', { url: `http://127.0.0.1:9/${i}`, secret: SECRET })).status, 201);
@@ -357,7 +383,8 @@ describe('webhooks and events: who may do what (auth=jwt)', function () {
     assert.deepEqual((await bob.api.get('/webhooks')).json.webhooks, []);
     assert.equal((await bob.api.get(`/webhooks/${hook}`)).status, 404);
     assert.equal((await bob.api.patch(`/webhooks/${hook}`, { enabled: false })).status, 404);
-    assert.equal((await bob.api.delete(`/webhooks/${hook}`)).status, 404);
+    assert.equal((await bob.api.delete(`/webhooks/${hook}`)).status, 204, 'v2: nothing there for bob (as for jobs)');
+    assert.equal((await alice.api.get(`/webhooks/${hook}`)).status, 200, 'still there');
     assert.equal((await bob.api.get(`/webhooks/${hook}/deliveries`)).status, 404);
     const bobStream = await SseClient.open(`${server().url}/v2/${project}/events`, { 'X-Auth-Token': bob.token });
     const aliceStream = await SseClient.open(`${server().url}/v2/${project}/events`, { 'X-Auth-Token': alice.token });

@@ -31,6 +31,36 @@ export async function answerEventStream(
   keepaliveMs: number,
 ): Promise<void> {
   const stream = new PassThrough();
+  stream.write(`retry: ${RETRY_MS}\n\n`);
+  let closed = false;
+  let unsubscribe: (() => void) | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    if (timer) clearInterval(timer);
+    unsubscribe?.();
+    stream.end();
+  };
+  // Subscribed (and the replay from the store buffered) before anything is sent, so a store that
+  // cannot answer is still a plain 503.
+  try {
+    unsubscribe = await events.subscribe(scope, types, cursor, {
+      event: (e) => {
+        if (closed) return;
+        stream.write(sseFrame(e));
+        if (stream.writableLength > MAX_BUFFERED_BYTES) close();
+      },
+      close,
+    });
+  } catch (err) {
+    close();
+    throw err;
+  }
+  if (closed) {
+    // The server began stopping meanwhile.
+    unsubscribe();
+  }
   ctx.status = 200;
   ctx.set('Content-Type', 'text/event-stream; charset=utf-8');
   ctx.set('Cache-Control', 'no-cache, no-transform');
@@ -40,29 +70,9 @@ export async function answerEventStream(
   // error (ERR_STREAM_PREMATURE_CLOSE): for a stream that is how it normally ends.
   ctx.respond = false;
   ctx.res.writeHead(200);
-  stream.pipe(ctx.res);
-  ctx.req.socket.setNoDelay(true);
-  stream.write(`retry: ${RETRY_MS}\n\n`);
-  let closed = false;
-  let unsubscribe: (() => void) | null = null;
-  const timer = setInterval(() => stream.write(': keep-alive\n\n'), keepaliveMs);
-  timer.unref();
-  const close = () => {
-    if (closed) return;
-    closed = true;
-    clearInterval(timer);
-    unsubscribe?.();
-    stream.end();
-  };
-  ctx.req.once('close', close);
   ctx.res.once('close', close);
-  unsubscribe = await events.subscribe(scope, types, cursor, {
-    event: (e) => {
-      if (closed) return;
-      stream.write(sseFrame(e));
-      if (stream.writableLength > MAX_BUFFERED_BYTES) close();
-    },
-    close,
-  });
-  if (closed) unsubscribe();
+  ctx.req.socket.setNoDelay(true);
+  stream.pipe(ctx.res);
+  timer = setInterval(() => stream.write(': keep-alive\n\n'), keepaliveMs);
+  timer.unref();
 }

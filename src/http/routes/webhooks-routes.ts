@@ -1,6 +1,6 @@
-import { send, sendNoContent } from '../context';
+import { send } from '../context';
 import { assertKnownParams } from '../events/query-params';
-import { param, type RouteDef } from './route';
+import { param, sendDeleted, type RouteDef } from './route';
 
 /** Webhooks of the caller's scope; the secret is write-only (answers say `secret_set`). */
 export const webhooksRoutes: RouteDef[] = [
@@ -46,8 +46,7 @@ export const webhooksRoutes: RouteDef[] = [
     rule: 'webhooks:delete',
     handle: async (ctx, s) => {
       assertKnownParams(ctx.query, []);
-      await s.webhooks.delete(ctx.state.scope, param(ctx, 'webhook_id'));
-      sendNoContent(ctx);
+      sendDeleted(ctx, await s.webhooks.delete(ctx.state.scope, param(ctx, 'webhook_id')), 'webhook', param(ctx, 'webhook_id'));
     },
   },
   {

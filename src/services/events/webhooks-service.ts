@@ -1,4 +1,4 @@
-import { BadRequestError, NotFoundError } from '../../errors';
+import { BadRequestError, NoSuchDocumentError, NotFoundError } from '../../errors';
 import type { DeliveryRecord, EventStore, WebhookRecord } from '../../store/events/event-store';
 import { assertWritable } from '../../store/project-access';
 import type { Scope } from '../../store/types';
@@ -95,8 +95,11 @@ export class WebhooksService {
     return (await this.store.listWebhooks(scope)).map(webhookDocument);
   }
 
+  /** A GET of one missing webhook (or its log) answers an empty 404, as every GET of one document. */
   async get(scope: Scope, webhookId: string): Promise<WebhookDocument> {
-    return webhookDocument(await this.find(scope, webhookId));
+    const found = await this.store.getWebhook(scope, webhookId);
+    if (!found) throw new NoSuchDocumentError();
+    return webhookDocument(found);
   }
 
   async patch(scope: Scope, webhookId: string, body: unknown): Promise<WebhookDocument> {
@@ -121,15 +124,17 @@ export class WebhooksService {
     return webhookDocument(updated);
   }
 
-  async delete(scope: Scope, webhookId: string): Promise<void> {
-    const existing = await this.find(scope, webhookId);
+  /** false when there was none in scope (v2 answers 204 all the same, v1 404, as for jobs). */
+  async delete(scope: Scope, webhookId: string): Promise<boolean> {
+    const existing = await this.store.getWebhook(scope, webhookId);
+    if (!existing) return false;
     assertWritable(scope, existing.project_id ?? '');
-    if (!(await this.store.deleteWebhook(scope, webhookId))) throw notFound(webhookId);
+    return this.store.deleteWebhook(scope, webhookId);
   }
 
   async deliveries(scope: Scope, webhookId: string, limitParam: unknown): Promise<Record<string, unknown>[]> {
     const limit = parseLimit(limitParam);
-    await this.find(scope, webhookId);
+    if (!(await this.store.getWebhook(scope, webhookId))) throw new NoSuchDocumentError();
     return (await this.store.deliveries(webhookId, limit)).map(deliveryDocument);
   }
 

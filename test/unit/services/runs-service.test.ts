@@ -24,14 +24,17 @@ describe('RunsService', () => {
     await store.start();
     events = [];
     const sink: EventSink = { emit: async (owner, type, data) => void events.push({ type, owner, status: data.status }) };
-    services = createServices({ store, validator: createValidator(), clock: systemClock, strictFreezerAction: true, events: sink, runs: { agent_lost_after: 60, queue_timeout: 600 } }, {} as Pick<Services, 'events' | 'webhooks'>);
+    services = createServices({ store, validator: createValidator(), clock: systemClock, strictFreezerAction: true, events: sink, runs: { agent_lost_after: 60, queue_timeout: 600 } });
     clock = 1_000_000;
     services.runs.now = () => clock;
     jobId = (await services.jobs.create(alice, { client_id: 'host1', job_schedule: {}, job_actions: [{ freezer_action: { action: 'info' } }] })).job_id;
   });
   afterEach(() => store.stop());
 
-  const schedule = (job_schedule: Doc) => services.jobs.patch(alice, jobId, { job_schedule });
+  const schedule = (job_schedule: Doc) => {
+    clock += 1;
+    return services.jobs.patch(alice, jobId, { job_schedule });
+  };
 
   it('queues a run-now, flags the job for its agent, and honours an idempotency key', async () => {
     const first = await services.runs.queue(alice, jobId, 'run-now', who, 'key-1');
@@ -90,6 +93,7 @@ describe('RunsService', () => {
     await schedule({ status: 'scheduled', result: 'success' });
     await schedule({ status: 'running', result: '' });
     await schedule({ status: 'completed', result: 'fail' });
+    clock += 1;
     const queued = (await services.runs.queue(alice, jobId, 'run-now', who)).run;
     await schedule({ status: 'running', result: '' });
     await schedule({ status: 'completed', result: 'aborted' });
