@@ -39,12 +39,15 @@ export class RunsSweeper {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.pass;
+    // Progress held in memory is written before the store closes.
+    await this.runs.flushProgress().catch((err: unknown) => this.log?.warn({ err }, 'runs: cannot write the last progress reports'));
   }
 
   /** One pass (tests call it directly). */
   async sweepOnce(): Promise<{ closed: number; pruned: number }> {
     const s = this.runs.settings;
     const repo = this.runs.repository();
+    await this.runs.flushProgress();
     const now = this.runs.now();
     let closed = 0;
     const idle = await repo.openIdleSince(now - Math.min(s.agent_lost_after, s.queue_timeout), SWEEP_BATCH);

@@ -134,6 +134,33 @@ describe('RunsService', () => {
     assert.equal((await services.runs.get(alice, queued)).reason, 'no agent started it within 600 s');
   });
 
+  it('holds progress-only reports in memory between writes, shows them, and writes them at the next flush', async () => {
+    const { run_id } = await services.runs.open(alice, { job_id: jobId, trigger: 'schedule', status: 'running', agent: { host: 'h' } }, who);
+    await services.runs.report(alice, run_id, { progress: { phase: 'walk' } });
+    const stored = async () => (await store.runs().get(alice, run_id)) as Doc;
+    clock += 2;
+    await services.runs.report(alice, run_id, { progress: { phase: 'backup', bytes_done: 5 } });
+    assert.equal(((await stored()).progress as Doc).phase, 'walk', 'not written yet');
+    assert.equal(((await services.runs.get(alice, run_id)).progress as Doc).phase, 'backup');
+    assert.equal((JSON.parse(await services.runs.getJson(alice, run_id)) as Doc).updated_at, clock);
+    assert.equal(((JSON.parse((await services.runs.list(alice, { limit: 10, offset: 0 }))[0]) as Doc).progress as Doc).bytes_done, 5);
+    // Another caller's report is not answered from the cache (its scope is checked by the store).
+    await assert.rejects(services.runs.report({ userId: 'bob', projectId: 'projA' }, run_id, { progress: { phase: 'x' } }), NotFoundError);
+    // The sweep keeps a run with an unwritten report alive, and writes it.
+    clock += 59;
+    const sweeper = new RunsSweeper(services.runs, new ClientLastSeen(() => clock));
+    assert.equal((await sweeper.sweepOnce()).closed, 0);
+    assert.equal(((await stored()).progress as Doc).phase, 'backup');
+    assert.equal((await stored()).updated_at, clock - 59);
+    // A later report with other fields keeps the progress; an end report ends it.
+    clock += 1;
+    await services.runs.report(alice, run_id, { progress: { phase: 'upload' } });
+    await services.runs.report(alice, run_id, { log_tail: ['x'] });
+    assert.equal(((await stored()).progress as Doc).phase, 'upload');
+    await services.runs.report(alice, run_id, { status: 'success' });
+    await assert.rejects(services.runs.report(alice, run_id, { progress: { phase: 'late' } }), ConflictError);
+  });
+
   it('prunes beyond keep_per_job and older than keep_days', async () => {
     services.runs.settings.keep_per_job = 2;
     const ids: string[] = [];
