@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Api } from '../helpers/http';
 import { emitEvent } from '../helpers/events-cli';
 import { startServer, useServer, type RunningServer } from '../helpers/server';
@@ -139,6 +142,21 @@ describe('events: the server-sent-events stream and JSON pages of GET /events', 
     assert.match(JSON.parse(badId.text).description, /Last-Event-ID/);
     const limitOnStream = await open('/v2/pJ/events?limit=3', headers('carol', 'pJ'));
     assert.equal(limitOnStream.status, 400);
+  });
+});
+
+describe('events: permafrost events emit refuses bad input', function () {
+  this.timeout(30_000);
+
+  it('events emit: an unknown type, data that is not a JSON object, or no database is a one-line error', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'permafrost-emit-'));
+    try {
+      await assert.rejects(emitEvent(dir, { user: 'u', project: 'p', type: 'run.exploded' }), /--type: unknown event type 'run\.exploded'/);
+      await assert.rejects(emitEvent(dir, { user: 'u', project: 'p', type: 'run.failed', data: [1, 2] }), /--data: must be a JSON object/);
+      await assert.rejects(emitEvent(dir, { user: 'u', project: 'p', type: 'run.failed' }), /no Permafrost database at .*permafrost\.db .*permafrost db sync/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
