@@ -4,7 +4,10 @@
  * the embedded store in large transactions, then starts a real server on that data directory
  * and times GET /v2/{project}/runs?job_id=<job>&limit=10 over HTTP for random jobs.
  *
- *   node dist/bench/runs-list.js [N] [requests]
+ *   node dist/bench/runs-list.js [N] [requests] [data-dir]
+ *
+ * With a data directory, it is seeded only when it has no database yet, and kept afterwards (to
+ * time again without seeding again).
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -16,9 +19,17 @@ import { SqliteStore } from '../src/store/sqlite/sqlite-store';
 async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 1_000_000);
   const requests = Number(process.argv[3] ?? 5000);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'permafrost-runs-bench-'));
+  const keep = process.argv[4];
+  const dir = keep ?? fs.mkdtempSync(path.join(os.tmpdir(), 'permafrost-runs-bench-'));
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   fs.chmodSync(dir, 0o700);
   const jobs = Math.max(1, Math.floor(n / 100));
+  if (!fs.existsSync(path.join(dir, 'permafrost.db'))) await seed(dir, n, jobs);
+  await time(dir, jobs, n, requests);
+  if (!keep) fs.rmSync(dir, { recursive: true, force: true });
+}
+
+async function seed(dir: string, n: number, jobs: number): Promise<void> {
   const store = new SqliteStore({ file: path.join(dir, 'permafrost.db'), synchronous: 'NORMAL', cacheMb: 256 });
   await store.start();
   const t0 = performance.now();
@@ -61,7 +72,9 @@ async function main(): Promise<void> {
   await store.stop();
   const seedS = (performance.now() - t0) / 1000;
   console.log(`seeded ${n} runs of ${jobs} jobs in ${seedS.toFixed(1)} s`);
+}
 
+async function time(dir: string, jobs: number, n: number, requests: number): Promise<void> {
   const port = 19000 + Math.floor(Math.random() * 1000);
   const server = spawn(process.execPath, [path.join(__dirname, '../src/bin/permafrost.js'), 'serve', '--bind', `127.0.0.1:${port}`, '--data-dir', dir], {
     env: { ...process.env, PERMAFROST_AUTH: 'noauth', PERMAFROST_LOG_LEVEL: 'warn' },
@@ -96,7 +109,6 @@ async function main(): Promise<void> {
   agent.destroy();
   server.kill('SIGTERM');
   await new Promise((r) => server.once('exit', r));
-  fs.rmSync(dir, { recursive: true, force: true });
 }
 
 main().catch((err: unknown) => {

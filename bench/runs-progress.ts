@@ -87,7 +87,7 @@ async function main(): Promise<void> {
   clearInterval(timer);
   console.log(
     `server CPU: ${((cpu / wall) * 100).toFixed(2)}% of one core over ${wall.toFixed(1)} s ` +
-      `(${Math.round((sent - sent0) / wall)} PATCH /runs/{id} per s, ${failed} not 200)`,
+      `(${Math.round((sent - sent0) / wall)} requests per s (PATCH /runs/{id}, or GET /healthcheck with BENCH_FLOOR=1), ${failed} not 200)`,
   );
   server.kill('SIGTERM');
   await new Promise((r) => setTimeout(r, 500));
