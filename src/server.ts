@@ -11,7 +11,7 @@ import { jobLastSuccessFamily } from './metrics/job-collectors';
 import { ServerMetrics } from './metrics/server-metrics';
 import { withStoreMetrics } from './metrics/timed-store';
 import { removeProtoAccessor } from './own-property';
-import { createServices } from './services';
+import { createServices, type Services } from './services';
 import { RunsSweeper } from './services/runs/runs-sweeper';
 import { systemClock } from './services/common';
 import { EventsRuntime } from './services/events/events-runtime';
@@ -29,6 +29,7 @@ export class ApiServer {
   private auth: AuthSetup | null = null;
   private events: EventsRuntime | null = null;
   private sweeper: RunsSweeper | null = null;
+  private services: Services | null = null;
 
   constructor(
     private readonly config: Config,
@@ -53,14 +54,25 @@ export class ApiServer {
     const auth = await setupAuth(config, store, validator, log);
     this.auth = auth;
     // Events and webhooks (issue 12, item 5): their own store on the same database, loops started
-    // here; the events service is the EventSink the runs service emits run.* events through.
+    // here; the events service is the EventSink the runs service emits run.* events through (and
+    // the freshness sweep its job.stale and client.silent: createServices fans run.* out to both).
     const events = new EventsRuntime(config, validator, log);
     await events.start();
     this.events = events;
     const services = createServices(
-      { store, validator, clock: systemClock, strictFreezerAction: config.strict_freezer_action, runs: config.runs, events: events.events },
+      {
+        store,
+        validator,
+        clock: systemClock,
+        strictFreezerAction: config.strict_freezer_action,
+        runs: config.runs,
+        events: events.events,
+        freshness: config.freshness,
+        onBackgroundError: (err, what) => log.warn({ err }, `${what}: failed (retried later)`),
+      },
       { events: events.events, webhooks: events.webhooks },
     );
+    this.services = services;
     // Agent lost, queue timeout and retention of run records, in the background.
     this.sweeper = new RunsSweeper(services.runs, services.lastSeen, log);
     this.sweeper.start();
@@ -97,6 +109,8 @@ export class ApiServer {
         throw new Error(`cannot listen on ${config.metrics_bind} (metrics_bind): ${err.code ?? err.message}; choose another with --metrics-bind (PERMAFROST_METRICS_BIND)`);
       });
     }
+    // Background work starts once the API answers: the freshness sweep (stale jobs, silent clients).
+    services.freshness.start();
     const address = server.address() as AddressInfo;
     log.info({ bind: `${address.address}:${address.port}`, database: redactCredentials(config.database), engine: store.engine, auth: config.auth }, 'listening');
     return address;
@@ -120,6 +134,8 @@ export class ApiServer {
     }
     await this.sweeper?.stop();
     this.sweeper = null;
+    await this.services?.freshness.stop();
+    this.services = null;
     this.auth?.stop();
     this.auth = null;
     await this.events?.stop();

@@ -5,7 +5,7 @@ import type { ActionRunner, RunResult } from './action-types';
 import { ApiError, type FreezerApi, type JobDoc } from './freezer-api';
 import type { Limiter } from './limiter';
 import { runActions, sessionCall } from './run-actions';
-import { MISFIRE_GRACE_MS, triggerFor, type Trigger } from './schedule';
+import { MISFIRE_GRACE_MS, triggerFor, type Trigger } from '../schedule';
 
 export type JobState = 'stop' | 'scheduled' | 'running' | 'removed';
 

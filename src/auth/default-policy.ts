@@ -70,6 +70,10 @@ export const DEFAULT_POLICY: Readonly<Record<string, string>> = {
   'runs:create': 'rule:member',
   'runs:update': 'rule:member',
 
+  // Freshness (which jobs are stale, which clients silent): readers may read; agent tokens may
+  // not (not in client-limit-rules.ts).
+  'freshness:get_all': 'rule:reader',
+
   // Keystone-v3-style admin API: projects, users and roles. The target user_id is the user
   // named in the URL, the target project_id the project named in the URL (or the
   // scope.project.id filter of /v3/role_assignments).

@@ -47,11 +47,24 @@ export interface Config {
   /** Most series one per-job (or per-client) metric family reports; the rest are counted as dropped. */
   metrics_series_limit: number;
   sqlite: { synchronous: 'NORMAL' | 'FULL'; cache_mb: number };
+  /** Stale jobs and silent clients (README "Freshness"). */
+  freshness: FreshnessConfig;
   events: EventsSettings;
   webhooks: WebhooksSettings;
   /** Run records: agent-lost and queue timeouts, retention, the sweep's pace, run-now's longest wait. */
   runs: RunsSettings;
   noauth: { user_id: string; user_name: string; project_id: string; roles: string[] };
+}
+
+/** freshness.*: when a job is stale and a client silent, and how often the server looks. */
+export interface FreshnessConfig {
+  /** A job is stale when no success came within its expected interval plus max(grace_seconds, grace_factor x interval). */
+  grace_seconds: number;
+  grace_factor: number;
+  /** Seconds between two passes of the sweep that marks jobs stale and clients silent. */
+  sweep_seconds: number;
+  /** Seconds without a poll after which a client's agent is silent. */
+  silent_after: number;
 }
 
 /**
@@ -209,6 +222,10 @@ const ENV_KEYS: Record<string, string> = {
   PERMAFROST_CLOUD_ADMIN_PROJECT: 'cloud_admin_project',
   PERMAFROST_METRICS_BIND: 'metrics_bind',
   PERMAFROST_METRICS_SERIES_LIMIT: 'metrics_series_limit',
+  PERMAFROST_FRESHNESS_GRACE_SECONDS: 'freshness.grace_seconds',
+  PERMAFROST_FRESHNESS_GRACE_FACTOR: 'freshness.grace_factor',
+  PERMAFROST_FRESHNESS_SWEEP_SECONDS: 'freshness.sweep_seconds',
+  PERMAFROST_FRESHNESS_SILENT_AFTER: 'freshness.silent_after',
   PERMAFROST_EVENTS_KEEP_DAYS: 'events.keep_days',
   PERMAFROST_EVENTS_MAX_PER_PROJECT: 'events.max_per_project',
   PERMAFROST_EVENTS_POLL_MS: 'events.poll_ms',
@@ -242,6 +259,9 @@ const INTEGER_KEYS = [
   'limits.max_string_length',
   'limits.max_array_items',
   'metrics_series_limit',
+  'freshness.grace_seconds',
+  'freshness.sweep_seconds',
+  'freshness.silent_after',
   'events.keep_days',
   'events.max_per_project',
   'events.poll_ms',
@@ -260,6 +280,9 @@ const INTEGER_KEYS = [
   'runs.sweep_interval',
   'runs.max_wait',
 ];
+
+/** Settings that arrive as strings from the environment and may have a fraction. */
+const DECIMAL_KEYS = ['freshness.grace_factor'];
 
 const FLAG_KEYS: Record<keyof ConfigFlags, string | null> = {
   config: null,
@@ -365,6 +388,11 @@ function coerce(layer: Layer, problems: string[]): Layer {
     const leaf = tail ?? head;
     if (typeof holder[leaf] === 'string' && /^\d+$/.test(holder[leaf] as string)) holder[leaf] = Number(holder[leaf]);
   }
+  for (const key of DECIMAL_KEYS) {
+    const [head, leaf] = key.split('.');
+    const holder = (out[head] = { ...(out[head] as Layer | undefined) }) as Layer;
+    if (typeof holder[leaf] === 'string' && /^\d+(\.\d+)?$/.test(holder[leaf] as string)) holder[leaf] = Number(holder[leaf]);
+  }
   if (out.workers === 'auto') out.workers = os.availableParallelism();
   else if (typeof out.workers === 'string' && /^\d+$/.test(out.workers)) out.workers = Number(out.workers);
   for (const key of ['access_log', 'enforce_project_scope', 'strict_freezer_action']) {
@@ -404,6 +432,7 @@ function withDefaults(layer: Layer): Layer {
     data_dir: dataDir,
     database: layer.database ?? `sqlite:${path.join(dataDir, 'permafrost.db')}`,
     sqlite: { synchronous: 'NORMAL', cache_mb: 64, ...sqlite },
+    freshness: { grace_seconds: 3600, grace_factor: 0, sweep_seconds: 30, silent_after: 300, ...(layer.freshness as Layer | undefined) },
     runs: { ...DEFAULT_RUNS_SETTINGS, ...(layer.runs as Layer | undefined) },
     limits: { max_keys: 5_000, max_depth: 16, max_string_length: 65_536, max_array_items: 10_000, ...(layer.limits as Layer | undefined) },
     events: { keep_days: 30, max_per_project: 100_000, poll_ms: 250, keepalive_s: 15, prune_interval_s: 60, ...(layer.events as Layer | undefined) },

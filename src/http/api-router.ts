@@ -10,6 +10,7 @@ import { answerConditionally } from './middleware/conditional';
 import { actionsRoutes } from './routes/actions-routes';
 import { backupsRoutes } from './routes/backups-routes';
 import { clientsRoutes } from './routes/clients-routes';
+import { freshnessRoutes } from './routes/freshness-routes';
 import { eventsRoutes } from './routes/events-routes';
 import { jobsRoutes } from './routes/jobs-routes';
 import { runsRoutes } from './routes/runs-routes';
@@ -19,7 +20,7 @@ import { sessionsRoutes } from './routes/sessions-routes';
 import { webhooksRoutes } from './routes/webhooks-routes';
 import { v1ProjectAccess, type ProjectRoles } from './v1-project-access';
 
-const ROUTES: RouteDef[] = [...backupsRoutes, ...clientsRoutes, ...jobsRoutes, ...actionsRoutes, ...sessionsRoutes, ...runsRoutes];
+const ROUTES: RouteDef[] = [...backupsRoutes, ...clientsRoutes, ...jobsRoutes, ...actionsRoutes, ...sessionsRoutes, ...runsRoutes, ...freshnessRoutes];
 // Issue 12, item 5: events (JSON pages and server-sent events) and webhooks.
 ROUTES.push(...eventsRoutes, ...webhooksRoutes);
 

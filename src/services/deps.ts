@@ -2,6 +2,7 @@ import type { Validator } from '../validation';
 import type { Store } from '../store/types';
 import type { Clock } from './common';
 import type { EventSink } from './events/event-sink';
+import type { FreshnessSettings } from './freshness/freshness-service';
 import type { RunsSettings } from './runs/runs-service';
 
 /** What every service is built from (the composition root passes the same instances to all). */
@@ -18,4 +19,8 @@ export interface ServiceDeps {
   events?: EventSink;
   /** runs.* settings (absent: the defaults). */
   runs?: Partial<RunsSettings>;
+  /** freshness.* settings (absent: the defaults). */
+  freshness?: Partial<FreshnessSettings>;
+  /** Failures of background work that no request waits for (freshness sweep and records): logged. */
+  onBackgroundError?: (err: unknown, what: string) => void;
 }

@@ -2,12 +2,16 @@ import { ActionsService } from './actions';
 import { BackupsService } from './backups';
 import { ClientsService } from './clients';
 import type { ServiceDeps } from './deps';
+import { NO_EVENTS } from './events/event-sink';
+import { fanOut } from './events/fan-out';
+import { FreshnessService } from './freshness/freshness-service';
 import { JobsService } from './jobs';
 import type { EventsService } from './events/events-service';
 import type { WebhooksService } from './events/webhooks-service';
 import { RunsService } from './runs/runs-service';
 import { ClientLastSeen } from './runs/client-last-seen';
 import { SessionsService } from './sessions';
+import { withFreshnessRecording } from '../store/freshness-recording';
 
 export interface Services {
   jobs: JobsService;
@@ -19,16 +23,28 @@ export interface Services {
   events: EventsService;
   webhooks: WebhooksService;
   runs: RunsService;
+  freshness: FreshnessService;
   /** When each scheduler client last polled (read by the agent-lost sweep and freshness). */
   lastSeen: ClientLastSeen;
 }
 
-export function createServices(deps: ServiceDeps, events: Pick<Services, 'events' | 'webhooks'> = noEventServices()): Services {
+export function createServices(plain: ServiceDeps, events: Pick<Services, 'events' | 'webhooks'> = noEventServices()): Services {
+  const freshness = new FreshnessService(plain);
+  // Every job write reaches freshness through the store, whichever service made it.
+  const deps: ServiceDeps = {
+    ...plain,
+    store: withFreshnessRecording(plain.store, freshness, (err) => plain.onBackgroundError?.(err, 'freshness record')),
+  };
   const actions = new ActionsService(deps);
-  const runs = new RunsService(deps, { events: deps.events, settings: deps.runs });
-  const lastSeen = new ClientLastSeen();
+  // Runs feed freshness (last success, last run) and whoever listens to events.
+  const runs = new RunsService(deps, { events: fanOut(deps.events ?? NO_EVENTS, freshness), settings: deps.runs });
+  // Polls are counted in memory; freshness gets them written (silent clients), a few per minute at most.
+  const lastSeen = new ClientLastSeen(undefined, freshness.seenWriteEvery(), (userId, clientId, at, projectId) =>
+    freshness.recordSeen({ userId, projectId }, clientId, at),
+  );
   const jobs = new JobsService(deps, actions, runs, lastSeen);
   return {
+    freshness,
     runs,
     lastSeen,
     jobs,

@@ -33,7 +33,7 @@ export class JobsService extends CollectionService {
   override async listJson(scope: Scope, query: ListQuery): Promise<string[]> {
     const page = await super.listJson(scope, query);
     const polled = scope.clientId ?? query.search?.match.find((m) => m.key === 'client_id' && typeof m.value === 'string')?.value;
-    if (this.lastSeen && typeof polled === 'string') this.lastSeen.seen(scope.userId, polled);
+    if (this.lastSeen && typeof polled === 'string') this.lastSeen.seen(scope.userId, polled, scope.projectId);
     return page;
   }
 

@@ -25,6 +25,7 @@ export function withClientLimits(store: Store): Store {
     stop: () => store.stop(),
     ping: () => store.ping(),
     registry: (name) => store.registry(name),
+    freshness: () => store.freshness(),
     // Runs apply the client limit themselves, in their scope translation (runs/run-scope.ts).
     runs: () => store.runs(),
     repo(name) {

@@ -32,6 +32,7 @@ export function withDocumentLimits(store: Store, limits: DocumentLimits, bodyLim
     stop: () => store.stop(),
     ping: () => store.ping(),
     registry: (name) => store.registry(name),
+    freshness: () => store.freshness(),
     // Run reports are capped by their request schemas and the runs service (log tail, steps).
     runs: () => store.runs(),
     repo(name) {

@@ -1,4 +1,5 @@
 import type { Search } from '../search';
+import type { FreshnessStore } from './freshness-types';
 import type { RunsRepository } from './runs/runs-repository';
 
 /**
@@ -113,6 +114,8 @@ export interface Store {
   ping(): Promise<void>;
   repo(name: CollectionName): Repository;
   registry(name: RegistryName): Registry;
+  /** Per-job and per-client freshness records (not tenant documents: the service applies scope to lists). */
+  freshness(): FreshnessStore;
   /** The run history (issue 12): its own repository, indexed for newest-first lists. */
   runs(): RunsRepository;
 }

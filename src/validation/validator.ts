@@ -15,10 +15,25 @@ export type SchemaName =
   | 'session_replace'
   | 'session_patch'
   | 'client'
+  | 'freshness_jobs_query'
+  | 'freshness_clients_query'
   | 'webhook'
   | 'webhook_patch';
 
-const NAMES: readonly SchemaName[] = ['job', 'job_patch', 'action', 'action_patch', 'session', 'session_replace', 'session_patch', 'client', 'webhook', 'webhook_patch'];
+const NAMES: readonly SchemaName[] = [
+  'job',
+  'job_patch',
+  'action',
+  'action_patch',
+  'session',
+  'session_replace',
+  'session_patch',
+  'client',
+  'freshness_jobs_query',
+  'freshness_clients_query',
+  'webhook',
+  'webhook_patch',
+];
 
 export type KeystoneSchemaName =
   | 'keystone_auth'

@@ -22,7 +22,7 @@ import { useServer } from '../helpers/server';
 
 type Version = 'v1' | 'v2';
 type Collection = 'backups' | 'clients' | 'jobs' | 'actions' | 'sessions' | 'runs' | 'webhooks' | 'events';
-type Kind = 'list' | 'create' | 'get' | 'delete' | 'replace' | 'patch' | 'event' | 'session-action' | 'job-add' | 'job-remove';
+type Kind = 'list' | 'create' | 'get' | 'delete' | 'replace' | 'patch' | 'event' | 'session-action' | 'job-add' | 'job-remove' | 'freshness';
 
 interface RouteSpec {
   kind: Kind;
@@ -84,6 +84,9 @@ const MATRIX: Record<string, RouteSpec> = {
   'PATCH /webhooks/:webhook_id': { kind: 'patch', write: true, agent: false },
   'DELETE /webhooks/:webhook_id': { kind: 'delete', write: true, agent: false },
   'GET /webhooks/:webhook_id/deliveries': { kind: 'get', write: false, agent: false },
+
+  'GET /freshness/jobs': { kind: 'freshness', write: false, agent: false },
+  'GET /freshness/clients': { kind: 'freshness', write: false, agent: false },
 };
 
 // Not events: the owner's own runs add to them, which is no change made by a caller.
@@ -136,7 +139,8 @@ type Shape =
   | 'created' // 201 with the new id
   | 'own-list' // 200, only documents of the caller (user and URL project)
   | 'empty-list' // 200, nothing at all
-  | 'agent-list'; // 200, only documents of the token's client, the owner's hostA one among them
+  | 'agent-list' // 200, only documents of the token's client, the owner's hostA one among them
+  | 'freshness-list'; // 200, a freshness page (jobs or clients) with none of the owner's ids
 
 interface Expectation {
   status: number;
@@ -201,6 +205,8 @@ function otherUser(version: Version) {
       case 'job-add':
       case 'job-remove':
         return { status: 404, shape: 'not-found' };
+      case 'freshness':
+        return { status: 200, shape: 'freshness-list' };
     }
   };
 }
@@ -210,6 +216,7 @@ function reader(spec: RouteSpec): Expectation {
   if (spec.write) return { status: 403, shape: 'forbidden' };
   if (spec.kind === 'list') return { status: 200, shape: 'empty-list' };
   if (spec.kind === 'get') return { status: 404, shape: 'empty' };
+  if (spec.kind === 'freshness') return { status: 200, shape: 'freshness-list' };
   throw new Error(`no reader expectation for a read of kind ${spec.kind}`);
 }
 
@@ -395,6 +402,13 @@ describe('auth and tenant isolation over every route of v1 and v2 (auth=jwt)', f
         return res.json?.title === 'Access Forbidden' && /limited to client 'hostA': it posts backups of its host 'hosta' only/.test(res.json?.description)
           ? null
           : `403 body ${res.text}`;
+      case 'freshness-list': {
+        const items = (res.json?.jobs ?? res.json?.clients) as Array<Record<string, unknown>> | undefined;
+        if (!Array.isArray(items)) return `not a freshness page: ${res.text}`;
+        const owners = Object.values(ids).filter((id) => id !== '');
+        const foreign = items.filter((d) => owners.includes(String(d.job_id)) || d.client_id === 'hostA' || d.client_id === 'hostB');
+        return foreign.length === 0 ? null : `freshness page has the owner's: ${JSON.stringify(foreign)}`;
+      }
       case 'empty':
         return res.text === '' ? null : `body should be empty: ${res.text}`;
       case 'not-found':
@@ -614,6 +628,10 @@ describe('auth and tenant isolation over every route of v1 and v2 (auth=jwt)', f
     const agent = await call(base('v2', projA), { 'X-Auth-Token': agentA }, 'GET', `/jobs/${ids.jobA}`);
     assert.equal(agent.status, 200, `the client-limited token reads its own client's job: ${agent.text}`);
     assert.ok(agent.text.includes(M.jobA));
+    // Freshness shows the owner her jobs (the matrix checks that no one else sees them).
+    const fresh = await call(base('v2', projA), { 'X-Auth-Token': alice.token }, 'GET', '/freshness/jobs?limit=100');
+    assert.equal(fresh.status, 200, fresh.text);
+    assert.ok(fresh.text.includes(ids.jobA) && fresh.text.includes(M.jobA), `alice's freshness lists her hostA job: ${fresh.text}`);
   });
 
   // ------------------------------------------------------------------ 1-2: no token, bad tokens

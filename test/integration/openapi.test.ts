@@ -121,6 +121,9 @@ describe('openapi: GET /openapi.json (auth=jwt, v1 and v2)', function () {
       await call('GET', `${base}/runs/${runId}`, t.token);
       await call('GET', `${base}/runs?job_id=${jobId}`, t.token);
       await call('GET', `${base}/runs?bogus=1`, t.token);
+      await call('GET', `${base}/freshness/jobs?stale=false&limit=5`, t.token);
+      await call('GET', `${base}/freshness/jobs?bogus=1`, t.token);
+      await call('GET', `${base}/freshness/clients?silent=false`, t.token);
       const action = await call('POST', `${base}/actions`, t.token, { freezer_action: { action: 'backup', path_to_backup: '/d', backup_name: 'b', container: '/c' } });
       const actionId = action.json.action_id as string;
       await call('GET', `${base}/actions`, t.token);

@@ -14,13 +14,13 @@ export class ClientLastSeen {
   constructor(
     private readonly now: () => number = () => Date.now() / 1000,
     private readonly flushEveryS = 10,
-    private readonly writer: ((userId: string, clientId: string, at: number) => Promise<void>) | null = null,
+    private readonly writer: ((userId: string, clientId: string, at: number, projectId: string | null) => Promise<void>) | null = null,
   ) {
     this.startedAt = now();
   }
 
-  /** The client's agent polled (listed its jobs) or waited on its channel now. */
-  seen(userId: string, clientId: string): void {
+  /** The client's agent polled (listed its jobs) or waited on its channel now (in `projectId`: null for v1). */
+  seen(userId: string, clientId: string, projectId: string | null): void {
     const key = keyOf(userId, clientId);
     const at = this.now();
     this.seenAt.set(key, at);
@@ -28,7 +28,7 @@ export class ClientLastSeen {
     const last = this.flushedAt.get(key) ?? 0;
     if (at - last < this.flushEveryS) return;
     this.flushedAt.set(key, at);
-    this.writer(userId, clientId, at).catch(() => this.flushedAt.set(key, last));
+    this.writer(userId, clientId, at, projectId).catch(() => this.flushedAt.set(key, last));
   }
 
   /** Seconds since the epoch of the last poll this process saw, or null. */

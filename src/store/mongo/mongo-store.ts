@@ -12,7 +12,9 @@ import {
   type StartOptions,
   type Store,
 } from '../types';
+import type { FreshnessStore } from '../freshness-types';
 import { guard } from './guard';
+import { createFreshnessIndexes, freshnessModelsOf, MongoFreshness } from './mongo-freshness';
 import { modelsOf, type Models } from './models';
 import { MongoRegistry } from './mongo-registry';
 import { MongoRepository } from './mongo-repository';
@@ -35,6 +37,7 @@ export class MongoStore implements Store {
   private conn: Connection | null = null;
   private readonly repos = new Map<CollectionName, Repository>();
   private readonly registries = new Map<RegistryName, Registry>();
+  private freshnessRecords: FreshnessStore | null = null;
   private runsRepo: RunsRepository | null = null;
 
   constructor(private readonly opts: MongoOptions) {}
@@ -45,9 +48,14 @@ export class MongoStore implements Store {
       conn = mongoose.createConnection(this.opts.url, { bufferCommands: false, serverSelectionTimeoutMS: 5000 });
       await conn.asPromise();
       const models = modelsOf(conn);
-      if (opts.create ?? true) await createIndexes(models);
+      const freshness = freshnessModelsOf(conn);
+      if (opts.create ?? true) {
+        await createIndexes(models);
+        await createFreshnessIndexes(freshness);
+      }
       else if (!(await isSetUp(conn))) throw new MissingDatabaseError(safeUrl(this.opts.url));
       this.open(conn, models);
+      this.freshnessRecords = new MongoFreshness(freshness);
     } catch (err) {
       await conn?.close(true).catch(() => undefined);
       if (err instanceof MissingDatabaseError) throw err;
@@ -59,6 +67,7 @@ export class MongoStore implements Store {
   async stop(): Promise<void> {
     this.repos.clear();
     this.registries.clear();
+    this.freshnessRecords = null;
     this.runsRepo = null;
     const conn = this.conn;
     this.conn = null;
@@ -77,6 +86,11 @@ export class MongoStore implements Store {
 
   registry(name: RegistryName): Registry {
     return startedPart(this.registries, name);
+  }
+
+  freshness(): FreshnessStore {
+    if (!this.freshnessRecords) throw new StoreUnavailableError('the store is not started');
+    return this.freshnessRecords;
   }
 
   runs(): RunsRepository {

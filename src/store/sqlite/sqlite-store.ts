@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { startedPart } from '../started-part';
 import { StoreUnavailableError } from '../../errors';
+import type { FreshnessStore } from '../freshness-types';
 import {
   COLLECTIONS,
   MissingDatabaseError,
@@ -19,6 +20,7 @@ import { createDatabaseFile, tightenDatabaseFiles } from './private-files';
 import { GroupCommit, READ_BUSY_TIMEOUT_MS } from './group-commit';
 import { collectionDdl, registryDdl, SCHEMA_VERSION } from './schema';
 import { SqliteRegistry } from './sqlite-registry';
+import { SqliteFreshness, freshnessDdl } from './sqlite-freshness';
 import { SqliteRepository } from './sqlite-repository';
 import { SqliteRuns } from './sqlite-runs';
 import { RUNS_DDL } from './runs-sql';
@@ -44,6 +46,7 @@ export class SqliteStore implements Store {
   private checkpointer: Worker | null = null;
   private readonly repos = new Map<CollectionName, Repository>();
   private readonly registries = new Map<RegistryName, Registry>();
+  private freshnessRecords: FreshnessStore | null = null;
   private runsRepo: RunsRepository | null = null;
 
   constructor(private readonly opts: SqliteOptions) {}
@@ -78,6 +81,7 @@ export class SqliteStore implements Store {
     this.writer = writer;
     for (const c of COLLECTIONS) this.repos.set(c, new SqliteRepository(db, c, writer));
     for (const r of REGISTRIES) this.registries.set(r, new SqliteRegistry(db, r, writer));
+    this.freshnessRecords = new SqliteFreshness(db, writer);
     this.runsRepo = new SqliteRuns(db, writer);
     if (this.opts.file !== ':memory:') {
       this.checkpointer = new Worker(path.join(__dirname, 'checkpoint-worker.js'), {
@@ -100,6 +104,7 @@ export class SqliteStore implements Store {
     this.writer = null;
     this.repos.clear();
     this.registries.clear();
+    this.freshnessRecords = null;
     this.runsRepo = null;
     this.db?.close();
     this.db = null;
@@ -119,6 +124,11 @@ export class SqliteStore implements Store {
 
   registry(name: RegistryName): Registry {
     return startedPart(this.registries, name);
+  }
+
+  freshness(): FreshnessStore {
+    if (!this.freshnessRecords) throw new StoreUnavailableError('the store is not started');
+    return this.freshnessRecords;
   }
 
   runs(): RunsRepository {
@@ -157,6 +167,7 @@ function createSchema(db: Database): void {
     db.exec('CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)');
     for (const c of COLLECTIONS) db.exec(collectionDdl(c));
     db.exec(registryDdl());
+    db.exec(freshnessDdl());
     db.exec(RUNS_DDL);
     db.prepare("INSERT OR REPLACE INTO meta (name, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
   }).immediate();

@@ -122,7 +122,7 @@ describe('RunsService', () => {
     await services.jobs.patch(alice, job2, { job_schedule: { status: 'running', result: '' } });
     const queued = (await services.runs.queue(alice, jobId, 'run-now', who)).run.run_id as string;
     clock += 59;
-    seen.seen('alice', 'host2');
+    seen.seen('alice', 'host2', 'projA');
     assert.equal((await sweeper.sweepOnce()).closed, 0);
     clock += 2;
     assert.equal((await sweeper.sweepOnce()).closed, 1, 'our agent is lost; the derived run\'s client polled 2 s ago');

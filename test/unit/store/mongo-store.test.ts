@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import mongoose, { type Connection } from 'mongoose';
 import { MongoStore } from '../../../src/store/mongo/mongo-store';
 import { storeContract } from '../../store/contract';
+import { freshnessContract } from '../../store/freshness-contract';
 
 const URL = process.env.FREEZER_TEST_MONGODB_URL;
 
@@ -25,13 +26,15 @@ if (URL) {
     });
     after(() => admin.close());
 
-    storeContract('mongodb', async () => {
+    const makeStore = async () => {
       const name = `permafrost_test_${randomBytes(6).toString('hex')}`;
       created.push(name);
       const store = new MongoStore({ url: withDatabase(URL, name) });
       await store.start();
       return store;
-    });
+    };
+    storeContract('mongodb', makeStore);
+    freshnessContract('mongodb', makeStore);
   });
 } else {
   describe('MongoStore', () => {

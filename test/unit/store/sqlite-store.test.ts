@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { SqliteStore } from '../../../src/store/sqlite/sqlite-store';
 import { storeContract } from '../../store/contract';
+import { freshnessContract } from '../../store/freshness-contract';
 
 describe('SqliteStore', () => {
   let dir: string;
@@ -12,9 +13,11 @@ describe('SqliteStore', () => {
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   let n = 0;
-  storeContract('sqlite', async () => {
+  const makeStore = async () => {
     const store = new SqliteStore({ file: path.join(dir, `contract-${n++}.db`), synchronous: 'NORMAL', cacheMb: 8 });
     await store.start();
     return store;
-  });
+  };
+  storeContract('sqlite', makeStore);
+  freshnessContract('sqlite', makeStore);
 });

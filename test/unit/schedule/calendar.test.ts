@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { dayOfYear, daysInMonth, isoWeek, isoWeeksIn, weekdayOf } from '../../../../src/agent/schedule/calendar';
+import { dayOfYear, daysInMonth, isoWeek, isoWeeksIn, weekdayOf } from '../../../src/schedule/calendar';
 
 /** ISO week the textbook way: the week's Thursday decides the year; count weeks from its Jan 1. */
 function referenceIsoWeek(utc: Date): number {
@@ -8,7 +8,7 @@ function referenceIsoWeek(utc: Date): number {
   return Math.floor((thursday.getTime() - jan1) / 86_400_000 / 7) + 1;
 }
 
-describe('calendar arithmetic (agent/schedule/calendar.ts)', () => {
+describe('calendar arithmetic (schedule/calendar.ts)', () => {
   it('months and leap years', () => {
     assert.deepEqual([2023, 2024, 1900, 2000].map((y) => daysInMonth(y, 2)), [28, 29, 28, 29]);
     assert.deepEqual([1, 4, 12].map((m) => daysInMonth(2025, m)), [31, 30, 31]);

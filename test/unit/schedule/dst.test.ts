@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { triggerFor } from '../../../../src/agent/schedule';
+import { triggerFor } from '../../../src/schedule';
 import { fires, local } from './helpers';
 
 // Node re-reads process.env.TZ when it is assigned, so this suite can pin a zone with DST.

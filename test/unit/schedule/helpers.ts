@@ -1,4 +1,4 @@
-import type { Trigger } from '../../../../src/agent/schedule';
+import type { Trigger } from '../../../src/schedule';
 
 /** A LOCAL date and time (month 1-12), so expectations hold in any TZ. */
 export function local(y: number, mo: number, d: number, h = 0, mi = 0, s = 0): Date {
@@ -15,3 +15,4 @@ export function fires(trigger: Trigger, after: Date, count: number): Date[] {
 export const SECOND = 1000;
 export const MINUTE = 60 * SECOND;
 export const HOUR = 60 * MINUTE;
+export const DAY = 24 * HOUR;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { MISFIRE_GRACE_MS, ScheduleError, triggerFor } from '../../../../src/agent/schedule';
+import { MISFIRE_GRACE_MS, ScheduleError, triggerFor } from '../../../src/schedule';
 import { fires, local, SECOND } from './helpers';
 
-describe('triggerFor: which rule wins, one-shots (agent/schedule, spec B.5)', () => {
+describe('triggerFor: which rule wins, one-shots (schedule, spec B.5)', () => {
   const now = local(2025, 1, 15, 10, 0, 0);
 
   it('schedule_date wins over interval and cron fields, and ignores start/end dates', () => {

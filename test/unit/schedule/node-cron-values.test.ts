@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { CRON_FIELDS, type CronFieldName } from '../../../../src/agent/schedule/cron-field-def';
-import { nodeCronValues } from '../../../../src/agent/schedule/node-cron-values';
-import { parseCronField, type RangeTerm } from '../../../../src/agent/schedule/parse-cron-field';
+import { CRON_FIELDS, type CronFieldName } from '../../../src/schedule/cron-field-def';
+import { nodeCronValues } from '../../../src/schedule/node-cron-values';
+import { parseCronField, type RangeTerm } from '../../../src/schedule/parse-cron-field';
 
-describe('node-cron expansion of the standard fields (agent/schedule/node-cron-values.ts)', () => {
+describe('node-cron expansion of the standard fields (schedule/node-cron-values.ts)', () => {
   const expand = (name: CronFieldName, text: string) => {
     const def = CRON_FIELDS.find((f) => f.name === name)!;
     const terms = parseCronField(def, text).filter((t): t is RangeTerm => t.kind === 'range');

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ScheduleError, triggerFor } from '../../../../src/agent/schedule';
+import { ScheduleError, triggerFor } from '../../../src/schedule';
 import { fires, local } from './helpers';
 
 describe('triggerFor: cron fields (spec B.5 rule 3, local time)', () => {

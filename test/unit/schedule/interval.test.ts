@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ScheduleError, triggerFor } from '../../../../src/agent/schedule';
+import { ScheduleError, triggerFor } from '../../../src/schedule';
 import { fires, HOUR, local, MINUTE, SECOND } from './helpers';
 
 describe('triggerFor: schedule_interval (spec B.5 rule 2)', () => {
