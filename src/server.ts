@@ -12,7 +12,10 @@ import { ServerMetrics } from './metrics/server-metrics';
 import { withStoreMetrics } from './metrics/timed-store';
 import { removeProtoAccessor } from './own-property';
 import { createServices } from './services';
+import { ChangeFeed } from './services/changes/change-feed';
+import { joinClusterFeed } from './services/changes/cluster-feed';
 import { systemClock } from './services/common';
+import { withChangeRecording } from './store/change-recording';
 import { withDocumentLimits } from './store/document-limits';
 import { openStore } from './store/open-store';
 import { redactCredentials } from './store/redact-credentials';
@@ -25,6 +28,8 @@ export class ApiServer {
   private server: http.Server | null = null;
   private metricsServer: http.Server | null = null;
   private auth: AuthSetup | null = null;
+  private feed: ChangeFeed | null = null;
+  private leaveClusterFeed: (() => void) | null = null;
 
   constructor(
     private readonly config: Config,
@@ -42,13 +47,27 @@ export class ApiServer {
       onCollectError: (family, err) => log.warn({ err, family }, 'metrics: cannot read a family from the store'),
     });
     // Innermost: the store latency is the database's, not the limit checks'.
-    const store = withDocumentLimits(withStoreMetrics(openStore(config), metrics.storeObserver), config.limits, config.body_limit);
+    // Outermost: a job write is announced once it went through every check (wait-for-change channel).
+    const feed = new ChangeFeed();
+    this.feed = feed;
+    if (cluster.isWorker) this.leaveClusterFeed = joinClusterFeed(feed);
+    const store = withChangeRecording(
+      withDocumentLimits(withStoreMetrics(openStore(config), metrics.storeObserver), config.limits, config.body_limit),
+      (changes) => feed.publish(changes),
+    );
     await store.start();
     this.store = store;
     const validator = createValidator();
     const auth = await setupAuth(config, store, validator, log);
     this.auth = auth;
-    const services = createServices({ store, validator, clock: systemClock, strictFreezerAction: config.strict_freezer_action });
+    const services = createServices({
+      store,
+      validator,
+      clock: systemClock,
+      strictFreezerAction: config.strict_freezer_action,
+      feed,
+      feedMaxWaitS: config.feed.max_wait,
+    });
     // Families read from the store at scrape time; the runs service adds its own here.
     metrics.registerStoreFamily(jobLastSuccessFamily(store));
     const app = createApp({
@@ -94,6 +113,10 @@ export class ApiServer {
     this.metricsServer = null;
     const server = this.server;
     this.server = null;
+    // Held change requests answer now rather than hold the close up for the grace period.
+    this.feed?.close();
+    this.leaveClusterFeed?.();
+    this.leaveClusterFeed = null;
     if (server) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

@@ -29,6 +29,7 @@ export const DEFAULT_POLICY: Readonly<Record<string, string>> = {
   'clients:get_all': 'rule:reader',
   'clients:get': 'rule:reader',
   'clients:delete': 'rule:member',
+  'clients:changes:get': 'rule:reader',
 
   'jobs:create': 'rule:member',
   'jobs:get_all': 'rule:reader',

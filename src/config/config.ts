@@ -46,6 +46,8 @@ export interface Config {
   /** Most series one per-job (or per-client) metric family reports; the rest are counted as dropped. */
   metrics_series_limit: number;
   sqlite: { synchronous: 'NORMAL' | 'FULL'; cache_mb: number };
+  /** The wait-for-change channel: `max_wait` is the longest a GET /clients/{id}/changes is held, in seconds. */
+  feed: { max_wait: number };
   noauth: { user_id: string; user_name: string; project_id: string; roles: string[] };
 }
 
@@ -173,6 +175,7 @@ const ENV_KEYS: Record<string, string> = {
   PERMAFROST_CLOUD_ADMIN_PROJECT: 'cloud_admin_project',
   PERMAFROST_METRICS_BIND: 'metrics_bind',
   PERMAFROST_METRICS_SERIES_LIMIT: 'metrics_series_limit',
+  PERMAFROST_FEED_MAX_WAIT: 'feed.max_wait',
 };
 
 /** Settings that arrive as strings from the environment and must be whole numbers. */
@@ -188,6 +191,7 @@ const INTEGER_KEYS = [
   'limits.max_string_length',
   'limits.max_array_items',
   'metrics_series_limit',
+  'feed.max_wait',
 ];
 
 const FLAG_KEYS: Record<keyof ConfigFlags, string | null> = {
@@ -329,6 +333,7 @@ function withDefaults(layer: Layer): Layer {
     data_dir: dataDir,
     database: layer.database ?? `sqlite:${path.join(dataDir, 'permafrost.db')}`,
     sqlite: { synchronous: 'NORMAL', cache_mb: 64, ...sqlite },
+    feed: { max_wait: 55, ...(layer.feed as Layer | undefined) },
     limits: { max_keys: 5_000, max_depth: 16, max_string_length: 65_536, max_array_items: 10_000, ...(layer.limits as Layer | undefined) },
     jwt: {
       algorithm: 'HS256',

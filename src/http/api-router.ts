@@ -9,6 +9,7 @@ import type { ApiContext } from './context';
 import { answerConditionally } from './middleware/conditional';
 import { actionsRoutes } from './routes/actions-routes';
 import { backupsRoutes } from './routes/backups-routes';
+import { changesRoutes } from './routes/changes-routes';
 import { clientsRoutes } from './routes/clients-routes';
 import { jobsRoutes } from './routes/jobs-routes';
 import type { RouteDef } from './routes/route';
@@ -16,7 +17,7 @@ import { signaturesOf, templateOf, type RouteSignature } from './route-list';
 import { sessionsRoutes } from './routes/sessions-routes';
 import { v1ProjectAccess, type ProjectRoles } from './v1-project-access';
 
-const ROUTES: RouteDef[] = [...backupsRoutes, ...clientsRoutes, ...jobsRoutes, ...actionsRoutes, ...sessionsRoutes];
+const ROUTES: RouteDef[] = [...backupsRoutes, ...clientsRoutes, ...jobsRoutes, ...actionsRoutes, ...sessionsRoutes, ...changesRoutes];
 
 /** How each API version turns the caller into a tenant scope: the only difference between them. */
 const VERSION_PREFIX = {

@@ -1,5 +1,6 @@
 import type { Validator } from '../validation';
 import type { Store } from '../store/types';
+import type { ChangeFeed } from './changes/change-feed';
 import type { Clock } from './common';
 
 /** What every service is built from (the composition root passes the same instances to all). */
@@ -12,4 +13,8 @@ export interface ServiceDeps {
    * schemas/freezer_action_options.json is a 400 (false: stored as sent, like the stock server).
    */
   strictFreezerAction: boolean;
+  /** Where job writes wake the waiters of GET /clients/{client_id}/changes (default: a feed of this process alone). */
+  feed?: ChangeFeed;
+  /** feed.max_wait: the longest a change request is held, in seconds (default 55). */
+  feedMaxWaitS?: number;
 }

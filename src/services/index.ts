@@ -1,5 +1,7 @@
 import { ActionsService } from './actions';
 import { BackupsService } from './backups';
+import { ChangeFeed } from './changes/change-feed';
+import { ChangesService } from './changes/changes-service';
 import { ClientsService } from './clients';
 import type { ServiceDeps } from './deps';
 import { JobsService } from './jobs';
@@ -11,6 +13,7 @@ export interface Services {
   sessions: SessionsService;
   backups: BackupsService;
   clients: ClientsService;
+  changes: ChangesService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -22,5 +25,6 @@ export function createServices(deps: ServiceDeps): Services {
     sessions: new SessionsService(deps, jobs),
     backups: new BackupsService(deps),
     clients: new ClientsService(deps),
+    changes: new ChangesService(deps, deps.feed ?? new ChangeFeed(), deps.feedMaxWaitS ?? 55),
   };
 }

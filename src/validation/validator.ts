@@ -13,9 +13,10 @@ export type SchemaName =
   | 'session'
   | 'session_replace'
   | 'session_patch'
-  | 'client';
+  | 'client'
+  | 'changes_query';
 
-const NAMES: readonly SchemaName[] = ['job', 'job_patch', 'action', 'action_patch', 'session', 'session_replace', 'session_patch', 'client'];
+const NAMES: readonly SchemaName[] = ['job', 'job_patch', 'action', 'action_patch', 'session', 'session_replace', 'session_patch', 'client', 'changes_query'];
 
 export type KeystoneSchemaName =
   | 'keystone_auth'

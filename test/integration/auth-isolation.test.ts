@@ -22,7 +22,7 @@ import { useServer } from '../helpers/server';
 
 type Version = 'v1' | 'v2';
 type Collection = 'backups' | 'clients' | 'jobs' | 'actions' | 'sessions';
-type Kind = 'list' | 'create' | 'get' | 'delete' | 'replace' | 'patch' | 'event' | 'session-action' | 'job-add' | 'job-remove';
+type Kind = 'list' | 'create' | 'get' | 'delete' | 'replace' | 'patch' | 'event' | 'session-action' | 'job-add' | 'job-remove' | 'changes';
 
 interface RouteSpec {
   kind: Kind;
@@ -43,6 +43,7 @@ const MATRIX: Record<string, RouteSpec> = {
   'POST /clients': { kind: 'create', write: true, agent: true },
   'GET /clients/:client_id': { kind: 'get', write: false, agent: true },
   'DELETE /clients/:client_id': { kind: 'delete', write: true, agent: false },
+  'GET /clients/:client_id/changes': { kind: 'changes', write: false, agent: true },
 
   'GET /jobs': { kind: 'list', write: false, agent: true },
   'POST /jobs': { kind: 'create', write: true, agent: false },
@@ -115,7 +116,9 @@ type Shape =
   | 'created' // 201 with the new id
   | 'own-list' // 200, only documents of the caller (user and URL project)
   | 'empty-list' // 200, nothing at all
-  | 'agent-list'; // 200, only documents of the token's client, the owner's hostA one among them
+  | 'agent-list' // 200, only documents of the token's client, the owner's hostA one among them
+  | 'no-jobs-cursor' // 200, the wait-for-change cursor of a view without jobs (it reveals none of the owner's)
+  | 'forbidden-client'; // 403 saying the token waits on its own client's changes only
 
 interface Expectation {
   status: number;
@@ -175,6 +178,8 @@ function otherUser(version: Version) {
       case 'job-add':
       case 'job-remove':
         return { status: 404, shape: 'not-found' };
+      case 'changes':
+        return { status: 200, shape: 'no-jobs-cursor' };
     }
   };
 }
@@ -184,6 +189,7 @@ function reader(spec: RouteSpec): Expectation {
   if (spec.write) return { status: 403, shape: 'forbidden' };
   if (spec.kind === 'list') return { status: 200, shape: 'empty-list' };
   if (spec.kind === 'get') return { status: 404, shape: 'empty' };
+  if (spec.kind === 'changes') return { status: 200, shape: 'no-jobs-cursor' };
   throw new Error(`no reader expectation for a read of kind ${spec.kind}`);
 }
 
@@ -207,6 +213,8 @@ function limitedToHostA(spec: RouteSpec, collection: Collection): Expectation {
       // hostB's job is invisible to this token (GET/PATCH/event answer 404): reporting a session
       // run for it must answer 404 as well and change nothing in the session.
       return { status: 404, shape: 'not-found' };
+    case 'changes':
+      return { status: 403, shape: 'forbidden-client' };
     default:
       break;
   }
@@ -355,6 +363,13 @@ describe('auth and tenant isolation over every route of v1 and v2 (auth=jwt)', f
         return res.json?.title === 'Access Forbidden' && /limited to client 'hostA': it posts backups of its host 'hosta' only/.test(res.json?.description)
           ? null
           : `403 body ${res.text}`;
+      case 'forbidden-client':
+        return res.json?.title === 'Access Forbidden' && /limited to client 'hostA': it may wait on that client's changes only/.test(res.json?.description)
+          ? null
+          : `403 body ${res.text}`;
+      case 'no-jobs-cursor':
+        // The cursor counts the jobs the caller sees: none of the owner's.
+        return typeof res.json?.client_id === 'string' && /^0\./.test(String(res.json?.cursor)) ? null : `200 body ${res.text}`;
       case 'empty':
         return res.text === '' ? null : `body should be empty: ${res.text}`;
       case 'not-found':
@@ -557,6 +572,12 @@ describe('auth and tenant isolation over every route of v1 and v2 (auth=jwt)', f
     const agent = await call(base('v2', projA), { 'X-Auth-Token': agentA }, 'GET', `/jobs/${ids.jobA}`);
     assert.equal(agent.status, 200, `the client-limited token reads its own client's job: ${agent.text}`);
     assert.ok(agent.text.includes(M.jobA));
+    // The wait-for-change cursor counts the jobs its caller sees (the matrix expects 0 for others).
+    for (const headers of [{ 'X-Auth-Token': alice.token }, { 'X-Auth-Token': agentA }]) {
+      const changes = await call(base('v2', projA), headers, 'GET', '/clients/hostA/changes');
+      assert.equal(changes.status, 200, changes.text);
+      assert.match(String(changes.json.cursor), /^1\./, `hostA's one job is in the owner's and the agent's cursor: ${changes.text}`);
+    }
   });
 
   // ------------------------------------------------------------------ 1-2: no token, bad tokens

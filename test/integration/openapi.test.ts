@@ -106,6 +106,7 @@ describe('openapi: GET /openapi.json (auth=jwt, v1 and v2)', function () {
       await call('POST', `${base}/clients`, t.token, { client_id: `host-${base.length}`, hostname: 'host1' });
       await call('GET', `${base}/clients`, t.token);
       await call('GET', `${base}/clients/host-${base.length}`, t.token);
+      await call('GET', `${base}/clients/host-${base.length}/changes?wait=0`, t.token);
       const job = await call('POST', `${base}/jobs`, t.token, { client_id: `host-${base.length}`, job_actions: [{ freezer_action: { action: 'backup', path_to_backup: '/d', backup_name: 'b', container: '/c' }, max_retries: 2 }], job_schedule: {} });
       const jobId = job.json.job_id as string;
       await call('GET', `${base}/jobs`, t.token, { match: [{ client_id: `host-${base.length}` }] });

@@ -1,6 +1,7 @@
 import { NotFoundError } from '../../errors';
 import { parseListQuery } from '../../services/paging';
 import type { Services } from '../../services';
+import type { CollectionName } from '../../store/types';
 import { send, sendJson, sendNoContent, type ApiContext } from '../context';
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -19,7 +20,7 @@ export interface RouteDef {
  * The four routes every collection has (list, create, get one, delete), with the reference's
  * policy rule names `<collection>:get_all|create|get|delete`. `typeName` words v1's 404.
  */
-export function collectionRoutes(collection: keyof Services, idParam: string, typeName: string): RouteDef[] {
+export function collectionRoutes(collection: CollectionName, idParam: string, typeName: string): RouteDef[] {
   const id = (ctx: ApiContext) => param(ctx, idParam);
   return [
     {
