@@ -35,6 +35,12 @@ export interface FreezerApi {
   sessionAction(sessionId: string, body: Record<string, unknown>): Promise<{ result?: string; session_tag?: number }>;
   /** The project the v2 URLs name (after login), for the default client id. */
   projectId(): Promise<string | null>;
+  /**
+   * Permafrost's wait-for-change channel (GET /clients/{client_id}/changes): the client's cursor
+   * once its jobs differ from `since` (at once when `since` is null), or the same cursor after
+   * `waitS` seconds without a change. null when the API does not offer it (the stock API: 404).
+   */
+  waitForChanges?(clientId: string, since: string | null, waitS: number, signal: AbortSignal): Promise<string | null>;
 }
 
 interface CachedPage {
@@ -114,11 +120,35 @@ export class HttpFreezerApi implements FreezerApi {
     return (jsonOf(res) ?? {}) as { result?: string; session_tag?: number };
   }
 
+  async waitForChanges(clientId: string, since: string | null, waitS: number, signal: AbortSignal): Promise<string | null> {
+    const query = since === null ? '' : `?since=${encodeURIComponent(since)}&wait=${waitS}`;
+    const res = await this.call('GET', `/clients/${encodeURIComponent(clientId)}/changes${query}`, {
+      // The server holds the request up to waitS: the agent's own timeout comes on top.
+      timeoutMs: waitS * 1000 + this.config.request_timeout_ms,
+      signal,
+    });
+    // The stock API routes no such path (404); an older Permafrost may refuse the rule (403).
+    if (res.status === 404 || res.status === 403 || res.status === 405) return null;
+    this.check(res, 'wait for changes');
+    const cursor = (jsonOf(res) as { cursor?: unknown } | null)?.cursor;
+    if (typeof cursor !== 'string') throw new ApiError(0, 'the change answer has no "cursor" string');
+    return cursor;
+  }
+
   /** One request; a 401 means a stale token: log in again once and retry. */
-  private async call(method: string, path: string, opts: { body?: unknown; headers?: Record<string, string> }): Promise<HttpResponse> {
+  private async call(
+    method: string,
+    path: string,
+    opts: { body?: unknown; headers?: Record<string, string>; timeoutMs?: number; signal?: AbortSignal },
+  ): Promise<HttpResponse> {
     const url = (await this.baseUrl()) + path;
     const send = async () =>
-      httpJson(method, url, { body: opts.body, headers: { ...(await this.credentials.headers()), ...opts.headers }, timeoutMs: this.config.request_timeout_ms });
+      httpJson(method, url, {
+        body: opts.body,
+        headers: { ...(await this.credentials.headers()), ...opts.headers },
+        timeoutMs: opts.timeoutMs ?? this.config.request_timeout_ms,
+        signal: opts.signal,
+      });
     let res = await send();
     if (res.status === 401) {
       this.credentials.invalidate();
