@@ -15,4 +15,9 @@ export const CLIENT_LIMITED_RULES: ReadonlySet<string> = new Set([
   'jobs:event:create',
   'backups:create',
   'sessions:action:create',
+  // Runs of the token's own client's jobs only (the runs repository applies the client).
+  'runs:get_all',
+  'runs:get',
+  'runs:create',
+  'runs:update',
 ]);

@@ -55,6 +55,13 @@ export const DEFAULT_POLICY: Readonly<Record<string, string>> = {
   'sessions:job:add': 'rule:member',
   'sessions:job:remove': 'rule:member',
 
+  // Run records (issue 12): readers read; agents (client-limited tokens) open and report the
+  // runs of their own client's jobs (client-limit-rules.ts, store/runs/run-scope.ts).
+  'runs:get_all': 'rule:reader',
+  'runs:get': 'rule:reader',
+  'runs:create': 'rule:member',
+  'runs:update': 'rule:member',
+
   // Keystone-v3-style admin API: projects, users and roles. The target user_id is the user
   // named in the URL, the target project_id the project named in the URL (or the
   // scope.project.id filter of /v3/role_assignments).

@@ -2,6 +2,8 @@ import type { Validator } from '../validation';
 import type { Store } from '../store/types';
 import type { ChangeFeed } from './changes/change-feed';
 import type { Clock } from './common';
+import type { EventSink } from './events/event-sink';
+import type { RunsSettings } from './runs/runs-service';
 
 /** What every service is built from (the composition root passes the same instances to all). */
 export interface ServiceDeps {
@@ -17,4 +19,8 @@ export interface ServiceDeps {
   feed?: ChangeFeed;
   /** feed.max_wait: the longest a change request is held, in seconds (default 55). */
   feedMaxWaitS?: number;
+  /** Where run.* events go (absent: nowhere, NO_EVENTS). */
+  events?: EventSink;
+  /** runs.* settings (absent: the defaults). */
+  runs?: Partial<RunsSettings>;
 }

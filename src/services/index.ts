@@ -5,6 +5,7 @@ import { ChangesService } from './changes/changes-service';
 import { ClientsService } from './clients';
 import type { ServiceDeps } from './deps';
 import { JobsService } from './jobs';
+import { RunsService } from './runs/runs-service';
 import { SessionsService } from './sessions';
 
 export interface Services {
@@ -14,12 +15,15 @@ export interface Services {
   backups: BackupsService;
   clients: ClientsService;
   changes: ChangesService;
+  runs: RunsService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
   const actions = new ActionsService(deps);
-  const jobs = new JobsService(deps, actions);
+  const runs = new RunsService(deps, { events: deps.events, settings: deps.runs });
+  const jobs = new JobsService(deps, actions, runs);
   return {
+    runs,
     jobs,
     actions,
     sessions: new SessionsService(deps, jobs),

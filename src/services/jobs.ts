@@ -1,6 +1,7 @@
 import { BadRequestError, NotFoundError } from '../errors';
 import type { Doc, Scope } from '../store/types';
 import type { ActionsService } from './actions';
+import type { RunsService } from './runs/runs-service';
 import { CollectionService } from './collection-service';
 import { assertMayChange, bodyObject, isObject, newId, pick, refuseForeignId, replaceOrCreate } from './common';
 import type { ServiceDeps } from './deps';
@@ -18,6 +19,7 @@ export class JobsService extends CollectionService {
   constructor(
     deps: ServiceDeps,
     private readonly actions: ActionsService,
+    private readonly runs: RunsService | null = null,
   ) {
     super(deps, 'jobs');
   }
@@ -50,6 +52,7 @@ export class JobsService extends CollectionService {
   async patch(scope: Scope, id: string, body: unknown): Promise<{ job_id: string; version: number }> {
     const patch = bodyObject(body);
     for (const k of ['user_id', 'job_id', 'project_id']) delete patch[k];
+    dropServerOwned(patch);
     this.checkActionDefaults(patch);
     expandActionDefaults(patch);
     this.deps.validator.assert('job_patch', patch);
@@ -58,13 +61,22 @@ export class JobsService extends CollectionService {
       await assertMayChange(this.repo, scope, id);
       patch.job_actions = await this.actions.registerJobActions(scope, patch.job_actions);
     }
+    let before: Doc | null = null;
     const updated = await this.repo.update(scope, id, (doc) => {
+      before = structuredClone(doc);
       const pending = pendingHalt(doc, patch);
+      const runNow = isObject(doc.job_schedule) ? doc.job_schedule.run_now : undefined;
       for (const k of PATCHABLE) if (patch[k] !== undefined) doc[k] = patch[k];
       if (pending) (doc.job_schedule as Doc).event = pending;
+      // Server-owned (run-now): kept when a scheduler echoes the schedule it read.
+      if (runNow !== undefined && isObject(doc.job_schedule)) doc.job_schedule.run_now = runNow;
       return doc;
     });
     if (!updated) throw notFound(id);
+    // Derived runs: the stock scheduler reports runs only through these PATCHes.
+    if (this.runs && before) {
+      await this.runs.onJobPatched({ userId: String(updated.user_id), projectId: typeof updated.project_id === 'string' ? updated.project_id : null }, before, updated);
+    }
     return { job_id: id, version: 0 };
   }
 
@@ -101,6 +113,7 @@ export class JobsService extends CollectionService {
 
   /** Steps shared by create and replace: action_defaults checked and expanded, job_schedule defaulted. */
   private prepare(job: Doc): Doc {
+    dropServerOwned(job);
     this.checkActionDefaults(job);
     expandActionDefaults(job);
     if (job.job_schedule === undefined) job.job_schedule = {};
@@ -124,6 +137,11 @@ export class JobsService extends CollectionService {
       JOB_FIELDS,
     );
   }
+}
+
+/** `job_schedule.run_now` is the server's (run-now requests): a body never sets it. */
+function dropServerOwned(job: Doc): void {
+  if (isObject(job.job_schedule)) delete job.job_schedule.run_now;
 }
 
 /** Copies action_defaults into every freezer_action where the key is missing or null (A.6.6). */

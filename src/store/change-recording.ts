@@ -24,6 +24,8 @@ export function withChangeRecording(store: Store, onChange: (changes: JobChange[
     stop: () => store.stop(),
     ping: () => store.ping(),
     registry: (name) => store.registry(name),
+    // Runs are not jobs: a run-now or cancel changes the job too, and that write is announced.
+    runs: () => store.runs(),
     repo(name) {
       if (name !== 'jobs') return store.repo(name);
       return (jobs ??= new ChangeRecordingRepository(store.repo('jobs'), onChange));

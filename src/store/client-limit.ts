@@ -25,6 +25,8 @@ export function withClientLimits(store: Store): Store {
     stop: () => store.stop(),
     ping: () => store.ping(),
     registry: (name) => store.registry(name),
+    // Runs apply the client limit themselves, in their scope translation (runs/run-scope.ts).
+    runs: () => store.runs(),
     repo(name) {
       if (name === 'backups') {
         return (backups ??= new ClientLimitedBackups(store.repo('backups'), store.repo('clients'), limitedStore.repo('jobs')));

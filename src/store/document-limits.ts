@@ -32,6 +32,8 @@ export function withDocumentLimits(store: Store, limits: DocumentLimits, bodyLim
     stop: () => store.stop(),
     ping: () => store.ping(),
     registry: (name) => store.registry(name),
+    // Run reports are capped by their request schemas and the runs service (log tail, steps).
+    runs: () => store.runs(),
     repo(name) {
       let repo = wrapped.get(name);
       if (!repo) {

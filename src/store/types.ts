@@ -1,4 +1,5 @@
 import type { Search } from '../search';
+import type { RunsRepository } from './runs/runs-repository';
 
 /**
  * Whose documents a request may see. v2 requests see (project, user); v1 requests see every
@@ -112,6 +113,8 @@ export interface Store {
   ping(): Promise<void>;
   repo(name: CollectionName): Repository;
   registry(name: RegistryName): Registry;
+  /** The run history (issue 12): its own repository, indexed for newest-first lists. */
+  runs(): RunsRepository;
 }
 
 /** Raised by insert when a unique id is already taken (by anyone). */

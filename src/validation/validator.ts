@@ -4,6 +4,7 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import { BadRequestError } from '../errors';
 import { FreezerActionOptions } from './freezer-action-options';
 import { pythonMessage } from './python-message';
+import { runMessage } from './run-message';
 
 export type SchemaName =
   | 'job'
@@ -35,11 +36,17 @@ const KEYSTONE_NAMES: readonly KeystoneSchemaName[] = [
   'keystone_password_change',
 ];
 
+/** Request shapes of the runs API, whose messages name every problem plainly (run-message.ts). */
+export type RunSchemaName = 'run_open' | 'run_report';
+const RUN_NAMES: readonly RunSchemaName[] = ['run_open', 'run_report'];
+
 export interface Validator {
   /** Throws BadRequestError with the reference's wording of the most relevant problem. */
   assert(name: SchemaName, doc: unknown): void;
   /** Keystone request shapes: throws BadRequestError "Invalid input for field '<path>': ...". */
   assertKeystone(name: KeystoneSchemaName, doc: unknown): void;
+  /** Runs API shapes: throws BadRequestError naming unknown keys, or the first bad value and why. */
+  assertRun(name: RunSchemaName, doc: unknown): void;
   /** The freezer_action keys and action names the agent knows (strict_freezer_action). */
   readonly freezerActions: FreezerActionOptions;
 }
@@ -53,8 +60,8 @@ export function createValidator(schemaDir = findSchemaDir()): Validator {
   for (const file of fs.readdirSync(schemaDir).filter((f) => f.endsWith('.json'))) {
     ajv.addSchema(JSON.parse(fs.readFileSync(path.join(schemaDir, file), 'utf8')) as object);
   }
-  const compiled = new Map<SchemaName | KeystoneSchemaName, ValidateFunction>();
-  for (const name of [...NAMES, ...KEYSTONE_NAMES]) {
+  const compiled = new Map<SchemaName | KeystoneSchemaName | RunSchemaName, ValidateFunction>();
+  for (const name of [...NAMES, ...KEYSTONE_NAMES, ...RUN_NAMES]) {
     const fn = ajv.getSchema(`${name}.json`);
     if (!fn) throw new Error(`schema ${name}.json is missing from ${schemaDir}`);
     compiled.set(name, fn);
@@ -64,6 +71,10 @@ export function createValidator(schemaDir = findSchemaDir()): Validator {
     assert(name, doc) {
       const fn = compiled.get(name) as ValidateFunction;
       if (!fn(doc)) throw new BadRequestError(pythonMessage(fn.errors ?? [], doc));
+    },
+    assertRun(name, doc) {
+      const fn = compiled.get(name) as ValidateFunction;
+      if (!fn(doc)) throw new BadRequestError(runMessage(fn.errors ?? []));
     },
     assertKeystone(name, doc) {
       const fn = compiled.get(name) as ValidateFunction;

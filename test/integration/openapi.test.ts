@@ -115,6 +115,13 @@ describe('openapi: GET /openapi.json (auth=jwt, v1 and v2)', function () {
       await call('POST', `${base}/jobs/${jobId}`, t.token, { client_id: `host-${base.length}`, job_actions: [], job_schedule: {} });
       await call('POST', `${base}/jobs/${jobId}/event`, t.token, { start: null });
       await call('PATCH', `${base}/jobs/${jobId}`, t.token, '{not json');
+      const run = await call('POST', `${base}/runs`, t.token, { job_id: jobId, trigger: 'schedule', status: 'running', agent: { host: 'host1', pid: 1, version: '1' } });
+      const runId = run.json.run_id as string;
+      await call('PATCH', `${base}/runs/${runId}`, t.token, { status: 'fail', reason: 'exit code 1', log_tail: ['boom'] });
+      await call('PATCH', `${base}/runs/${runId}`, t.token, { status: 'success' });
+      await call('GET', `${base}/runs/${runId}`, t.token);
+      await call('GET', `${base}/runs?job_id=${jobId}`, t.token);
+      await call('GET', `${base}/runs?bogus=1`, t.token);
       const action = await call('POST', `${base}/actions`, t.token, { freezer_action: { action: 'backup', path_to_backup: '/d', backup_name: 'b', container: '/c' } });
       const actionId = action.json.action_id as string;
       await call('GET', `${base}/actions`, t.token);

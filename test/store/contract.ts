@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { matches, parseSearch, type Search } from '../../src/search';
+import type { RunPage } from '../../src/store/runs/runs-repository';
 import {
   COLLECTIONS,
   DuplicateError,
@@ -221,6 +222,95 @@ export function storeContract(engine: string, makeStore: () => Promise<Store>): 
       await store.repo('clients').insert(bob, { id: 'u1', key: 'c1', doc: { client: { client_id: 'c1' } } });
       for await (const { item } of store.repo('clients').scan()) clients.push(`${item.id}/${item.key}`);
       assert.deepEqual(clients, ['u1/c1']);
+    });
+
+    describe('runs', () => {
+      const run = (id: string, jobId: string, created: number, extra: Doc = {}): Doc => ({
+        run_id: id,
+        job_id: jobId,
+        client_id: 'host1',
+        status: 'success',
+        created_at: created,
+        updated_at: created,
+        ...extra,
+      });
+      const runIds = async (scope: Scope, page: Partial<RunPage> = {}) =>
+        (await store.runs().list(scope, { limit: 100, offset: 0, ...page })).map((j) => (JSON.parse(j) as Doc).run_id);
+
+      it('lists a job\'s runs newest first, with paging', async () => {
+        for (let i = 0; i < 5; i++) await store.runs().insert(alice, run(`r${i}`, 'j1', 1000 + i));
+        await store.runs().insert(alice, run('other', 'j2', 2000));
+        assert.deepEqual(await runIds(alice, { jobId: 'j1' }), ['r4', 'r3', 'r2', 'r1', 'r0']);
+        assert.deepEqual(await runIds(alice, { jobId: 'j1', limit: 2, offset: 1 }), ['r3', 'r2']);
+        assert.deepEqual(await runIds(alice), ['other', 'r4', 'r3', 'r2', 'r1', 'r0']);
+        assert.deepEqual(JSON.parse((await store.runs().getJson(alice, 'r2')) ?? 'null'), run('r2', 'j1', 1002));
+      });
+
+      it('filters by status, client and time range (since inclusive, until exclusive)', async () => {
+        await store.runs().insert(alice, run('a', 'j1', 100, { status: 'fail' }));
+        await store.runs().insert(alice, run('b', 'j1', 200, { client_id: 'host2' }));
+        await store.runs().insert(alice, run('c', 'j2', 300, { status: 'running' }));
+        assert.deepEqual(await runIds(alice, { status: 'fail' }), ['a']);
+        assert.deepEqual(await runIds(alice, { clientId: 'host2' }), ['b']);
+        assert.deepEqual(await runIds(alice, { since: 200 }), ['c', 'b']);
+        assert.deepEqual(await runIds(alice, { since: 100, until: 300 }), ['b', 'a']);
+        assert.deepEqual(await runIds(alice, { jobId: 'j1', status: 'success' }), ['b']);
+      });
+
+      it('scopes runs as jobs: project, user, v1, v1 project access, client-limited tokens', async () => {
+        await store.runs().insert(alice, run('a', 'j1', 1));
+        await store.runs().insert(aliceB, run('b', 'j2', 2, { client_id: 'host2' }));
+        await store.runs().insert(bob, run('c', 'j3', 3));
+        await store.runs().insert(aliceV1, run('d', 'j4', 4));
+        assert.deepEqual(await runIds(alice), ['a']);
+        assert.deepEqual(await runIds(bob), ['c']);
+        assert.deepEqual(await runIds(aliceV1), ['d', 'b', 'a']);
+        assert.deepEqual(await runIds({ ...aliceV1, projects: { read: ['projB'], write: [] } }), ['d', 'b']);
+        assert.deepEqual(await runIds({ ...aliceV1, clientId: 'host2' }), ['b']);
+        assert.deepEqual(await runIds({ ...alice, clientId: 'host2' }), []);
+        assert.equal(await store.runs().get(bob, 'a'), null);
+        assert.equal(await store.runs().get({ ...alice, clientId: 'host2' }, 'a'), null);
+        assert.equal(await store.runs().update(bob, 'a', (d) => ({ ...d, status: 'fail' })), null);
+        await assert.rejects(store.runs().insert({ ...alice, clientId: 'host2' }, run('e', 'j1', 5)));
+        await assert.rejects(
+          store.runs().update({ ...aliceV1, projects: { read: ['projA'], write: [] } }, 'a', (d) => d),
+          (e: unknown) => (e as { status?: number }).status === 403,
+        );
+        await assert.rejects(store.runs().insert(alice, run('a', 'j1', 9)), (e: unknown) => e instanceof DuplicateError);
+      });
+
+      it('updates atomically and keeps the indexed columns in step with the document', async () => {
+        await store.runs().insert(alice, run('a', 'j1', 1, { status: 'running', n: 0 }));
+        await Promise.all(Array.from({ length: 20 }, () => store.runs().update(alice, 'a', (d) => ({ ...d, n: (d.n as number) + 1 }))));
+        assert.equal((await store.runs().get(alice, 'a'))?.n, 20);
+        assert.equal((await store.runs().openRunOf('j1'))?.doc.run_id, 'a');
+        await store.runs().update(alice, 'a', (d) => ({ ...d, status: 'fail', updated_at: 50 }));
+        assert.deepEqual(await runIds(alice, { status: 'fail' }), ['a']);
+        assert.equal(await store.runs().openRunOf('j1'), null);
+      });
+
+      it('finds open runs idle since a time, oldest write first, with their owners', async () => {
+        await store.runs().insert(alice, run('a', 'j1', 1, { status: 'running', updated_at: 30 }));
+        await store.runs().insert(aliceV1, run('b', 'j2', 2, { status: 'queued', updated_at: 10 }));
+        await store.runs().insert(alice, run('c', 'j3', 3, { status: 'success', updated_at: 5 }));
+        await store.runs().insert(alice, run('d', 'j4', 4, { status: 'running', updated_at: 100 }));
+        const idle = await store.runs().openIdleSince(50, 10);
+        assert.deepEqual(idle.map((r) => r.doc.run_id), ['b', 'a']);
+        assert.deepEqual(idle[0].owner, { userId: 'alice', projectId: null });
+        assert.deepEqual((await store.runs().openIdleSince(50, 1)).map((r) => r.doc.run_id), ['b']);
+      });
+
+      it('prunes ended runs by age and beyond a count per job, in batches, never open ones', async () => {
+        for (let i = 0; i < 6; i++) await store.runs().insert(alice, run(`r${i}`, 'j1', 10 + i, { status: i === 0 ? 'running' : 'success' }));
+        await store.runs().insert(alice, run('x', 'j2', 1));
+        assert.equal(await store.runs().pruneJobBeyond('j1', 2, 2), 2);
+        assert.equal(await store.runs().pruneJobBeyond('j1', 2, 10), 1);
+        assert.deepEqual(await runIds(alice, { jobId: 'j1' }), ['r5', 'r4', 'r0']);
+        assert.equal(await store.runs().pruneOlderThan(15, 10), 2);
+        assert.deepEqual(await runIds(alice), ['r5', 'r0']);
+        assert.equal(await store.runs().pruneOlderThan(100, 10), 1);
+        assert.deepEqual(await runIds(alice), ['r0']);
+      });
     });
 
     describe('registries', () => {

@@ -2,6 +2,7 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import { COLLECTIONS, type CollectionName } from '../types';
 import { entryIndexes, registryIndexes, type IndexSpec } from './indexes';
 import type { EntryRecord, RegistryRecord } from './translate';
+import { runIndexes, type RunRecord } from './runs-translate';
 
 /** One insertion-order counter per collection (and one for the registry). */
 export interface CounterRecord {
@@ -13,6 +14,7 @@ export interface Models {
   entries: Map<CollectionName, Model<EntryRecord>>;
   registry: Model<RegistryRecord>;
   counters: Model<CounterRecord>;
+  runs: Model<RunRecord>;
 }
 
 /**
@@ -32,6 +34,7 @@ export function modelsOf(conn: Connection): Models {
     entries,
     registry: conn.model<RegistryRecord>('registry', registrySchema(), 'registry'),
     counters: conn.model<CounterRecord>('counter', counterSchema(), 'counters'),
+    runs: conn.model<RunRecord>('run', runSchema(), 'runs'),
   };
 }
 
@@ -66,6 +69,26 @@ function registrySchema(): Schema<RegistryRecord> {
     { ...OPTIONS, collection: 'registry' },
   );
   return withIndexes(schema, registryIndexes());
+}
+
+function runSchema(): Schema<RunRecord> {
+  const schema = new Schema<RunRecord>(
+    {
+      id: { type: String },
+      user_id: { type: String },
+      project_id: { type: String, default: '' },
+      job_id: { type: String },
+      client_id: { type: String },
+      status: { type: String },
+      open: { type: Boolean },
+      created_at: { type: Number },
+      updated_at: { type: Number },
+      version: { type: Number, required: true },
+      doc: { type: String },
+    },
+    { ...OPTIONS, collection: 'runs' },
+  );
+  return withIndexes(schema, runIndexes());
 }
 
 /** No default on seq: an upsert must not add a $setOnInsert that clashes with its $inc. */

@@ -16,6 +16,8 @@ import { guard } from './guard';
 import { modelsOf, type Models } from './models';
 import { MongoRegistry } from './mongo-registry';
 import { MongoRepository } from './mongo-repository';
+import { MongoRuns } from './mongo-runs';
+import type { RunsRepository } from '../runs/runs-repository';
 import { safeUrl, scrubCredentials } from './safe-url';
 
 export interface MongoOptions {
@@ -33,6 +35,7 @@ export class MongoStore implements Store {
   private conn: Connection | null = null;
   private readonly repos = new Map<CollectionName, Repository>();
   private readonly registries = new Map<RegistryName, Registry>();
+  private runsRepo: RunsRepository | null = null;
 
   constructor(private readonly opts: MongoOptions) {}
 
@@ -56,6 +59,7 @@ export class MongoStore implements Store {
   async stop(): Promise<void> {
     this.repos.clear();
     this.registries.clear();
+    this.runsRepo = null;
     const conn = this.conn;
     this.conn = null;
     await conn?.close();
@@ -75,10 +79,16 @@ export class MongoStore implements Store {
     return startedPart(this.registries, name);
   }
 
+  runs(): RunsRepository {
+    if (!this.runsRepo) throw new StoreUnavailableError('the store is not started');
+    return this.runsRepo;
+  }
+
   private open(conn: Connection, models: Models): void {
     this.conn = conn;
     for (const [c, model] of models.entries) this.repos.set(c, new MongoRepository(model, models.counters, c));
     for (const r of REGISTRIES) this.registries.set(r, new MongoRegistry(models.registry, models.counters, r));
+    this.runsRepo = new MongoRuns(models.runs);
   }
 }
 
@@ -89,6 +99,7 @@ export class MongoStore implements Store {
 async function createIndexes(models: Models): Promise<void> {
   for (const c of COLLECTIONS) await models.entries.get(c)?.createIndexes();
   await models.registry.createIndexes();
+  await models.runs.createIndexes();
 }
 
 /** start() creates the collections with their indexes: a database without them was never set up. */

@@ -20,6 +20,9 @@ import { GroupCommit, READ_BUSY_TIMEOUT_MS } from './group-commit';
 import { collectionDdl, registryDdl, SCHEMA_VERSION } from './schema';
 import { SqliteRegistry } from './sqlite-registry';
 import { SqliteRepository } from './sqlite-repository';
+import { SqliteRuns } from './sqlite-runs';
+import { RUNS_DDL } from './runs-sql';
+import type { RunsRepository } from '../runs/runs-repository';
 
 export interface SqliteOptions {
   /** Path of the database file, or ':memory:'. */
@@ -41,6 +44,7 @@ export class SqliteStore implements Store {
   private checkpointer: Worker | null = null;
   private readonly repos = new Map<CollectionName, Repository>();
   private readonly registries = new Map<RegistryName, Registry>();
+  private runsRepo: RunsRepository | null = null;
 
   constructor(private readonly opts: SqliteOptions) {}
 
@@ -74,6 +78,7 @@ export class SqliteStore implements Store {
     this.writer = writer;
     for (const c of COLLECTIONS) this.repos.set(c, new SqliteRepository(db, c, writer));
     for (const r of REGISTRIES) this.registries.set(r, new SqliteRegistry(db, r, writer));
+    this.runsRepo = new SqliteRuns(db, writer);
     if (this.opts.file !== ':memory:') {
       this.checkpointer = new Worker(path.join(__dirname, 'checkpoint-worker.js'), {
         workerData: { file: this.opts.file, intervalMs: 200 },
@@ -95,6 +100,7 @@ export class SqliteStore implements Store {
     this.writer = null;
     this.repos.clear();
     this.registries.clear();
+    this.runsRepo = null;
     this.db?.close();
     this.db = null;
   }
@@ -113,6 +119,11 @@ export class SqliteStore implements Store {
 
   registry(name: RegistryName): Registry {
     return startedPart(this.registries, name);
+  }
+
+  runs(): RunsRepository {
+    if (!this.runsRepo) throw new StoreUnavailableError('the store is not started');
+    return this.runsRepo;
   }
 
   private open(): Database {
@@ -146,6 +157,7 @@ function createSchema(db: Database): void {
     db.exec('CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)');
     for (const c of COLLECTIONS) db.exec(collectionDdl(c));
     db.exec(registryDdl());
+    db.exec(RUNS_DDL);
     db.prepare("INSERT OR REPLACE INTO meta (name, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
   }).immediate();
 }

@@ -25,7 +25,7 @@ describe('metrics: the store decorator', () => {
       assert.equal((await store.repo('jobs').get(scope, 'j1'))?.doc.job_id, 'j1');
       await store.repo('jobs').insert(scope, { id: 'j1', key: 'j1', doc: { job_id: 'j1' } }).catch(() => undefined);
       await store.registry('users').list();
-      const runs = (store as Store & { runs(): typeof extra }).runs();
+      const runs = (store as unknown as { runs(): typeof extra }).runs();
       assert.equal(await runs.count(), 7);
       await runs.fail().catch(() => undefined);
       assert.deepEqual(timed, ['jobs.insert.ok', 'jobs.get.ok', 'jobs.insert.error', 'users.list.ok', 'runs.count.ok', 'runs.fail.error']);

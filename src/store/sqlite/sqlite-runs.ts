@@ -1,0 +1,155 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { assertWritable } from '../project-access';
+import { assertOwnClient, projectColumn } from '../runs/run-scope';
+import type { OwnedRun, RunPage, RunsRepository } from '../runs/runs-repository';
+import { DuplicateError, type Doc, type Scope } from '../types';
+import type { GroupCommit } from './group-commit';
+import { runListSql, runScopeSql } from './runs-sql';
+
+interface Row {
+  seq: number;
+  id: string;
+  user_id: string;
+  project_id: string;
+  doc: string;
+}
+
+const OPEN = "status IN ('queued', 'running')";
+
+/**
+ * The runs in SQLite (table and indexes: runs-sql.ts). Writes go through the store's group
+ * commit, so a run's report costs a share of one commit, and better-sqlite3 being synchronous
+ * makes `update` an atomic read-modify-write. Statements are prepared on first use.
+ */
+export class SqliteRuns implements RunsRepository {
+  private readonly statements = new Map<string, Statement>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly writer: GroupCommit,
+  ) {}
+
+  async get(scope: Scope, runId: string): Promise<Doc | null> {
+    const row = this.find(scope, runId);
+    return row ? (JSON.parse(row.doc) as Doc) : null;
+  }
+
+  async getJson(scope: Scope, runId: string): Promise<string | null> {
+    return this.find(scope, runId)?.doc ?? null;
+  }
+
+  async list(scope: Scope, page: RunPage): Promise<string[]> {
+    if (page.limit <= 0) return [];
+    const q = runListSql(scope, page);
+    return this.stmt(q.sql).pluck().all(...q.params) as string[];
+  }
+
+  /** SQLite's plan of a list (EXPLAIN QUERY PLAN details), to check that no list scans or sorts. */
+  explainList(scope: Scope, page: RunPage): string[] {
+    const q = runListSql(scope, page);
+    return (this.db.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).all(...q.params) as Array<{ detail: string }>).map((r) => r.detail);
+  }
+
+  async insert(scope: Scope, doc: Doc): Promise<void> {
+    assertOwnClient(scope, doc);
+    const values = [String(doc.run_id), scope.userId, projectColumn(scope), ...columnsOf(doc)];
+    return this.writer.run(() => {
+      try {
+        this.stmt(
+          'INSERT INTO runs (id, user_id, project_id, job_id, client_id, status, created_at, updated_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        ).run(...values);
+      } catch (err) {
+        if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new DuplicateError('id');
+        throw err;
+      }
+    });
+  }
+
+  update(scope: Scope, runId: string, mutate: (doc: Doc) => Doc | null): Promise<Doc | null> {
+    return this.writer.run(() => {
+      const row = this.find(scope, runId);
+      if (!row) return null;
+      assertWritable(scope, row.project_id);
+      const before = JSON.parse(row.doc) as Doc;
+      const after = mutate(structuredClone(before));
+      if (!after) return before;
+      this.stmt('UPDATE runs SET job_id = ?, client_id = ?, status = ?, created_at = ?, updated_at = ?, doc = ? WHERE seq = ?').run(
+        ...columnsOf(after),
+        row.seq,
+      );
+      return after;
+    });
+  }
+
+  async openRunOf(jobId: string): Promise<OwnedRun | null> {
+    const row = this.stmt(`SELECT seq, id, user_id, project_id, doc FROM runs INDEXED BY runs_job WHERE job_id = ? AND ${OPEN} ORDER BY created_at DESC, id DESC LIMIT 1`).get(
+      String(jobId),
+    ) as Row | undefined;
+    return row ? owned(row) : null;
+  }
+
+  async openIdleSince(updatedBefore: number, limit: number): Promise<OwnedRun[]> {
+    const rows = this.stmt(`SELECT seq, id, user_id, project_id, doc FROM runs INDEXED BY runs_open WHERE ${OPEN} AND updated_at < ? ORDER BY updated_at LIMIT ?`).all(
+      updatedBefore,
+      limit,
+    ) as Row[];
+    return rows.map(owned);
+  }
+
+  pruneOlderThan(createdBefore: number, limit: number): Promise<number> {
+    return this.writer.run(
+      () =>
+        this.stmt(
+          `DELETE FROM runs WHERE seq IN (SELECT seq FROM runs INDEXED BY runs_created WHERE created_at < ? AND NOT ${OPEN} ORDER BY created_at LIMIT ?)`,
+        ).run(createdBefore, limit).changes,
+    );
+  }
+
+  pruneJobBeyond(jobId: string, keep: number, limit: number): Promise<number> {
+    return this.writer.run(
+      () =>
+        this.stmt(
+          `DELETE FROM runs WHERE seq IN (SELECT seq FROM runs INDEXED BY runs_job WHERE job_id = ? AND NOT ${OPEN} ` +
+            // The newest `keep` runs of the job are skipped, whatever their status.
+            `AND created_at <= COALESCE((SELECT created_at FROM runs INDEXED BY runs_job WHERE job_id = ? ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET ?), -1) ` +
+            `ORDER BY created_at, id LIMIT ?)`,
+        ).run(String(jobId), String(jobId), keep, limit).changes,
+    );
+  }
+
+  async *scan(): AsyncIterable<OwnedRun> {
+    const page = this.stmt('SELECT seq, id, user_id, project_id, doc FROM runs WHERE seq > ? ORDER BY seq LIMIT 500');
+    for (let after = 0; ; ) {
+      const rows = page.all(after) as Row[];
+      for (const r of rows) yield owned(r);
+      if (rows.length < 500) return;
+      after = rows[rows.length - 1].seq;
+    }
+  }
+
+  private find(scope: Scope, runId: string): Row | undefined {
+    const where = runScopeSql(scope);
+    return this.stmt(`SELECT r.seq, r.id, r.user_id, r.project_id, r.doc FROM runs r WHERE r.id = ? AND ${where.sql}`).get(
+      String(runId),
+      ...where.params,
+    ) as Row | undefined;
+  }
+
+  private stmt(sql: string): Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+}
+
+/** The indexed columns, in the order the statements bind them. */
+function columnsOf(doc: Doc): [string, string, string, number, number, string] {
+  return [String(doc.job_id), String(doc.client_id ?? ''), String(doc.status), Number(doc.created_at), Number(doc.updated_at), JSON.stringify(doc)];
+}
+
+function owned(row: Row): OwnedRun {
+  return { owner: { userId: row.user_id, projectId: row.project_id === '' ? null : row.project_id }, doc: JSON.parse(row.doc) as Doc };
+}
