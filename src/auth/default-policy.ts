@@ -61,6 +61,9 @@ export const DEFAULT_POLICY: Readonly<Record<string, string>> = {
   'runs:get': 'rule:reader',
   'runs:create': 'rule:member',
   'runs:update': 'rule:member',
+  // Run now and cancel: members; never a client-limited (agent) token.
+  'jobs:runs:create': 'rule:member',
+  'runs:cancel': 'rule:member',
 
   // Keystone-v3-style admin API: projects, users and roles. The target user_id is the user
   // named in the URL, the target project_id the project named in the URL (or the

@@ -12,13 +12,14 @@ import { backupsRoutes } from './routes/backups-routes';
 import { changesRoutes } from './routes/changes-routes';
 import { clientsRoutes } from './routes/clients-routes';
 import { jobsRoutes } from './routes/jobs-routes';
+import { runNowRoutes } from './routes/run-now-routes';
 import { runsRoutes } from './routes/runs-routes';
 import type { RouteDef } from './routes/route';
 import { signaturesOf, templateOf, type RouteSignature } from './route-list';
 import { sessionsRoutes } from './routes/sessions-routes';
 import { v1ProjectAccess, type ProjectRoles } from './v1-project-access';
 
-const ROUTES: RouteDef[] = [...backupsRoutes, ...clientsRoutes, ...jobsRoutes, ...actionsRoutes, ...sessionsRoutes, ...runsRoutes, ...changesRoutes];
+const ROUTES: RouteDef[] = [...backupsRoutes, ...clientsRoutes, ...jobsRoutes, ...actionsRoutes, ...sessionsRoutes, ...runsRoutes, ...runNowRoutes, ...changesRoutes];
 
 /** How each API version turns the caller into a tenant scope: the only difference between them. */
 const VERSION_PREFIX = {

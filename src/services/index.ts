@@ -5,6 +5,7 @@ import { ChangesService } from './changes/changes-service';
 import { ClientsService } from './clients';
 import type { ServiceDeps } from './deps';
 import { JobsService } from './jobs';
+import { RunNowService } from './runs/run-now-service';
 import { RunsService } from './runs/runs-service';
 import { SessionsService } from './sessions';
 
@@ -16,6 +17,7 @@ export interface Services {
   clients: ClientsService;
   changes: ChangesService;
   runs: RunsService;
+  runNow: RunNowService;
 }
 
 export function createServices(deps: ServiceDeps): Services {
@@ -29,6 +31,7 @@ export function createServices(deps: ServiceDeps): Services {
     sessions: new SessionsService(deps, jobs),
     backups: new BackupsService(deps),
     clients: new ClientsService(deps),
+    runNow: new RunNowService(deps, runs),
     changes: new ChangesService(deps, deps.feed ?? new ChangeFeed(), deps.feedMaxWaitS ?? 55),
   };
 }

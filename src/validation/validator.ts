@@ -15,9 +15,11 @@ export type SchemaName =
   | 'session_replace'
   | 'session_patch'
   | 'client'
-  | 'changes_query';
+  | 'changes_query'
+  | 'run_now_query'
+  | 'run_cancel_query';
 
-const NAMES: readonly SchemaName[] = ['job', 'job_patch', 'action', 'action_patch', 'session', 'session_replace', 'session_patch', 'client', 'changes_query'];
+const NAMES: readonly SchemaName[] = ['job', 'job_patch', 'action', 'action_patch', 'session', 'session_replace', 'session_patch', 'client', 'changes_query', 'run_now_query', 'run_cancel_query'];
 
 export type KeystoneSchemaName =
   | 'keystone_auth'
