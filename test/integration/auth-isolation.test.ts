@@ -21,8 +21,8 @@ import { useServer } from '../helpers/server';
  */
 
 type Version = 'v1' | 'v2';
-type Collection = 'backups' | 'clients' | 'jobs' | 'actions' | 'sessions';
-type Kind = 'list' | 'create' | 'get' | 'delete' | 'replace' | 'patch' | 'event' | 'session-action' | 'job-add' | 'job-remove' | 'changes';
+type Collection = 'backups' | 'clients' | 'jobs' | 'actions' | 'sessions' | 'runs';
+type Kind = 'list' | 'create' | 'get' | 'delete' | 'replace' | 'patch' | 'event' | 'session-action' | 'job-add' | 'job-remove' | 'changes' | 'run-now' | 'cancel';
 
 interface RouteSpec {
   kind: Kind;
@@ -52,6 +52,8 @@ const MATRIX: Record<string, RouteSpec> = {
   'POST /jobs/:job_id': { kind: 'replace', write: true, agent: false },
   'PATCH /jobs/:job_id': { kind: 'patch', write: true, agent: true },
   'POST /jobs/:job_id/event': { kind: 'event', write: true, agent: true },
+  'POST /jobs/:job_id/runs': { kind: 'run-now', write: true, agent: false },
+  'POST /runs/:run_id/cancel': { kind: 'cancel', write: true, agent: false },
 
   'GET /actions': { kind: 'list', write: false, agent: false },
   'POST /actions': { kind: 'create', write: true, agent: false },
@@ -78,6 +80,7 @@ const PARAM_COLLECTION: Record<string, Collection> = {
   job_id: 'jobs',
   action_id: 'actions',
   session_id: 'sessions',
+  run_id: 'runs',
 };
 
 const UNAUTHORIZED_BODY = { error: { code: 401, title: 'Unauthorized', message: 'The request you have made requires authentication.' } };
@@ -132,6 +135,8 @@ interface Targets {
   jobs: string;
   actions: string;
   sessions: string;
+  /** A queued run-now of the job above. */
+  runs: string;
 }
 
 interface Caller {
@@ -180,6 +185,9 @@ function otherUser(version: Version) {
         return { status: 404, shape: 'not-found' };
       case 'changes':
         return { status: 200, shape: 'no-jobs-cursor' };
+      case 'run-now':
+      case 'cancel':
+        return { status: 404, shape: 'not-found' };
     }
   };
 }
@@ -295,7 +303,7 @@ describe('auth and tenant isolation over every route of v1 and v2 (auth=jwt)', f
   let aliceInB: string;
   /** alice's application-credential token limited to client hostA. */
   let agentA: string;
-  const ids = { jobA: '', jobB: '', action: '', session: '', backup: '', clientA: '', clientB: '' };
+  const ids = { jobA: '', jobB: '', action: '', session: '', backup: '', clientA: '', clientB: '', runA: '', runB: '' };
   let ownerTargets: Targets;
   let hostBTargets: Targets;
   /** The owner's view as last verified (the seed snapshot until a batch changes something). */
@@ -535,8 +543,11 @@ describe('auth and tenant isolation over every route of v1 and v2 (auth=jwt)', f
     ids.clientA = (await asAlice('v2', 'GET', '/clients/hostA')).json.client.uuid as string;
     ids.clientB = (await asAlice('v2', 'GET', '/clients/hostB')).json.client.uuid as string;
 
-    ownerTargets = { backups: ids.backup, clients: 'hostA', jobs: ids.jobA, actions: ids.action, sessions: ids.session };
-    hostBTargets = { ...ownerTargets, clients: 'hostB', jobs: ids.jobB };
+    // A queued run-now of each job (no agent runs them), for the cancel route.
+    ids.runA = (await asAlice('v2', 'POST', `/jobs/${ids.jobA}/runs`)).json.run_id as string;
+    ids.runB = (await asAlice('v2', 'POST', `/jobs/${ids.jobB}/runs`)).json.run_id as string;
+    ownerTargets = { backups: ids.backup, clients: 'hostA', jobs: ids.jobA, actions: ids.action, sessions: ids.session, runs: ids.runA };
+    hostBTargets = { ...ownerTargets, clients: 'hostB', jobs: ids.jobB, runs: ids.runB };
     baseline = await snapshot();
   });
 

@@ -122,6 +122,12 @@ describe('openapi: GET /openapi.json (auth=jwt, v1 and v2)', function () {
       await call('GET', `${base}/runs/${runId}`, t.token);
       await call('GET', `${base}/runs?job_id=${jobId}`, t.token);
       await call('GET', `${base}/runs?bogus=1`, t.token);
+      // Run now (no agent: it stays queued; 202, then 200 for the same key), cancel (202, then 409).
+      const queued = await call('POST', `${base}/jobs/${jobId}/runs`, t.token, undefined, { 'Idempotency-Key': `tour-${base.length}` });
+      await call('POST', `${base}/jobs/${jobId}/runs`, t.token, undefined, { 'Idempotency-Key': `tour-${base.length}` });
+      await call('POST', `${base}/jobs/${jobId}/runs?wait=x`, t.token);
+      await call('POST', `${base}/runs/${queued.json.run_id as string}/cancel`, t.token);
+      await call('POST', `${base}/runs/${queued.json.run_id as string}/cancel`, t.token);
       const action = await call('POST', `${base}/actions`, t.token, { freezer_action: { action: 'backup', path_to_backup: '/d', backup_name: 'b', container: '/c' } });
       const actionId = action.json.action_id as string;
       await call('GET', `${base}/actions`, t.token);
