@@ -23,6 +23,8 @@ export interface JobDeps {
   now: () => number;
   /** Every progress snapshot of a run (the terminal's progress bars). */
   onProgress?: (jobId: string, snapshot: ProgressSnapshot) => void;
+  /** Whether the agent is on the API's wait-for-change channel (a Permafrost API) right now. */
+  onChangeChannel?: () => boolean;
 }
 
 const DEFAULT_POLICY = new ActionPolicy({ allowedPaths: null });
@@ -236,9 +238,14 @@ export class AgentJob {
 
   private async patchStopped(fetched: JobDoc): Promise<void> {
     this.doc = structuredClone(fetched);
+    // On the wait-for-change channel the agent fetches a new job within milliseconds of its
+    // creation: for a job created stopped, the stock no-op PATCH would then race the creator's
+    // next writes (a session's session_id, a start event) and could undo them. So it is skipped
+    // there; against the stock API (polling) the agent sends it as the stock scheduler does.
+    const unchanged = this.schedule.status === 'stop' && !this.schedule.event;
     this.schedule.event = '';
     this.schedule.status = 'stop';
-    await this.patchFull();
+    if (!unchanged || !this.deps.onChangeChannel?.()) await this.patchFull();
   }
 
   // ------------------------------------------------------------------ triggers and runs

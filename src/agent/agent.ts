@@ -36,6 +36,8 @@ export class Agent {
   private wakePoll: (() => void) | null = null;
   /** A change was announced while a poll ran: poll again as soon as it ends. */
   private pollAgain = false;
+  /** The API answered the wait-for-change channel (it is a Permafrost API). */
+  private onChannel = false;
 
   constructor(
     private readonly config: AgentConfig,
@@ -131,6 +133,7 @@ export class Agent {
           return;
         }
         if (cursor === null) this.log.info('waiting on the API\'s change channel between polls');
+        this.onChannel = true;
         // The first cursor may already hold a change the first poll did not see: poll once more.
         if (next !== cursor) this.pollSoon();
         cursor = next;
@@ -180,7 +183,7 @@ export class Agent {
       if (!job) {
         job = new AgentJob(doc, {
           api: this.api, runners: this.runners, limiter: this.limiter, log: this.log, disableExec: this.config.disable_exec,
-          policy: this.policy, now: this.now, onProgress: this.onProgress,
+          policy: this.policy, now: this.now, onProgress: this.onProgress, onChangeChannel: () => this.onChannel,
         });
         this.jobs.set(id, job);
         await job.handle(doc, AgentJob.firstEvent(doc));
