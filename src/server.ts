@@ -14,6 +14,7 @@ import { removeProtoAccessor } from './own-property';
 import { createServices } from './services';
 import { ChangeFeed } from './services/changes/change-feed';
 import { joinClusterFeed } from './services/changes/cluster-feed';
+import { RunsSweeper } from './services/runs/runs-sweeper';
 import { systemClock } from './services/common';
 import { withChangeRecording } from './store/change-recording';
 import { withDocumentLimits } from './store/document-limits';
@@ -30,6 +31,7 @@ export class ApiServer {
   private auth: AuthSetup | null = null;
   private feed: ChangeFeed | null = null;
   private leaveClusterFeed: (() => void) | null = null;
+  private sweeper: RunsSweeper | null = null;
 
   constructor(
     private readonly config: Config,
@@ -65,9 +67,13 @@ export class ApiServer {
       validator,
       clock: systemClock,
       strictFreezerAction: config.strict_freezer_action,
+      runs: config.runs,
       feed,
       feedMaxWaitS: config.feed.max_wait,
     });
+    // Agent lost, queue timeout and retention of run records, in the background.
+    this.sweeper = new RunsSweeper(services.runs, services.lastSeen, log);
+    this.sweeper.start();
     // Families read from the store at scrape time; the runs service adds its own here.
     metrics.registerStoreFamily(jobLastSuccessFamily(store));
     const app = createApp({
@@ -124,6 +130,8 @@ export class ApiServer {
       await closed;
       clearTimeout(timer);
     }
+    await this.sweeper?.stop();
+    this.sweeper = null;
     this.auth?.stop();
     this.auth = null;
     await this.store?.stop();

@@ -6,6 +6,7 @@ import YAML from 'yaml';
 import configSchema from '../../schemas/config.json';
 import { ownValue, setOwn } from '../own-property';
 import { listProblems } from '../validation/list-problems';
+import { DEFAULT_RUNS_SETTINGS, type RunsSettings } from '../services/runs/runs-service';
 
 /** The validated configuration every component receives (never read from process.env elsewhere). */
 export interface Config {
@@ -48,6 +49,8 @@ export interface Config {
   sqlite: { synchronous: 'NORMAL' | 'FULL'; cache_mb: number };
   /** The wait-for-change channel: `max_wait` is the longest a GET /clients/{id}/changes is held, in seconds. */
   feed: { max_wait: number };
+  /** Run records: agent-lost and queue timeouts, retention, the sweep's pace, run-now's longest wait. */
+  runs: RunsSettings;
   noauth: { user_id: string; user_name: string; project_id: string; roles: string[] };
 }
 
@@ -176,6 +179,12 @@ const ENV_KEYS: Record<string, string> = {
   PERMAFROST_METRICS_BIND: 'metrics_bind',
   PERMAFROST_METRICS_SERIES_LIMIT: 'metrics_series_limit',
   PERMAFROST_FEED_MAX_WAIT: 'feed.max_wait',
+  PERMAFROST_RUNS_AGENT_LOST_AFTER: 'runs.agent_lost_after',
+  PERMAFROST_RUNS_QUEUE_TIMEOUT: 'runs.queue_timeout',
+  PERMAFROST_RUNS_KEEP_PER_JOB: 'runs.keep_per_job',
+  PERMAFROST_RUNS_KEEP_DAYS: 'runs.keep_days',
+  PERMAFROST_RUNS_SWEEP_INTERVAL: 'runs.sweep_interval',
+  PERMAFROST_RUNS_MAX_WAIT: 'runs.max_wait',
 };
 
 /** Settings that arrive as strings from the environment and must be whole numbers. */
@@ -192,6 +201,12 @@ const INTEGER_KEYS = [
   'limits.max_array_items',
   'metrics_series_limit',
   'feed.max_wait',
+  'runs.agent_lost_after',
+  'runs.queue_timeout',
+  'runs.keep_per_job',
+  'runs.keep_days',
+  'runs.sweep_interval',
+  'runs.max_wait',
 ];
 
 const FLAG_KEYS: Record<keyof ConfigFlags, string | null> = {
@@ -334,6 +349,7 @@ function withDefaults(layer: Layer): Layer {
     database: layer.database ?? `sqlite:${path.join(dataDir, 'permafrost.db')}`,
     sqlite: { synchronous: 'NORMAL', cache_mb: 64, ...sqlite },
     feed: { max_wait: 55, ...(layer.feed as Layer | undefined) },
+    runs: { ...DEFAULT_RUNS_SETTINGS, ...(layer.runs as Layer | undefined) },
     limits: { max_keys: 5_000, max_depth: 16, max_string_length: 65_536, max_array_items: 10_000, ...(layer.limits as Layer | undefined) },
     jwt: {
       algorithm: 'HS256',

@@ -1,5 +1,6 @@
 import { BadRequestError, NotFoundError } from '../errors';
-import type { Doc, Scope } from '../store/types';
+import type { Doc, ListQuery, Scope } from '../store/types';
+import type { ClientLastSeen } from './runs/client-last-seen';
 import type { ActionsService } from './actions';
 import type { RunsService } from './runs/runs-service';
 import { CollectionService } from './collection-service';
@@ -20,8 +21,20 @@ export class JobsService extends CollectionService {
     deps: ServiceDeps,
     private readonly actions: ActionsService,
     private readonly runs: RunsService | null = null,
+    private readonly lastSeen: ClientLastSeen | null = null,
   ) {
     super(deps, 'jobs');
+  }
+
+  /**
+   * A scheduler polls its jobs by listing them with `match: [{client_id}]` (or with a token
+   * limited to its client): that poll is the client's sign of life (client last-seen).
+   */
+  override async listJson(scope: Scope, query: ListQuery): Promise<string[]> {
+    const page = await super.listJson(scope, query);
+    const polled = scope.clientId ?? query.search?.match.find((m) => m.key === 'client_id' && typeof m.value === 'string')?.value;
+    if (this.lastSeen && typeof polled === 'string') this.lastSeen.seen(scope.userId, polled);
+    return page;
   }
 
   async create(scope: Scope, body: unknown): Promise<{ job_id: string }> {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { BadRequestError, ForbiddenError } from '../../errors';
 import type { Scope } from '../../store/types';
 import type { ServiceDeps } from '../deps';
+import type { ClientLastSeen } from '../runs/client-last-seen';
 import { waitKey, type ChangeFeed } from './change-feed';
 
 export interface ChangesAnswer {
@@ -24,6 +25,8 @@ export class ChangesService {
     private readonly feed: ChangeFeed,
     /** feed.max_wait: the longest hold, in seconds. */
     private readonly maxWaitS: number,
+    /** A client waiting on the channel is seen, as one polling its jobs is (contract 5). */
+    private readonly lastSeen: ClientLastSeen | null = null,
   ) {}
 
   async wait(scope: Scope, clientId: string, query: Record<string, unknown>, closed?: AbortSignal): Promise<ChangesAnswer> {
@@ -39,6 +42,7 @@ export class ChangesService {
     if (scope.clientId && scope.clientId !== clientId) {
       throw new ForbiddenError(`This token is limited to client '${scope.clientId}': it may wait on that client's changes only`);
     }
+    this.lastSeen?.seen(scope.userId, clientId);
     let woken = true;
     let wake: () => void = () => undefined;
     const unlisten = this.feed.listen(waitKey(scope, clientId), () => {

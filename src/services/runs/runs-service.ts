@@ -82,6 +82,11 @@ export class RunsService {
     this.ended.setMaxListeners(0);
   }
 
+  /** The store's runs (the sweeper's batches). */
+  repository(): RunsRepository {
+    return this.runs();
+  }
+
   /** JSON texts, newest first. */
   list(scope: Scope, query: RunPage): Promise<string[]> {
     return this.runs().list(scope, query);
