@@ -56,7 +56,7 @@ describe('run-now with the stock freezer-scheduler: ignored, and the queued run 
     if (work) fs.rmSync(work, { recursive: true, force: true });
   });
 
-  it('the scheduler ignores run_now, keeps the job as it was, and the queued run ends fail after runs.queue_timeout; the job still runs on a start event', async () => {
+  it('the scheduler ignores run_now, keeps the job as it was, and the queued run ends fail after runs.queue_timeout; a start event still runs the job', async () => {
     const marker = path.join(work, 'ran');
     const created = await api.post('/jobs', {
       client_id: client,
@@ -81,8 +81,13 @@ describe('run-now with the stock freezer-scheduler: ignored, and the queued run 
     const job = (await api.get(`/jobs/${jobId}`)).json as Record<string, Record<string, unknown>>;
     assert.equal(job.job_schedule.status, 'stop');
     assert.equal((job.job_schedule.run_now as Record<string, unknown>).run_id, runId, 'run_now is kept through the scheduler PATCHes');
-    // The scheduler is unaffected: a start event still runs the job.
+    // The scheduler is unaffected: a start event still runs the job, which gets a derived run
+    // beside the failed run-now (how that exec ends under the fake Keystone does not matter here).
     assert.equal((await api.post(`/jobs/${jobId}/event`, { start: null })).status, 202);
-    await waitFor('the scheduler to run the job', 60000, async () => fs.existsSync(marker));
+    const derived = await waitFor('the scheduler to run the job', 60000, async () => {
+      const runs = (await api.get(`/runs?job_id=${jobId}`)).json.runs as Array<Record<string, unknown>>;
+      return runs.find((r) => r.derived === true && r.status !== 'running') ?? null;
+    });
+    assert.equal(derived.trigger, 'schedule');
   });
 });
