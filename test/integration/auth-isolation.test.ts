@@ -22,7 +22,7 @@ import { useServer } from '../helpers/server';
 
 type Version = 'v1' | 'v2';
 type Collection = 'backups' | 'clients' | 'jobs' | 'actions' | 'sessions' | 'runs';
-type Kind = 'list' | 'create' | 'get' | 'delete' | 'replace' | 'patch' | 'event' | 'session-action' | 'job-add' | 'job-remove' | 'changes' | 'run-now' | 'cancel';
+type Kind = 'list' | 'create' | 'get' | 'delete' | 'replace' | 'patch' | 'event' | 'session-action' | 'job-add' | 'job-remove' | 'changes' | 'run-now' | 'cancel' | 'run-get' | 'run-create' | 'run-patch';
 
 interface RouteSpec {
   kind: Kind;
@@ -54,6 +54,11 @@ const MATRIX: Record<string, RouteSpec> = {
   'POST /jobs/:job_id/event': { kind: 'event', write: true, agent: true },
   'POST /jobs/:job_id/runs': { kind: 'run-now', write: true, agent: false },
   'POST /runs/:run_id/cancel': { kind: 'cancel', write: true, agent: false },
+
+  'GET /runs': { kind: 'list', write: false, agent: true },
+  'POST /runs': { kind: 'run-create', write: true, agent: true },
+  'GET /runs/:run_id': { kind: 'run-get', write: false, agent: true },
+  'PATCH /runs/:run_id': { kind: 'run-patch', write: true, agent: true },
 
   'GET /actions': { kind: 'list', write: false, agent: false },
   'POST /actions': { kind: 'create', write: true, agent: false },
@@ -187,6 +192,9 @@ function otherUser(version: Version) {
         return { status: 200, shape: 'no-jobs-cursor' };
       case 'run-now':
       case 'cancel':
+      case 'run-get':
+      case 'run-create':
+      case 'run-patch':
         return { status: 404, shape: 'not-found' };
     }
   };
@@ -198,6 +206,8 @@ function reader(spec: RouteSpec): Expectation {
   if (spec.kind === 'list') return { status: 200, shape: 'empty-list' };
   if (spec.kind === 'get') return { status: 404, shape: 'empty' };
   if (spec.kind === 'changes') return { status: 200, shape: 'no-jobs-cursor' };
+  // A run is a document with a Freezer 404 body (not GET-one's empty one).
+  if (spec.kind === 'run-get') return { status: 404, shape: 'not-found' };
   throw new Error(`no reader expectation for a read of kind ${spec.kind}`);
 }
 
@@ -223,6 +233,11 @@ function limitedToHostA(spec: RouteSpec, collection: Collection): Expectation {
       return { status: 404, shape: 'not-found' };
     case 'changes':
       return { status: 403, shape: 'forbidden-client' };
+    case 'run-get':
+    case 'run-create':
+    case 'run-patch':
+      // hostB's job and run are invisible to this token.
+      return { status: 404, shape: 'not-found' };
     default:
       break;
   }
@@ -268,6 +283,10 @@ function bodyFor(spec: RouteSpec, collection: Collection, caller: Caller): unkno
       return { start: null };
     case 'session-action':
       return { start: { job_id: caller.targets.jobs, current_tag: 0 } };
+    case 'run-create':
+      return { job_id: caller.targets.jobs, trigger: 'schedule', status: 'running', agent: { host: tag } };
+    case 'run-patch':
+      return { status: 'fail', reason: tag };
     default:
       return undefined;
   }
