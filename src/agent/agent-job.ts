@@ -397,7 +397,7 @@ export class AgentJob {
         trigger: sessionId ? 'session' : 'schedule',
         status: 'running',
         started_at: this.deps.now() / 1000,
-        agent: { host: os.hostname(), pid: process.pid, version: permafrostVersion() },
+        agent: agentOf(),
         ...(sessionId ? { session_id: sessionId } : {}),
       });
       this.trackRun(runId);
@@ -410,7 +410,7 @@ export class AgentJob {
   private async claimRun(runId: string): Promise<boolean> {
     try {
       await this.writes;
-      await this.deps.api.reportRun?.(runId, { status: 'running', started_at: this.deps.now() / 1000 });
+      await this.deps.api.reportRun?.(runId, { status: 'running', started_at: this.deps.now() / 1000, agent: agentOf() });
       return true;
     } catch (err) {
       this.log.warn({ runId, err: (err as Error).message }, 'run-now not run: its run cannot be claimed');
@@ -520,4 +520,9 @@ export class AgentJob {
     });
     return this.writes;
   }
+}
+
+/** Which agent runs a run (the run record's `agent`). */
+function agentOf(): { host: string; pid: number; version: string } {
+  return { host: os.hostname(), pid: process.pid, version: permafrostVersion() };
 }

@@ -89,6 +89,7 @@ describe('run now and cancel (server + agent polling every 60 s)', function () {
     assert.equal(r.client_id, clientId);
     assert.equal(r.reason, null);
     assert.deepEqual(r.requested_by, { user_id: owner.userId, user_name: 'operator' });
+    assert.deepEqual(r.agent, { host: os.hostname(), pid: agent.proc.pid, version: r.agent.version }, 'the agent that claimed the run names itself');
     assert.equal(r.steps.length, 1);
     assert.deepEqual([r.steps[0].action, r.steps[0].status, r.steps[0].attempts], ['exec', 'success', 1]);
     assert.ok(r.log_tail.includes('hello from the run'), JSON.stringify(r.log_tail));
