@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'permafrost-progress-bench-'));
   fs.chmodSync(dir, 0o700);
   const port = 19000 + Math.floor(Math.random() * 1000);
-  const server = spawn(process.execPath, [path.join(__dirname, '../src/bin/permafrost.js'), 'serve', '--bind', `127.0.0.1:${port}`, '--data-dir', dir], {
+  const server = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []), path.join(__dirname, '../src/bin/permafrost.js'), 'serve', '--bind', `127.0.0.1:${port}`, '--data-dir', dir], {
     env: { ...process.env, PERMAFROST_AUTH: 'noauth', PERMAFROST_LOG_LEVEL: 'warn', PERMAFROST_RUNS_AGENT_LOST_AFTER: '3600' },
     stdio: 'ignore',
   });
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
       const req = http.request({ host: '127.0.0.1', port, path: p, method, agent, headers: HEADERS }, (res) => {
         let text = '';
         res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, json: text ? (JSON.parse(text) as Record<string, string>) : {} }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, json: text.startsWith('{') ? (JSON.parse(text) as Record<string, string>) : {} }));
       });
       req.on('error', reject);
       req.end(data);
@@ -56,10 +56,12 @@ async function main(): Promise<void> {
   console.log(`${jobs} jobs with a running run each; reporting progress every 2 s for ${seconds} s`);
   let sent = 0;
   let failed = 0;
+  // BENCH_FLOOR=1: GET /healthcheck at the same rate instead, to show what the HTTP round trip alone costs.
+  const floor = process.env.BENCH_FLOOR === '1';
   const report = (i: number, tick: number) =>
-    call('PATCH', `/v2/proj/runs/${runIds[i]}`, {
+    (floor ? call('GET', '/healthcheck') : call('PATCH', `/v2/proj/runs/${runIds[i]}`, {
       progress: { phase: 'backup', bytes_done: tick * 1_000_000, bytes_total: 1e9, files_done: tick * 10, files_total: 10_000, rate: 500_000, eta: 100, pct_complete: Math.min(100, tick / 10) },
-    }).then((r) => {
+    })).then((r) => {
       sent++;
       if (r.status !== 200) failed++;
     });
@@ -87,8 +89,9 @@ async function main(): Promise<void> {
     `server CPU: ${((cpu / wall) * 100).toFixed(2)}% of one core over ${wall.toFixed(1)} s ` +
       `(${Math.round((sent - sent0) / wall)} PATCH /runs/{id} per s, ${failed} not 200)`,
   );
-  agent.destroy();
   server.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 500));
+  agent.destroy();
   await new Promise((r) => server.once('exit', r));
   fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -30,6 +30,10 @@ export async function checksumStore(store: Store): Promise<ContentSum[]> {
     for (const doc of await store.registry(name).list()) sum.add(doc);
     sums.push(sum.result(name, 'registry'));
   }
+  // Run records, in (created_at, run_id) order on every engine.
+  const runs = new RunningSum();
+  for await (const { owner, doc } of store.runs().scan()) runs.add({ owner: { userId: owner.userId, projectId: owner.projectId }, doc });
+  sums.push(runs.result('runs', 'collection'));
   return sums;
 }
 

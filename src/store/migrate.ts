@@ -21,6 +21,7 @@ export async function migrate(from: Store, to: Store, log: MigrationLog = () => 
   await assertEmpty(to);
   for (const name of COLLECTIONS) log(`copied ${name}: ${await copyCollection(from, to, name)} documents`);
   for (const name of REGISTRIES) log(`copied ${name}: ${await copyRegistry(from, to, name)} records`);
+  log(`copied runs: ${await copyRuns(from, to)} runs`);
   log('verifying counts and checksums');
   const [source, target] = await Promise.all([checksumStore(from), checksumStore(to)]);
   const problems = differences(source, target);
@@ -34,6 +35,9 @@ async function assertEmpty(store: Store): Promise<void> {
     if (await hasAny(store.repo(name).scan())) {
       throw new Error(`the target is not empty (${name} has documents): migrate only into a new, empty database`);
     }
+  }
+  if (await hasAny(store.runs().scan())) {
+    throw new Error('the target is not empty (runs has documents): migrate only into a new, empty database');
   }
   for (const name of REGISTRIES) {
     if ((await store.registry(name).list()).length > 0) {
@@ -54,6 +58,15 @@ async function copyCollection(from: Store, to: Store, name: (typeof COLLECTIONS)
   // One at a time: the order of inserts is the list order in the target.
   for await (const { owner, item } of from.repo(name).scan()) {
     await target.insert({ userId: owner.userId, projectId: owner.projectId }, item);
+    n += 1;
+  }
+  return n;
+}
+
+async function copyRuns(from: Store, to: Store): Promise<number> {
+  let n = 0;
+  for await (const { owner, doc } of from.runs().scan()) {
+    await to.runs().insert({ userId: owner.userId, projectId: owner.projectId }, doc);
     n += 1;
   }
   return n;

@@ -22,7 +22,7 @@ import { useServer } from '../helpers/server';
 
 type Version = 'v1' | 'v2';
 type Collection = 'backups' | 'clients' | 'jobs' | 'actions' | 'sessions' | 'runs';
-type Kind = 'list' | 'create' | 'get' | 'delete' | 'replace' | 'patch' | 'event' | 'session-action' | 'job-add' | 'job-remove' | 'changes' | 'run-now' | 'cancel' | 'run-get' | 'run-create' | 'run-patch';
+type Kind = 'list' | 'create' | 'get' | 'delete' | 'replace' | 'patch' | 'event' | 'session-action' | 'job-add' | 'job-remove' | 'changes' | 'run-now' | 'cancel';
 
 interface RouteSpec {
   kind: Kind;
@@ -55,11 +55,6 @@ const MATRIX: Record<string, RouteSpec> = {
   'POST /jobs/:job_id/runs': { kind: 'run-now', write: true, agent: false },
   'POST /runs/:run_id/cancel': { kind: 'cancel', write: true, agent: false },
 
-  'GET /runs': { kind: 'list', write: false, agent: true },
-  'POST /runs': { kind: 'run-create', write: true, agent: true },
-  'GET /runs/:run_id': { kind: 'run-get', write: false, agent: true },
-  'PATCH /runs/:run_id': { kind: 'run-patch', write: true, agent: true },
-
   'GET /actions': { kind: 'list', write: false, agent: false },
   'POST /actions': { kind: 'create', write: true, agent: false },
   'GET /actions/:action_id': { kind: 'get', write: false, agent: false },
@@ -76,9 +71,17 @@ const MATRIX: Record<string, RouteSpec> = {
   'POST /sessions/:session_id/action': { kind: 'session-action', write: true, agent: true },
   'PUT /sessions/:session_id/jobs/:job_id': { kind: 'job-add', write: true, agent: false },
   'DELETE /sessions/:session_id/jobs/:job_id': { kind: 'job-remove', write: true, agent: false },
+
+  // Run records: an agent reads, opens and reports its own client's runs.
+  'GET /runs': { kind: 'list', write: false, agent: true },
+  'POST /runs': { kind: 'create', write: true, agent: true },
+  'GET /runs/:run_id': { kind: 'get', write: false, agent: true },
+  'PATCH /runs/:run_id': { kind: 'patch', write: true, agent: true },
 };
 
-const COLLECTIONS: Collection[] = ['backups', 'clients', 'jobs', 'actions', 'sessions'];
+const COLLECTIONS: Collection[] = ['backups', 'clients', 'jobs', 'actions', 'sessions', 'runs'];
+/** The whole list: Freezer's lists take limit=-1; run lists are bounded (at most 1000). */
+const everything = (collection: Collection) => (collection === 'runs' ? '?limit=1000' : '?limit=-1');
 const PARAM_COLLECTION: Record<string, Collection> = {
   backup_id: 'backups',
   client_id: 'clients',
@@ -140,7 +143,6 @@ interface Targets {
   jobs: string;
   actions: string;
   sessions: string;
-  /** A queued run-now of the job above. */
   runs: string;
 }
 
@@ -170,12 +172,13 @@ const foreignProject = (): Expectation => ({ status: 403, shape: 'forbidden' });
 
 /** Another user (spec A.2.4 [REF] with the [REC] 403 on replace). */
 function otherUser(version: Version) {
-  return (spec: RouteSpec): Expectation => {
+  return (spec: RouteSpec, collection: Collection): Expectation => {
     switch (spec.kind) {
       case 'list':
         return { status: 200, shape: 'own-list' };
       case 'create':
-        return { status: 201, shape: 'created' };
+        // A run is opened for a job in the caller's scope: the owner's job is not.
+        return collection === 'runs' ? { status: 404, shape: 'not-found' } : { status: 201, shape: 'created' };
       case 'get':
         return { status: 404, shape: 'empty' };
       case 'delete':
@@ -192,9 +195,6 @@ function otherUser(version: Version) {
         return { status: 200, shape: 'no-jobs-cursor' };
       case 'run-now':
       case 'cancel':
-      case 'run-get':
-      case 'run-create':
-      case 'run-patch':
         return { status: 404, shape: 'not-found' };
     }
   };
@@ -206,8 +206,6 @@ function reader(spec: RouteSpec): Expectation {
   if (spec.kind === 'list') return { status: 200, shape: 'empty-list' };
   if (spec.kind === 'get') return { status: 404, shape: 'empty' };
   if (spec.kind === 'changes') return { status: 200, shape: 'no-jobs-cursor' };
-  // A run is a document with a Freezer 404 body (not GET-one's empty one).
-  if (spec.kind === 'run-get') return { status: 404, shape: 'not-found' };
   throw new Error(`no reader expectation for a read of kind ${spec.kind}`);
 }
 
@@ -226,6 +224,8 @@ function limitedToHostA(spec: RouteSpec, collection: Collection): Expectation {
       // A client of another client_id cannot be registered, nor backups of another host (trust 13).
       if (collection === 'clients') return { status: 403, shape: 'forbidden' };
       if (collection === 'backups') return { status: 403, shape: 'forbidden-host' };
+      // A run of hostB's job: the job is invisible to this token.
+      if (collection === 'runs') return { status: 404, shape: 'not-found' };
       break;
     case 'session-action':
       // hostB's job is invisible to this token (GET/PATCH/event answer 404): reporting a session
@@ -233,11 +233,6 @@ function limitedToHostA(spec: RouteSpec, collection: Collection): Expectation {
       return { status: 404, shape: 'not-found' };
     case 'changes':
       return { status: 403, shape: 'forbidden-client' };
-    case 'run-get':
-    case 'run-create':
-    case 'run-patch':
-      // hostB's job and run are invisible to this token.
-      return { status: 404, shape: 'not-found' };
     default:
       break;
   }
@@ -275,18 +270,17 @@ function bodyFor(spec: RouteSpec, collection: Collection, caller: Caller): unkno
           return { freezer_action: { action: 'backup', backup_name: tag } };
         case 'sessions':
           return { description: tag, schedule: {}, session_tag: 0 };
+        case 'runs':
+          return { job_id: caller.targets.jobs, trigger: 'schedule', status: 'running', agent: { host: tag } };
       }
       break;
     case 'patch':
+      if (collection === 'runs') return { progress: { phase: tag } };
       return collection === 'actions' ? { freezer_action: { action: 'backup', backup_name: tag } } : { description: tag };
     case 'event':
       return { start: null };
     case 'session-action':
       return { start: { job_id: caller.targets.jobs, current_tag: 0 } };
-    case 'run-create':
-      return { job_id: caller.targets.jobs, trigger: 'schedule', status: 'running', agent: { host: tag } };
-    case 'run-patch':
-      return { status: 'fail', reason: tag };
     default:
       return undefined;
   }
@@ -305,6 +299,8 @@ describe('auth and tenant isolation over every route of v1 and v2 (auth=jwt)', f
     backup: `${secret}-backup`,
     clientA: `${secret}-clientA`,
     clientB: `${secret}-clientB`,
+    runA: `${secret}-runA`,
+    runB: `${secret}-runB`,
   };
   const ALL_MARKERS = Object.values(M);
 
@@ -350,16 +346,18 @@ describe('auth and tenant isolation over every route of v1 and v2 (auth=jwt)', f
       ['backups', ids.backup],
       ['clients', 'hostA'],
       ['clients', 'hostB'],
+      ['runs', ids.runA],
+      ['runs', ids.runB],
     ];
     for (const [collection, id] of docs) {
       const res = await asAlice('v2', 'GET', `/${collection}/${id}`);
       out[`v2 GET /${collection}/${id}`] = { status: res.status, body: res.json };
     }
     for (const collection of COLLECTIONS) {
-      const v2 = await asAlice('v2', 'GET', `/${collection}?limit=-1`);
+      const v2 = await asAlice('v2', 'GET', `/${collection}${everything(collection)}`);
       out[`v2 GET /${collection}`] = { status: v2.status, body: v2.json };
       // v1 shows alice's documents of every project; those she makes in project B are not the point.
-      const v1 = await asAlice('v1', 'GET', `/${collection}?limit=-1`);
+      const v1 = await asAlice('v1', 'GET', `/${collection}${everything(collection)}`);
       const items = (v1.json?.[collection] ?? []) as Array<Record<string, unknown>>;
       out[`v1 GET /${collection}`] = { status: v1.status, items: items.filter((d) => d.project_id !== projB) };
     }
@@ -562,9 +560,14 @@ describe('auth and tenant isolation over every route of v1 and v2 (auth=jwt)', f
     ids.clientA = (await asAlice('v2', 'GET', '/clients/hostA')).json.client.uuid as string;
     ids.clientB = (await asAlice('v2', 'GET', '/clients/hostB')).json.client.uuid as string;
 
-    // A queued run-now of each job (no agent runs them), for the cancel route.
-    ids.runA = (await asAlice('v2', 'POST', `/jobs/${ids.jobA}/runs`)).json.run_id as string;
-    ids.runB = (await asAlice('v2', 'POST', `/jobs/${ids.jobB}/runs`)).json.run_id as string;
+    // One ended run per job (ended, so the agent-lost sweep leaves them as they are), its reason the marker.
+    for (const [job, marker, key] of [[ids.jobA, M.runA, 'runA'], [ids.jobB, M.runB, 'runB']] as const) {
+      const run = await aliceCreate('/runs', { job_id: job, trigger: 'schedule', status: 'running', agent: { host: 'hosta' } }, 'run_id');
+      const ended = await asAlice('v2', 'PATCH', `/runs/${run}`, { status: 'fail', reason: marker });
+      assert.equal(ended.status, 200, ended.text);
+      ids[key] = run;
+    }
+
     ownerTargets = { backups: ids.backup, clients: 'hostA', jobs: ids.jobA, actions: ids.action, sessions: ids.session, runs: ids.runA };
     hostBTargets = { ...ownerTargets, clients: 'hostB', jobs: ids.jobB, runs: ids.runB };
     baseline = await snapshot();
@@ -718,7 +721,7 @@ describe('auth and tenant isolation over every route of v1 and v2 (auth=jwt)', f
 
   it('v2: an admin may cross into /v2/<project A> but reads an empty list (data is per user)', async () => {
     for (const collection of COLLECTIONS) {
-      const res = await call(`/v2/${projA}`, { 'X-Auth-Token': admin }, 'GET', `/${collection}?limit=-1`);
+      const res = await call(`/v2/${projA}`, { 'X-Auth-Token': admin }, 'GET', `/${collection}${everything(collection)}`);
       assert.equal(res.status, 200, `admin GET /${collection}: ${res.text}`);
       assert.deepEqual(res.json, { [collection]: [] }, `admin GET /${collection}`);
     }

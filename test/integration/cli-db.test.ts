@@ -8,7 +8,7 @@ import { startServer } from '../helpers/server';
 
 const ENTRY = path.resolve(__dirname, '../../src/bin/permafrost.js');
 const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PERMAFROST_')));
-const NAMES = ['jobs', 'actions', 'sessions', 'backups', 'clients', 'projects', 'users', 'roles', 'credentials', 'revocations'];
+const NAMES = ['jobs', 'actions', 'sessions', 'backups', 'clients', 'projects', 'users', 'roles', 'credentials', 'revocations', 'runs'];
 
 /** `permafrost db sync|migrate|checksum`: database maintenance from a shell. */
 describe('permafrost db subcommands', function () {

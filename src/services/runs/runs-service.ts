@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { ConflictError, NotFoundError } from '../../errors';
+import { ConflictError, NoSuchDocumentError, NotFoundError } from '../../errors';
 import { assertWritable } from '../../store/project-access';
 import { isOpenStatus, type RunPage, type RunsRepository } from '../../store/runs/runs-repository';
 import { DuplicateError, type Doc, type Owner, type Repository, type Scope } from '../../store/types';
 import { bodyObject, isObject, newId } from '../common';
 import type { ServiceDeps } from '../deps';
 import { NO_EVENTS, type EventSink, type EventType } from '../events/event-sink';
+import { ProgressCache } from './progress-cache';
 import {
   TERMINAL,
   capLogTail,
@@ -66,6 +67,8 @@ export class RunsService {
   private readonly events: EventSink;
   /** Wakes waitForEnd callers in this process when a run ends here (other processes: polled). */
   private readonly ended = new EventEmitter();
+  /** Progress-only reports not yet written (progress-cache.ts). */
+  private readonly progress = new ProgressCache();
   /** Jobs that got a new run since the last retention pass (pruned by count then). */
   readonly touchedJobs = new Set<string>();
   /** Seconds since the epoch, with milliseconds (runs keep ms precision). */
@@ -87,21 +90,29 @@ export class RunsService {
     return this.runs();
   }
 
-  /** JSON texts, newest first. */
-  list(scope: Scope, query: RunPage): Promise<string[]> {
-    return this.runs().list(scope, query);
+  /** JSON texts, newest first (with this process's unwritten progress). */
+  async list(scope: Scope, query: RunPage): Promise<string[]> {
+    const page = await this.runs().list(scope, query);
+    if (this.progress.size === 0) return page;
+    return page.map((json) => {
+      const id = RUN_ID_PREFIX.exec(json)?.[1];
+      const pending = id ? this.progress.pending(id) : null;
+      return pending ? JSON.stringify(pending) : json;
+    });
   }
 
   async get(scope: Scope, runId: string): Promise<Doc> {
     const doc = await this.runs().get(scope, runId);
     if (!doc) throw notFound(runId);
-    return doc;
+    return this.progress.pending(runId) ?? doc;
   }
 
+  /** GET of one run: a miss answers an empty 404, as a GET of any one document does (Freezer's). */
   async getJson(scope: Scope, runId: string): Promise<string> {
     const json = await this.runs().getJson(scope, runId);
-    if (json === null) throw notFound(runId);
-    return json;
+    if (json === null) throw new NoSuchDocumentError();
+    const pending = this.progress.pending(runId);
+    return pending ? JSON.stringify(pending) : json;
   }
 
   /** POST /runs: an agent opens a run of a job in its scope; the run takes the job's owner and client. */
@@ -135,13 +146,23 @@ export class RunsService {
   async report(scope: Scope, runId: string, body: unknown): Promise<Doc> {
     const req = bodyObject(body);
     this.deps.validator.assertRun('run_report', req);
+    const now = this.now();
+    const keys = Object.keys(req);
+    if (keys.length === 1 && keys[0] === 'progress') {
+      const cached = this.progress.absorb(scope, runId, normaliseProgress(req.progress), now);
+      if (cached) return cached;
+    }
+    const pending = this.progress.pending(runId);
     let before: Doc | null = null;
     const after = await this.runs().update(scope, runId, (doc) => {
       before = structuredClone(doc);
       assertOpen(doc);
-      return applyReport(doc, req, this.now());
+      // An unwritten progress report of this process is not lost by this write.
+      if (pending && req.progress === undefined) doc.progress = pending.progress;
+      return applyReport(doc, req, now);
     });
     if (!after) throw notFound(runId);
+    this.progress.written(scope, after, now);
     await this.emitFor(before, after);
     return after;
   }
@@ -197,6 +218,7 @@ export class RunsService {
       return doc.status === 'queued' ? endRun(doc, 'aborted', null, this.now()) : doc;
     });
     if (!after) throw notFound(runId);
+    this.progress.forget(runId);
     if (after.status === 'running') {
       const owner: Scope = { userId: after.user_id as string, projectId: (after.project_id as string | null) ?? null };
       await this.jobs().update(owner, after.job_id as string, (j) => {
@@ -285,13 +307,33 @@ export class RunsService {
    * changed meanwhile (it was written to, or ended).
    */
   async closeStale(owner: Owner, runId: string, updatedAt: number, reason: string): Promise<boolean> {
+    // A report this process holds unwritten is a sign of life the database does not show yet.
+    const reported = this.progress.lastReportAt(runId);
+    if (reported !== null && reported > updatedAt) return false;
     const scope: Scope = { userId: owner.userId, projectId: owner.projectId };
     const after = await this.transition(scope, runId, (d) => (isOpenStatus(d.status) && d.updated_at === updatedAt ? endRun(d, 'fail', reason, this.now()) : null));
     return after !== null && after.status === 'fail' && after.reason === reason;
   }
 
+  /** Writes the progress reports this process holds (the sweep calls it every pass). */
+  async flushProgress(): Promise<number> {
+    let n = 0;
+    for (const { owner, doc } of this.progress.dirty()) {
+      const runId = String(doc.run_id);
+      const scope: Scope = { userId: owner.userId, projectId: owner.projectId };
+      const after = await this.runs().update(scope, runId, (d) =>
+        isOpenStatus(d.status) && (d.updated_at as number) < (doc.updated_at as number) ? { ...d, progress: doc.progress, updated_at: doc.updated_at } : null,
+      );
+      if (after && isOpenStatus(after.status)) this.progress.written(scope, after, this.now());
+      else this.progress.forget(runId);
+      n++;
+    }
+    return n;
+  }
+
   /** Applies a mutation as the server (no request scope beyond the owner) and emits what changed. */
   private async transition(scope: Scope, runId: string, mutate: (d: Doc) => Doc | null): Promise<Doc | null> {
+    this.progress.forget(runId);
     let before: Doc | null = null;
     let changed = false;
     const after = await this.runs().update(scope, runId, (d) => {
@@ -329,6 +371,9 @@ export class RunsService {
     await this.events.emit(owner, type, after).catch(() => undefined);
   }
 }
+
+/** Stored runs start with their id (newRunDocument's field order): found without a parse. */
+const RUN_ID_PREFIX = /^\{"run_id":"([^"]+)"/;
 
 /** Applies a PATCH /runs body to an open run. */
 function applyReport(doc: Doc, req: Doc, now: number): Doc {

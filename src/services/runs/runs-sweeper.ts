@@ -6,6 +6,12 @@ import type { RunsService } from './runs-service';
 /** Runs looked at per pass, and runs deleted per statement: small, so no pass holds the database long. */
 export const SWEEP_BATCH = 500;
 const PRUNE_BATCH = 200;
+/**
+ * Most runs one pass deletes, with a pause between batches: a backlog (a lowered keep_days) is
+ * worked off over several passes instead of one long burst of writes beside the requests.
+ */
+const PRUNE_PER_PASS = 5000;
+const PRUNE_PAUSE_MS = 20;
 
 /**
  * The background loop of run records: closes runs nobody reports on (agent lost, queued too
@@ -33,12 +39,15 @@ export class RunsSweeper {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.pass;
+    // Progress held in memory is written before the store closes.
+    await this.runs.flushProgress().catch((err: unknown) => this.log?.warn({ err }, 'runs: cannot write the last progress reports'));
   }
 
   /** One pass (tests call it directly). */
   async sweepOnce(): Promise<{ closed: number; pruned: number }> {
     const s = this.runs.settings;
     const repo = this.runs.repository();
+    await this.runs.flushProgress();
     const now = this.runs.now();
     let closed = 0;
     const idle = await repo.openIdleSince(now - Math.min(s.agent_lost_after, s.queue_timeout), SWEEP_BATCH);
@@ -48,10 +57,20 @@ export class RunsSweeper {
       if (reason && (await this.runs.closeStale(owner, String(doc.run_id), doc.updated_at as number, reason))) closed++;
     }
     let pruned = 0;
-    for (let n = PRUNE_BATCH; n === PRUNE_BATCH; pruned += n) n = await repo.pruneOlderThan(now - s.keep_days * DAY_S, PRUNE_BATCH);
+    const paced = async (batch: () => Promise<number>): Promise<boolean> => {
+      for (;;) {
+        if (pruned >= PRUNE_PER_PASS) return false;
+        const n = await batch();
+        pruned += n;
+        if (n < PRUNE_BATCH) return true;
+        await new Promise((r) => setTimeout(r, PRUNE_PAUSE_MS));
+      }
+    };
+    await paced(() => repo.pruneOlderThan(now - s.keep_days * DAY_S, PRUNE_BATCH));
     for (const jobId of [...this.runs.touchedJobs]) {
-      this.runs.touchedJobs.delete(jobId);
-      for (let n = PRUNE_BATCH; n === PRUNE_BATCH; pruned += n) n = await repo.pruneJobBeyond(jobId, s.keep_per_job, PRUNE_BATCH);
+      // A job left unfinished stays in the set for the next pass.
+      if (await paced(() => repo.pruneJobBeyond(jobId, s.keep_per_job, PRUNE_BATCH))) this.runs.touchedJobs.delete(jobId);
+      else break;
     }
     return { closed, pruned };
   }

@@ -102,7 +102,7 @@ export class MongoRuns implements RunsRepository {
     for (let after: [number, string] | null = null; ; ) {
       const filter: Record<string, unknown> = after ? { $or: [{ created_at: { $gt: after[0] } }, { created_at: after[0], id: { $gt: after[1] } }] } : {};
       const rows: Array<Found & { created_at: number }> = await guard(() =>
-        this.model.find(filter, { ...FOUND, created_at: 1 }).sort({ created_at: 1, id: 1 }).limit(500).lean<Array<Found & { created_at: number }>>(),
+        this.model.find(filter, { ...FOUND, created_at: 1 }).sort({ created_at: 1, id: 1 }).hint('runs_created').limit(500).lean<Array<Found & { created_at: number }>>(),
       );
       for (const r of rows) yield { owner: ownerOfRun(r), doc: JSON.parse(r.doc) as Doc };
       if (rows.length < 500) return;

@@ -39,7 +39,7 @@ export const NEWEST_FIRST = { created_at: -1, id: -1 } as const;
  *  - `runs_scope_client`    ... of one client, and every list of a client-limited token
  *  - `runs_user_created`    v1 lists
  *  - `runs_open`            open runs by last write (sweeps)
- *  - `runs_created`         retention by age
+ *  - `runs_created`         retention by age, and scan() in (created_at, id) order
  */
 export function runIndexes(): IndexSpec[] {
   return [
@@ -50,7 +50,7 @@ export function runIndexes(): IndexSpec[] {
     { fields: { user_id: 1, project_id: 1, client_id: 1, created_at: 1, id: 1 }, options: { name: 'runs_scope_client' } },
     { fields: { user_id: 1, created_at: 1, id: 1 }, options: { name: 'runs_user_created' } },
     { fields: { open: 1, updated_at: 1 }, options: { name: 'runs_open' } },
-    { fields: { created_at: 1 }, options: { name: 'runs_created' } },
+    { fields: { created_at: 1, id: 1 }, options: { name: 'runs_created' } },
   ];
 }
 

@@ -13,7 +13,7 @@ import type { Scope } from '../types';
  *  - `runs_scope_client`    ... of one client (and every list of a client-limited token)
  *  - `runs_user_created`    v1 lists (the user's runs in every project)
  *  - `runs_open`            partial: open runs by last write (agent-lost and queue sweeps)
- *  - `runs_created`         retention by age
+ *  - `runs_created`         retention by age, and scan() in (created_at, id) order as MongoDB's
  */
 export const RUNS_DDL = `
   CREATE TABLE IF NOT EXISTS runs (
@@ -35,7 +35,7 @@ export const RUNS_DDL = `
   CREATE INDEX IF NOT EXISTS runs_scope_client ON runs (user_id, project_id, client_id, created_at, id);
   CREATE INDEX IF NOT EXISTS runs_user_created ON runs (user_id, created_at, id);
   CREATE INDEX IF NOT EXISTS runs_open ON runs (updated_at) WHERE status IN ('queued', 'running');
-  CREATE INDEX IF NOT EXISTS runs_created ON runs (created_at);
+  CREATE INDEX IF NOT EXISTS runs_created ON runs (created_at, id);
 `;
 
 export interface Sql {

@@ -14,6 +14,14 @@ interface Row {
   doc: string;
 }
 
+/** What update() reads: the row with its indexed columns, to set only those that change. */
+interface FullRow extends Row {
+  job_id: string;
+  client_id: string;
+  status: string;
+  created_at: number;
+}
+
 const OPEN = "status IN ('queued', 'running')";
 
 /**
@@ -73,10 +81,22 @@ export class SqliteRuns implements RunsRepository {
       const before = JSON.parse(row.doc) as Doc;
       const after = mutate(structuredClone(before));
       if (!after) return before;
-      this.stmt('UPDATE runs SET job_id = ?, client_id = ?, status = ?, created_at = ?, updated_at = ?, doc = ? WHERE seq = ?').run(
-        ...columnsOf(after),
-        row.seq,
-      );
+      const [jobId, clientId, status, createdAt, updatedAt, doc] = columnsOf(after);
+      if (jobId === row.job_id && clientId === row.client_id && status === row.status && createdAt === row.created_at) {
+        // A report (progress, heartbeat): SQLite rewrites the entries of every index naming a
+        // SET column, so only the columns that change are set (runs_open alone follows updated_at).
+        this.stmt('UPDATE runs SET updated_at = ?, doc = ? WHERE seq = ?').run(updatedAt, doc, row.seq);
+      } else {
+        this.stmt('UPDATE runs SET job_id = ?, client_id = ?, status = ?, created_at = ?, updated_at = ?, doc = ? WHERE seq = ?').run(
+          jobId,
+          clientId,
+          status,
+          createdAt,
+          updatedAt,
+          doc,
+          row.seq,
+        );
+      }
       return after;
     });
   }
@@ -117,22 +137,26 @@ export class SqliteRuns implements RunsRepository {
     );
   }
 
+  /** Oldest first by (created_at, run_id), the order MongoDB's scan has, in pages through runs_created. */
   async *scan(): AsyncIterable<OwnedRun> {
-    const page = this.stmt('SELECT seq, id, user_id, project_id, doc FROM runs WHERE seq > ? ORDER BY seq LIMIT 500');
-    for (let after = 0; ; ) {
-      const rows = page.all(after) as Row[];
+    const first = this.stmt('SELECT seq, id, user_id, project_id, created_at, doc FROM runs INDEXED BY runs_created ORDER BY created_at, id LIMIT 500');
+    const next = this.stmt(
+      'SELECT seq, id, user_id, project_id, created_at, doc FROM runs INDEXED BY runs_created WHERE (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT 500',
+    );
+    for (let after: [number, string] | null = null; ; ) {
+      const rows = (after ? next.all(...after) : first.all()) as Array<Row & { created_at: number }>;
       for (const r of rows) yield owned(r);
       if (rows.length < 500) return;
-      after = rows[rows.length - 1].seq;
+      const last = rows[rows.length - 1];
+      after = [last.created_at, last.id];
     }
   }
 
-  private find(scope: Scope, runId: string): Row | undefined {
+  private find(scope: Scope, runId: string): FullRow | undefined {
     const where = runScopeSql(scope);
-    return this.stmt(`SELECT r.seq, r.id, r.user_id, r.project_id, r.doc FROM runs r WHERE r.id = ? AND ${where.sql}`).get(
-      String(runId),
-      ...where.params,
-    ) as Row | undefined;
+    return this.stmt(
+      `SELECT r.seq, r.id, r.user_id, r.project_id, r.job_id, r.client_id, r.status, r.created_at, r.doc FROM runs r WHERE r.id = ? AND ${where.sql}`,
+    ).get(String(runId), ...where.params) as FullRow | undefined;
   }
 
   private stmt(sql: string): Statement {

@@ -37,6 +37,8 @@ async function seed(store: Store): Promise<void> {
         const key = c === 'clients' ? `host-${scope.userId}-${n}` : id;
         await store.repo(c).insert(scope, { id, key, doc: { ...docFor(c, scope, n), [`${c.slice(0, -1)}_id`]: key } });
       }
+      const run = `run-${scope.userId}-${scope.projectId ?? 'v1'}-${n}`;
+      await store.runs().insert(scope, { run_id: run, job_id: `job-${n}`, client_id: 'h', status: 'success', created_at: 100 + n, updated_at: 100 + n, note: 'ü' });
     }
   }
   for (const [i, name] of ['ops', 'développement', '運用'].entries()) {
@@ -95,8 +97,9 @@ describe('migrate (store/migrate.ts)', () => {
 
     assert.deepEqual(report.target, report.source);
     assert.deepEqual(report.source, await checksumStore(source));
-    assert.deepEqual(report.source.map((s) => s.name), [...COLLECTIONS, ...REGISTRIES]);
-    assert.deepEqual(report.source.map((s) => s.count), [12, 12, 12, 12, 12, 3, 3, 1, 1, 1]);
+    assert.deepEqual(report.source.map((s) => s.name), [...COLLECTIONS, ...REGISTRIES, 'runs']);
+    assert.deepEqual(report.source.map((s) => s.count), [12, 12, 12, 12, 12, 3, 3, 1, 1, 1, 12]);
+    assert.deepEqual(await target.runs().list({ userId: 'alice', projectId: null }, { limit: 100, offset: 0 }), await source.runs().list({ userId: 'alice', projectId: null }, { limit: 100, offset: 0 }));
     assert.ok(report.source.every((s) => /^[0-9a-f]{64}$/.test(s.checksum)));
     assert.match(logged.join('\n'), /copied jobs: 12 documents[\s\S]*copied revocations: 1 records/);
   });
