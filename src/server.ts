@@ -12,9 +12,12 @@ import { ServerMetrics } from './metrics/server-metrics';
 import { withStoreMetrics } from './metrics/timed-store';
 import { removeProtoAccessor } from './own-property';
 import { createServices, type Services } from './services';
+import { ChangeFeed } from './services/changes/change-feed';
+import { joinClusterFeed } from './services/changes/cluster-feed';
 import { RunsSweeper } from './services/runs/runs-sweeper';
 import { systemClock } from './services/common';
 import { EventsRuntime } from './services/events/events-runtime';
+import { withChangeRecording } from './store/change-recording';
 import { withDocumentLimits } from './store/document-limits';
 import { openStore } from './store/open-store';
 import { redactCredentials } from './store/redact-credentials';
@@ -28,6 +31,8 @@ export class ApiServer {
   private metricsServer: http.Server | null = null;
   private auth: AuthSetup | null = null;
   private events: EventsRuntime | null = null;
+  private feed: ChangeFeed | null = null;
+  private leaveClusterFeed: (() => void) | null = null;
   private sweeper: RunsSweeper | null = null;
   private services: Services | null = null;
 
@@ -47,7 +52,14 @@ export class ApiServer {
       onCollectError: (family, err) => log.warn({ err, family }, 'metrics: cannot read a family from the store'),
     });
     // Innermost: the store latency is the database's, not the limit checks'.
-    const store = withDocumentLimits(withStoreMetrics(openStore(config), metrics.storeObserver), config.limits, config.body_limit);
+    // Outermost: a job write is announced once it went through every check (wait-for-change channel).
+    const feed = new ChangeFeed();
+    this.feed = feed;
+    if (cluster.isWorker) this.leaveClusterFeed = joinClusterFeed(feed);
+    const store = withChangeRecording(
+      withDocumentLimits(withStoreMetrics(openStore(config), metrics.storeObserver), config.limits, config.body_limit),
+      (changes) => feed.publish(changes),
+    );
     await store.start();
     this.store = store;
     const validator = createValidator();
@@ -68,6 +80,8 @@ export class ApiServer {
         runs: config.runs,
         events: events.events,
         freshness: config.freshness,
+        feed,
+        feedMaxWaitS: config.feed.max_wait,
         onBackgroundError: (err, what) => log.warn({ err }, `${what}: failed (retried later)`),
       },
       { events: events.events, webhooks: events.webhooks },
@@ -125,6 +139,10 @@ export class ApiServer {
     this.server = null;
     // Open event streams would hold server.close() until the grace period ends.
     this.events?.closeStreams();
+    // Held change requests answer now rather than hold the close up for the grace period.
+    this.feed?.close();
+    this.leaveClusterFeed?.();
+    this.leaveClusterFeed = null;
     if (server) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { serveClusterMetrics } from './metrics/cluster-metrics';
+import { serveClusterFeed } from './services/changes/cluster-feed';
 
 /**
  * Runs the API in `count` processes sharing one listening socket (node:cluster), so both cores
@@ -14,6 +15,8 @@ export function superviseWorkers(count: number, log: Logger): void {
   let lastRestart = 0;
   // A scrape of /metrics reaches one worker, which asks here for every worker's figures.
   serveClusterMetrics();
+  // A job written in one worker wakes the change waiters of the others.
+  serveClusterFeed();
   const fork = (): Worker => cluster.fork();
   for (let i = 0; i < count; i++) fork();
   const listening = new Set<number>();

@@ -14,6 +14,8 @@ export interface ActionContext {
   progress?: (snapshot: ProgressSnapshot) => void;
   /** The agent limits jobs with allowed_paths (see EngineContext.confined). */
   confined?: boolean;
+  /** Every line of a command's output that is logged (the run's log tail). */
+  output?: (stream: 'stdout' | 'stderr', line: string) => void;
 }
 
 export interface ActionOutcome {

@@ -1,10 +1,13 @@
+import os from 'node:os';
 import type { Logger } from 'pino';
 import type { ProgressSnapshot } from '../engine';
+import { permafrostVersion } from '../version';
 import { ActionPolicy } from './action-policy';
 import type { ActionRunner, RunResult } from './action-types';
 import { ApiError, type FreezerApi, type JobDoc } from './freezer-api';
 import type { Limiter } from './limiter';
 import { runActions, sessionCall } from './run-actions';
+import { RunRecorder } from './run-recorder';
 import { MISFIRE_GRACE_MS, triggerFor, type Trigger } from '../schedule';
 
 export type JobState = 'stop' | 'scheduled' | 'running' | 'removed';
@@ -20,12 +23,23 @@ export interface JobDeps {
   now: () => number;
   /** Every progress snapshot of a run (the terminal's progress bars). */
   onProgress?: (jobId: string, snapshot: ProgressSnapshot) => void;
+  /** Whether the agent is on the API's wait-for-change channel (a Permafrost API) right now. */
+  onChangeChannel?: () => boolean;
 }
 
 const DEFAULT_POLICY = new ActionPolicy({ allowedPaths: null });
 
 /** How often a run's progress is PATCHed into job_schedule.progress. */
 const PROGRESS_EVERY_MS = 2000;
+
+/** How often an open run record is written while the run is in flight (progress, steps, heartbeat). */
+const RUN_REPORT_EVERY_MS = 2000;
+
+/** A run-now: the queued run to report to, and the state the job returns to afterwards. */
+interface RunNow {
+  runId: string;
+  resume: 'scheduled' | 'stop';
+}
 
 /** setTimeout's longest delay; later fire times are reached in steps. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -46,6 +60,11 @@ export class AgentJob {
   private writes: Promise<void> = Promise.resolve();
   /** Progress of the run in flight, and whether the API takes it (the stock API answers 400). */
   private progress: { snapshot: ProgressSnapshot | null; sentAt: number; accepted: boolean | null } = { snapshot: null, sentAt: 0, accepted: null };
+  /** The run record of the run in flight, where the API keeps them (Permafrost's runs API). */
+  private run: { id: string; recorder: RunRecorder; timer: NodeJS.Timeout; sending: boolean } | null = null;
+  /** The last job_schedule.run_now seen (handled or skipped), and one that waits for the run in flight. */
+  private lastRunNow: string | null = null;
+  private pendingRunNow: string | null = null;
 
   constructor(
     fetched: JobDoc,
@@ -71,6 +90,68 @@ export class AgentJob {
     let next = event;
     // Bounded: the stock processor loops forever on some events [REF-BUG]; ours needs two steps at most.
     for (let i = 0; next && i < 4; i++) next = await this.step(next === 'remove' ? 'stop' : next, fetched);
+    await this.checkRunNow(fetched);
+  }
+
+  /**
+   * Run-now (Permafrost's runs API): the server sets job_schedule.run_now = {run_id} on the job;
+   * a new run_id runs the job at once (after the run in flight, if any) and reports to that run.
+   * A run_id that is not queued any more (handled before a restart, cancelled, timed out) is
+   * skipped. The stock API never sets run_now.
+   */
+  private async checkRunNow(fetched: JobDoc): Promise<void> {
+    const runNow = fetched.job_schedule?.run_now as { run_id?: unknown } | undefined;
+    const runId = typeof runNow?.run_id === 'string' ? runNow.run_id : null;
+    if (runId === null || runId === this.lastRunNow || this.state === 'removed') return;
+    this.lastRunNow = runId;
+    const api = this.deps.api;
+    if (!api.getRun || !api.reportRun) return;
+    try {
+      const run = await api.getRun(runId);
+      if (run?.status !== 'queued') {
+        this.log.info({ runId, status: run?.status ?? 'none' }, 'run-now skipped: the run is not queued');
+        return;
+      }
+    } catch (err) {
+      this.lastRunNow = null;
+      this.log.warn({ runId, err: (err as Error).message }, 'cannot read the run-now run; trying again at the next poll');
+      return;
+    }
+    if (this.state === 'running') this.pendingRunNow = runId;
+    else this.startRunNow(runId);
+  }
+
+  private startRunNow(runId: string): void {
+    const resume = this.state === 'scheduled' ? 'scheduled' : 'stop';
+    this.clearTimer();
+    this.state = 'running';
+    const abort = new AbortController();
+    const done = this.runNowOnce({ runId, resume }, abort.signal).catch((err: unknown) => this.log.error({ err }, 'run-now failed unexpectedly'));
+    this.running = { abort, done };
+  }
+
+  private async runNowOnce(runNow: RunNow, signal: AbortSignal): Promise<void> {
+    await this.deps.limiter.acquire();
+    try {
+      this.log.info({ runId: runNow.runId }, 'run-now');
+      if (!(await this.claimRun(runNow.runId)) || signal.aborted) {
+        this.state = runNow.resume;
+        if (this.state === 'scheduled') this.arm();
+        return;
+      }
+      await this.execute(signal, runNow);
+    } finally {
+      this.deps.limiter.release();
+      this.running = null;
+      this.next();
+    }
+  }
+
+  /** After a run: a run-now that came in during it runs now. */
+  private next(): void {
+    const pending = this.pendingRunNow;
+    this.pendingRunNow = null;
+    if (pending && (this.state === 'scheduled' || this.state === 'stop')) this.startRunNow(pending);
   }
 
   /** The job left the list (deleted, completed, moved to another client): forget it (B.3 step 4). */
@@ -157,9 +238,14 @@ export class AgentJob {
 
   private async patchStopped(fetched: JobDoc): Promise<void> {
     this.doc = structuredClone(fetched);
+    // On the wait-for-change channel the agent fetches a new job within milliseconds of its
+    // creation: for a job created stopped, the stock no-op PATCH would then race the creator's
+    // next writes (a session's session_id, a start event) and could undo them. So it is skipped
+    // there; against the stock API (polling) the agent sends it as the stock scheduler does.
+    const unchanged = this.schedule.status === 'stop' && !this.schedule.event;
     this.schedule.event = '';
     this.schedule.status = 'stop';
-    await this.patchFull();
+    if (!unchanged || !this.deps.onChangeChannel?.()) await this.patchFull();
   }
 
   // ------------------------------------------------------------------ triggers and runs
@@ -201,16 +287,23 @@ export class AgentJob {
     } finally {
       this.deps.limiter.release();
       this.running = null;
+      this.next();
     }
   }
 
-  /** B.6: mark running, session start, the actions, session end, then the closing PATCH. */
-  private async execute(signal: AbortSignal): Promise<void> {
+  /**
+   * B.6: mark running, session start, the actions, session end, then the closing PATCH. Where the
+   * API keeps run records, the run is opened before the running PATCH (a run-now's queued run
+   * was claimed already), written every RUN_REPORT_EVERY_MS, and closed before the closing PATCH.
+   */
+  private async execute(signal: AbortSignal, runNow: RunNow | null = null): Promise<void> {
+    const sessionId = typeof this.doc.session_id === 'string' ? this.doc.session_id : '';
+    if (runNow) this.trackRun(runNow.runId);
+    else await this.openRun(sessionId);
     Object.assign(this.schedule, { status: 'running', result: '', time_started: this.seconds(), time_ended: -1 });
     delete this.schedule.progress;
     this.progress = { snapshot: null, sentAt: 0, accepted: this.progress.accepted };
     await this.patchSchedule();
-    const sessionId = typeof this.doc.session_id === 'string' ? this.doc.session_id : '';
     if (sessionId) {
       const started = await sessionCall(this.deps.api, sessionId, { start: { job_id: this.id, current_tag: this.doc.session_tag ?? 0 } }, this.log);
       if (started?.session_tag !== undefined) this.doc.session_tag = started.session_tag;
@@ -226,15 +319,31 @@ export class AgentJob {
         await this.patchFull();
       },
       onProgress: (snapshot) => this.reportProgress(snapshot),
+      observer: this.run?.recorder,
     });
     this.schedule.time_ended = this.seconds();
     await this.keepFinalProgress();
     if (sessionId) {
       await sessionCall(this.deps.api, sessionId, { end: { job_id: this.id, current_tag: this.doc.session_tag ?? 0, result } }, this.log);
     }
+    await this.closeRun(result);
     this.schedule.result = result;
-    await this.finish();
+    if (runNow?.resume === 'stop') await this.finishStopped();
+    else await this.finish();
     this.log.info({ result }, 'run finished');
+  }
+
+  /** A run-now of a stopped job: it is stopped again afterwards (a pending abort or stop is consumed). */
+  private async finishStopped(): Promise<void> {
+    if (this.schedule.event === 'remove') {
+      this.unschedule();
+      this.state = 'removed';
+      return;
+    }
+    this.schedule.event = '';
+    this.schedule.status = 'stop';
+    this.state = 'stop';
+    await this.patchFull();
   }
 
   /** B.6 step 5.3: the first matching case decides the job's next state. */
@@ -274,6 +383,79 @@ export class AgentJob {
     return Math.floor(this.deps.now() / 1000);
   }
 
+  // ------------------------------------------------------------------ run records
+
+  /** POST /runs before the running PATCH, where the API keeps runs; without a record on any failure. */
+  private async openRun(sessionId: string): Promise<void> {
+    const api = this.deps.api;
+    if (!api.runsOffered || !api.openRun || !api.reportRun) return;
+    try {
+      if (!(await api.runsOffered())) return;
+      await this.writes;
+      const runId = await api.openRun({
+        job_id: this.id,
+        trigger: sessionId ? 'session' : 'schedule',
+        status: 'running',
+        started_at: this.deps.now() / 1000,
+        agent: agentOf(),
+        ...(sessionId ? { session_id: sessionId } : {}),
+      });
+      this.trackRun(runId);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'cannot open a run record: the job runs without one');
+    }
+  }
+
+  /** A run-now's queued run becomes this agent's running run; false when it is gone or has ended (cancelled). */
+  private async claimRun(runId: string): Promise<boolean> {
+    try {
+      await this.writes;
+      await this.deps.api.reportRun?.(runId, { status: 'running', started_at: this.deps.now() / 1000, agent: agentOf() });
+      return true;
+    } catch (err) {
+      this.log.warn({ runId, err: (err as Error).message }, 'run-now not run: its run cannot be claimed');
+      return !(err instanceof ApiError && (err.status === 404 || err.status === 409));
+    }
+  }
+
+  private trackRun(runId: string): void {
+    const timer = setInterval(() => this.writeRun(), RUN_REPORT_EVERY_MS);
+    timer.unref();
+    this.run = { id: runId, recorder: new RunRecorder(() => this.deps.now() / 1000), timer, sending: false };
+  }
+
+  /** The periodic report: steps, log tail, progress, backups (one in flight at most). */
+  private writeRun(): void {
+    const run = this.run;
+    const reportRun = this.deps.api.reportRun;
+    if (!run || run.sending || !reportRun) return;
+    run.sending = true;
+    const body = run.recorder.report();
+    this.writes = this.writes.then(async () => {
+      try {
+        await reportRun.call(this.deps.api, run.id, body);
+      } catch (err) {
+        this.log.warn({ runId: run.id, err: (err as Error).message }, 'cannot report on the run');
+      } finally {
+        run.sending = false;
+      }
+    });
+  }
+
+  /** The closing report: status, reason, and everything the run produced. */
+  private async closeRun(result: RunResult): Promise<void> {
+    const run = this.run;
+    this.run = null;
+    if (!run) return;
+    clearInterval(run.timer);
+    await this.writes;
+    try {
+      await this.deps.api.reportRun?.(run.id, run.recorder.final(result));
+    } catch (err) {
+      this.log.warn({ runId: run.id, err: (err as Error).message }, 'cannot close the run record');
+    }
+  }
+
   // ------------------------------------------------------------------ progress
 
   /**
@@ -283,6 +465,7 @@ export class AgentJob {
    */
   private reportProgress(snapshot: ProgressSnapshot): void {
     this.deps.onProgress?.(this.id, snapshot);
+    this.run?.recorder.progress(snapshot);
     this.progress.snapshot = snapshot;
     const now = this.deps.now();
     if (this.progress.accepted === false || now - this.progress.sentAt < PROGRESS_EVERY_MS) return;
@@ -337,4 +520,9 @@ export class AgentJob {
     });
     return this.writes;
   }
+}
+
+/** Which agent runs a run (the run record's `agent`). */
+function agentOf(): { host: string; pid: number; version: string } {
+  return { host: os.hostname(), pid: process.pid, version: permafrostVersion() };
 }

@@ -16,6 +16,8 @@ import { StartError } from './start-error';
 
 /** Longest wait between polls while the API is failing. */
 const MAX_BACKOFF_MS = 5 * 60_000;
+/** How long one wait on the change channel may be held (the server cuts it to its feed.max_wait). */
+const CHANGES_WAIT_S = 55;
 
 /**
  * `permafrost agent`: registers as a client, polls its jobs and runs them (spec B.2-B.3). Polls
@@ -30,6 +32,12 @@ export class Agent {
   private clientId = '';
   private readonly cache: JobCache;
   private readonly policy: ActionPolicy;
+  /** Ends the sleep between two polls early (a change was announced); null while a poll runs. */
+  private wakePoll: (() => void) | null = null;
+  /** A change was announced while a poll ran: poll again as soon as it ends. */
+  private pollAgain = false;
+  /** The API answered the wait-for-change channel (it is a Permafrost API). */
+  private onChannel = false;
 
   constructor(
     private readonly config: AgentConfig,
@@ -69,8 +77,10 @@ export class Agent {
   private async runWithApi(): Promise<void> {
     this.clientId = await this.untilStopped(() => this.register(), 'register the client');
     if (!this.clientId) return;
+    const watching = this.watchChanges();
     let failures = 0;
     while (!this.stopping.signal.aborted) {
+      this.pollAgain = false;
       try {
         await this.poll();
         failures = 0;
@@ -78,7 +88,62 @@ export class Agent {
         failures++;
         this.log.error({ err: (err as Error).message, failures }, 'poll failed');
       }
-      await sleep(this.delay(failures), this.stopping.signal);
+      if (!this.pollAgain || failures > 0) await this.nap(this.delay(failures));
+    }
+    await watching;
+  }
+
+  /** The sleep between polls: ends early when the agent stops or a change is announced. */
+  private nap(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.stopping.signal.removeEventListener('abort', done);
+        this.wakePoll = null;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.stopping.signal.addEventListener('abort', done, { once: true });
+      this.wakePoll = done;
+    });
+  }
+
+  /** A change of this client's jobs was announced: poll now (or right after the poll in flight). */
+  private pollSoon(): void {
+    this.pollAgain = true;
+    this.wakePoll?.();
+  }
+
+  /**
+   * Where the API offers the wait-for-change channel (a Permafrost API: the first request answers
+   * 200), long-polls it and polls the jobs as soon as they change, so a new job, a run-now or a
+   * cancel reaches the agent within a second rather than a poll interval. The interval poll
+   * stays, as the fallback. Against the stock API (404) this returns at once: only polls, as before.
+   */
+  private async watchChanges(): Promise<void> {
+    const api = this.api;
+    if (!api.waitForChanges) return;
+    let cursor: string | null = null;
+    let failures = 0;
+    while (!this.stopping.signal.aborted) {
+      try {
+        const next = await api.waitForChanges(this.clientId, cursor, CHANGES_WAIT_S, this.stopping.signal);
+        if (next === null) {
+          this.log.info('the API offers no wait-for-change channel: polling only');
+          return;
+        }
+        if (cursor === null) this.log.info('waiting on the API\'s change channel between polls');
+        this.onChannel = true;
+        // The first cursor may already hold a change the first poll did not see: poll once more.
+        if (next !== cursor) this.pollSoon();
+        cursor = next;
+        failures = 0;
+      } catch (err) {
+        if (this.stopping.signal.aborted) return;
+        failures++;
+        this.log.warn({ err: (err as Error).message, failures }, 'change channel failed; the interval poll goes on');
+        await sleep(this.delay(failures), this.stopping.signal);
+      }
     }
   }
 
@@ -118,7 +183,7 @@ export class Agent {
       if (!job) {
         job = new AgentJob(doc, {
           api: this.api, runners: this.runners, limiter: this.limiter, log: this.log, disableExec: this.config.disable_exec,
-          policy: this.policy, now: this.now, onProgress: this.onProgress,
+          policy: this.policy, now: this.now, onProgress: this.onProgress, onChangeChannel: () => this.onChannel,
         });
         this.jobs.set(id, job);
         await job.handle(doc, AgentJob.firstEvent(doc));

@@ -35,6 +35,23 @@ export interface FreezerApi {
   sessionAction(sessionId: string, body: Record<string, unknown>): Promise<{ result?: string; session_tag?: number }>;
   /** The project the v2 URLs name (after login), for the default client id. */
   projectId(): Promise<string | null>;
+  /**
+   * Permafrost's wait-for-change channel (GET /clients/{client_id}/changes): the client's cursor
+   * once its jobs differ from `since` (at once when `since` is null), or the same cursor after
+   * `waitS` seconds without a change. null when the API does not offer it (the stock API: 404).
+   */
+  waitForChanges?(clientId: string, since: string | null, waitS: number, signal: AbortSignal): Promise<string | null>;
+  /**
+   * Whether the API keeps run records (GET /runs?limit=1 answers 200): asked once, then
+   * remembered; false against the stock API (404), which then hears only the stock protocol.
+   */
+  runsOffered?(): Promise<boolean>;
+  /** POST /runs: opens a run of one of the client's jobs; resolves to its run_id. */
+  openRun?(body: Record<string, unknown>): Promise<string>;
+  /** PATCH /runs/{run_id}: reports on an open run (ApiError 409 once it has ended). */
+  reportRun?(runId: string, body: Record<string, unknown>): Promise<void>;
+  /** GET /runs/{run_id}: the run, or null when there is none in scope. */
+  getRun?(runId: string): Promise<Record<string, unknown> | null>;
 }
 
 interface CachedPage {
@@ -51,6 +68,7 @@ interface CachedPage {
 export class HttpFreezerApi implements FreezerApi {
   private readonly pages = new Map<number, CachedPage>();
   private base: string | null = null;
+  private runs: boolean | null = null;
 
   constructor(
     private readonly config: AgentConfig,
@@ -114,11 +132,63 @@ export class HttpFreezerApi implements FreezerApi {
     return (jsonOf(res) ?? {}) as { result?: string; session_tag?: number };
   }
 
+  async waitForChanges(clientId: string, since: string | null, waitS: number, signal: AbortSignal): Promise<string | null> {
+    const query = since === null ? '' : `?since=${encodeURIComponent(since)}&wait=${waitS}`;
+    const res = await this.call('GET', `/clients/${encodeURIComponent(clientId)}/changes${query}`, {
+      // The server holds the request up to waitS: the agent's own timeout comes on top.
+      timeoutMs: waitS * 1000 + this.config.request_timeout_ms,
+      signal,
+    });
+    // The stock API routes no such path (404); an older Permafrost may refuse the rule (403).
+    if (res.status === 404 || res.status === 403 || res.status === 405) return null;
+    this.check(res, 'wait for changes');
+    const cursor = (jsonOf(res) as { cursor?: unknown } | null)?.cursor;
+    if (typeof cursor !== 'string') throw new ApiError(0, 'the change answer has no "cursor" string');
+    return cursor;
+  }
+
+  async runsOffered(): Promise<boolean> {
+    if (this.runs !== null) return this.runs;
+    const res = await this.call('GET', '/runs?limit=1', {});
+    if (res.status >= 500 || res.status === 401 || res.status === 0) throw new ApiError(res.status, `cannot probe the runs API: HTTP ${res.status}`);
+    this.runs = res.status === 200;
+    this.log.info({ offered: this.runs }, this.runs ? 'the API keeps run records: runs are reported' : 'the API keeps no run records (stock API): stock protocol only');
+    return this.runs;
+  }
+
+  async openRun(body: Record<string, unknown>): Promise<string> {
+    const res = await this.call('POST', '/runs', { body });
+    this.check(res, `open a run of job ${String(body.job_id)}`);
+    const runId = (jsonOf(res) as { run_id?: unknown } | null)?.run_id;
+    if (typeof runId !== 'string') throw new ApiError(0, 'the run answer has no "run_id"');
+    return runId;
+  }
+
+  async reportRun(runId: string, body: Record<string, unknown>): Promise<void> {
+    this.check(await this.call('PATCH', `/runs/${encodeURIComponent(runId)}`, { body }), `report on run ${runId}`);
+  }
+
+  async getRun(runId: string): Promise<Record<string, unknown> | null> {
+    const res = await this.call('GET', `/runs/${encodeURIComponent(runId)}`, {});
+    if (res.status === 404) return null;
+    this.check(res, `read run ${runId}`);
+    return (jsonOf(res) ?? null) as Record<string, unknown> | null;
+  }
+
   /** One request; a 401 means a stale token: log in again once and retry. */
-  private async call(method: string, path: string, opts: { body?: unknown; headers?: Record<string, string> }): Promise<HttpResponse> {
+  private async call(
+    method: string,
+    path: string,
+    opts: { body?: unknown; headers?: Record<string, string>; timeoutMs?: number; signal?: AbortSignal },
+  ): Promise<HttpResponse> {
     const url = (await this.baseUrl()) + path;
     const send = async () =>
-      httpJson(method, url, { body: opts.body, headers: { ...(await this.credentials.headers()), ...opts.headers }, timeoutMs: this.config.request_timeout_ms });
+      httpJson(method, url, {
+        body: opts.body,
+        headers: { ...(await this.credentials.headers()), ...opts.headers },
+        timeoutMs: opts.timeoutMs ?? this.config.request_timeout_ms,
+        signal: opts.signal,
+      });
     let res = await send();
     if (res.status === 401) {
       this.credentials.invalidate();

@@ -19,7 +19,7 @@ const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 export function httpJson(
   method: string,
   url: string,
-  opts: { headers?: Record<string, string>; body?: unknown; timeoutMs: number },
+  opts: { headers?: Record<string, string>; body?: unknown; timeoutMs: number; signal?: AbortSignal },
 ): Promise<HttpResponse> {
   const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
   const target = new URL(url);
@@ -43,6 +43,13 @@ export function httpJson(
     });
     req.setTimeout(opts.timeoutMs, () => req.destroy(new Error(`${method} ${target.origin}${target.pathname}: no answer within ${opts.timeoutMs} ms`)));
     req.on('error', reject);
+    // A held long poll is dropped at once when the agent stops.
+    if (opts.signal) {
+      const onAbort = () => req.destroy(new Error(`${method} ${target.origin}${target.pathname}: cancelled`));
+      if (opts.signal.aborted) onAbort();
+      opts.signal.addEventListener('abort', onAbort, { once: true });
+      req.once('close', () => opts.signal?.removeEventListener('abort', onAbort));
+    }
     req.end(body);
   });
 }

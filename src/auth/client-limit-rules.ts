@@ -7,6 +7,8 @@ export const CLIENT_LIMITED_RULES: ReadonlySet<string> = new Set([
   'clients:create',
   'clients:get',
   'clients:get_all',
+  // The wait-for-change channel; the service refuses another client's (changes-service.ts).
+  'clients:changes:get',
   'jobs:get_all',
   'jobs:get',
   'jobs:update',

@@ -29,6 +29,7 @@ export const DEFAULT_POLICY: Readonly<Record<string, string>> = {
   'clients:get_all': 'rule:reader',
   'clients:get': 'rule:reader',
   'clients:delete': 'rule:member',
+  'clients:changes:get': 'rule:reader',
 
   'jobs:create': 'rule:member',
   'jobs:get_all': 'rule:reader',
@@ -69,6 +70,9 @@ export const DEFAULT_POLICY: Readonly<Record<string, string>> = {
   'runs:get': 'rule:reader',
   'runs:create': 'rule:member',
   'runs:update': 'rule:member',
+  // Run now and cancel: members; never a client-limited (agent) token.
+  'jobs:runs:create': 'rule:member',
+  'runs:cancel': 'rule:member',
 
   // Freshness (which jobs are stale, which clients silent): readers may read; agent tokens may
   // not (not in client-limit-rules.ts).

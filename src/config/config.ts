@@ -51,6 +51,8 @@ export interface Config {
   freshness: FreshnessConfig;
   events: EventsSettings;
   webhooks: WebhooksSettings;
+  /** The wait-for-change channel: `max_wait` is the longest a GET /clients/{id}/changes is held, in seconds. */
+  feed: { max_wait: number };
   /** Run records: agent-lost and queue timeouts, retention, the sweep's pace, run-now's longest wait. */
   runs: RunsSettings;
   noauth: { user_id: string; user_name: string; project_id: string; roles: string[] };
@@ -238,6 +240,7 @@ const ENV_KEYS: Record<string, string> = {
   PERMAFROST_WEBHOOKS_POLL_MS: 'webhooks.poll_ms',
   PERMAFROST_WEBHOOKS_CONCURRENCY: 'webhooks.concurrency',
   PERMAFROST_WEBHOOKS_ALLOW_PRIVATE_TARGETS: 'webhooks.allow_private_targets',
+  PERMAFROST_FEED_MAX_WAIT: 'feed.max_wait',
   PERMAFROST_RUNS_AGENT_LOST_AFTER: 'runs.agent_lost_after',
   PERMAFROST_RUNS_QUEUE_TIMEOUT: 'runs.queue_timeout',
   PERMAFROST_RUNS_KEEP_PER_JOB: 'runs.keep_per_job',
@@ -273,6 +276,7 @@ const INTEGER_KEYS = [
   'webhooks.timeout_ms',
   'webhooks.poll_ms',
   'webhooks.concurrency',
+  'feed.max_wait',
   'runs.agent_lost_after',
   'runs.queue_timeout',
   'runs.keep_per_job',
@@ -433,6 +437,7 @@ function withDefaults(layer: Layer): Layer {
     database: layer.database ?? `sqlite:${path.join(dataDir, 'permafrost.db')}`,
     sqlite: { synchronous: 'NORMAL', cache_mb: 64, ...sqlite },
     freshness: { grace_seconds: 3600, grace_factor: 0, sweep_seconds: 30, silent_after: 300, ...(layer.freshness as Layer | undefined) },
+    feed: { max_wait: 55, ...(layer.feed as Layer | undefined) },
     runs: { ...DEFAULT_RUNS_SETTINGS, ...(layer.runs as Layer | undefined) },
     limits: { max_keys: 5_000, max_depth: 16, max_string_length: 65_536, max_array_items: 10_000, ...(layer.limits as Layer | undefined) },
     events: { keep_days: 30, max_per_project: 100_000, poll_ms: 250, keepalive_s: 15, prune_interval_s: 60, ...(layer.events as Layer | undefined) },

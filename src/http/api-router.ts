@@ -9,10 +9,12 @@ import type { ApiContext } from './context';
 import { answerConditionally } from './middleware/conditional';
 import { actionsRoutes } from './routes/actions-routes';
 import { backupsRoutes } from './routes/backups-routes';
+import { changesRoutes } from './routes/changes-routes';
 import { clientsRoutes } from './routes/clients-routes';
 import { freshnessRoutes } from './routes/freshness-routes';
 import { eventsRoutes } from './routes/events-routes';
 import { jobsRoutes } from './routes/jobs-routes';
+import { runNowRoutes } from './routes/run-now-routes';
 import { runsRoutes } from './routes/runs-routes';
 import type { RouteDef } from './routes/route';
 import { signaturesOf, templateOf, type RouteSignature } from './route-list';
@@ -20,9 +22,19 @@ import { sessionsRoutes } from './routes/sessions-routes';
 import { webhooksRoutes } from './routes/webhooks-routes';
 import { v1ProjectAccess, type ProjectRoles } from './v1-project-access';
 
-const ROUTES: RouteDef[] = [...backupsRoutes, ...clientsRoutes, ...jobsRoutes, ...actionsRoutes, ...sessionsRoutes, ...runsRoutes, ...freshnessRoutes];
-// Issue 12, item 5: events (JSON pages and server-sent events) and webhooks.
-ROUTES.push(...eventsRoutes, ...webhooksRoutes);
+const ROUTES: RouteDef[] = [
+  ...backupsRoutes,
+  ...clientsRoutes,
+  ...jobsRoutes,
+  ...actionsRoutes,
+  ...sessionsRoutes,
+  ...runsRoutes,
+  ...runNowRoutes,
+  ...changesRoutes,
+  ...freshnessRoutes,
+  ...eventsRoutes,
+  ...webhooksRoutes,
+];
 
 /** How each API version turns the caller into a tenant scope: the only difference between them. */
 const VERSION_PREFIX = {

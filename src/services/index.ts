@@ -1,5 +1,7 @@
 import { ActionsService } from './actions';
 import { BackupsService } from './backups';
+import { ChangeFeed } from './changes/change-feed';
+import { ChangesService } from './changes/changes-service';
 import { ClientsService } from './clients';
 import type { ServiceDeps } from './deps';
 import { NO_EVENTS } from './events/event-sink';
@@ -8,6 +10,7 @@ import { FreshnessService } from './freshness/freshness-service';
 import { JobsService } from './jobs';
 import type { EventsService } from './events/events-service';
 import type { WebhooksService } from './events/webhooks-service';
+import { RunNowService } from './runs/run-now-service';
 import { RunsService } from './runs/runs-service';
 import { ClientLastSeen } from './runs/client-last-seen';
 import { SessionsService } from './sessions';
@@ -24,6 +27,8 @@ export interface Services {
   webhooks: WebhooksService;
   runs: RunsService;
   freshness: FreshnessService;
+  changes: ChangesService;
+  runNow: RunNowService;
   /** When each scheduler client last polled (read by the agent-lost sweep and freshness). */
   lastSeen: ClientLastSeen;
 }
@@ -53,6 +58,8 @@ export function createServices(plain: ServiceDeps, events: Pick<Services, 'event
     backups: new BackupsService(deps),
     clients: new ClientsService(deps),
     ...events,
+    runNow: new RunNowService(deps, runs),
+    changes: new ChangesService(deps, deps.feed ?? new ChangeFeed(), deps.feedMaxWaitS ?? 55, lastSeen),
   };
 }
 

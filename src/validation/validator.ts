@@ -18,7 +18,10 @@ export type SchemaName =
   | 'freshness_jobs_query'
   | 'freshness_clients_query'
   | 'webhook'
-  | 'webhook_patch';
+  | 'webhook_patch'
+  | 'changes_query'
+  | 'run_now_query'
+  | 'run_cancel_query';
 
 const NAMES: readonly SchemaName[] = [
   'job',
@@ -33,6 +36,9 @@ const NAMES: readonly SchemaName[] = [
   'freshness_clients_query',
   'webhook',
   'webhook_patch',
+  'changes_query',
+  'run_now_query',
+  'run_cancel_query',
 ];
 
 export type KeystoneSchemaName =

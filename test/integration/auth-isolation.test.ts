@@ -22,7 +22,7 @@ import { useServer } from '../helpers/server';
 
 type Version = 'v1' | 'v2';
 type Collection = 'backups' | 'clients' | 'jobs' | 'actions' | 'sessions' | 'runs' | 'webhooks' | 'events';
-type Kind = 'list' | 'create' | 'get' | 'delete' | 'replace' | 'patch' | 'event' | 'session-action' | 'job-add' | 'job-remove' | 'freshness';
+type Kind = 'list' | 'create' | 'get' | 'delete' | 'replace' | 'patch' | 'event' | 'session-action' | 'job-add' | 'job-remove' | 'freshness' | 'changes' | 'run-now' | 'cancel';
 
 interface RouteSpec {
   kind: Kind;
@@ -43,6 +43,7 @@ const MATRIX: Record<string, RouteSpec> = {
   'POST /clients': { kind: 'create', write: true, agent: true },
   'GET /clients/:client_id': { kind: 'get', write: false, agent: true },
   'DELETE /clients/:client_id': { kind: 'delete', write: true, agent: false },
+  'GET /clients/:client_id/changes': { kind: 'changes', write: false, agent: true },
 
   'GET /jobs': { kind: 'list', write: false, agent: true },
   'POST /jobs': { kind: 'create', write: true, agent: false },
@@ -51,6 +52,8 @@ const MATRIX: Record<string, RouteSpec> = {
   'POST /jobs/:job_id': { kind: 'replace', write: true, agent: false },
   'PATCH /jobs/:job_id': { kind: 'patch', write: true, agent: true },
   'POST /jobs/:job_id/event': { kind: 'event', write: true, agent: true },
+  'POST /jobs/:job_id/runs': { kind: 'run-now', write: true, agent: false },
+  'POST /runs/:run_id/cancel': { kind: 'cancel', write: true, agent: false },
 
   'GET /actions': { kind: 'list', write: false, agent: false },
   'POST /actions': { kind: 'create', write: true, agent: false },
@@ -140,7 +143,9 @@ type Shape =
   | 'own-list' // 200, only documents of the caller (user and URL project)
   | 'empty-list' // 200, nothing at all
   | 'agent-list' // 200, only documents of the token's client, the owner's hostA one among them
-  | 'freshness-list'; // 200, a freshness page (jobs or clients) with none of the owner's ids
+  | 'freshness-list' // 200, a freshness page (jobs or clients) with none of the owner's ids
+  | 'no-jobs-cursor' // 200, the wait-for-change cursor of a view without jobs (it reveals none of the owner's)
+  | 'forbidden-client'; // 403 saying the token waits on its own client's changes only
 
 interface Expectation {
   status: number;
@@ -207,6 +212,11 @@ function otherUser(version: Version) {
         return { status: 404, shape: 'not-found' };
       case 'freshness':
         return { status: 200, shape: 'freshness-list' };
+      case 'changes':
+        return { status: 200, shape: 'no-jobs-cursor' };
+      case 'run-now':
+      case 'cancel':
+        return { status: 404, shape: 'not-found' };
     }
   };
 }
@@ -217,6 +227,7 @@ function reader(spec: RouteSpec): Expectation {
   if (spec.kind === 'list') return { status: 200, shape: 'empty-list' };
   if (spec.kind === 'get') return { status: 404, shape: 'empty' };
   if (spec.kind === 'freshness') return { status: 200, shape: 'freshness-list' };
+  if (spec.kind === 'changes') return { status: 200, shape: 'no-jobs-cursor' };
   throw new Error(`no reader expectation for a read of kind ${spec.kind}`);
 }
 
@@ -242,6 +253,8 @@ function limitedToHostA(spec: RouteSpec, collection: Collection): Expectation {
       // hostB's job is invisible to this token (GET/PATCH/event answer 404): reporting a session
       // run for it must answer 404 as well and change nothing in the session.
       return { status: 404, shape: 'not-found' };
+    case 'changes':
+      return { status: 403, shape: 'forbidden-client' };
     default:
       break;
   }
@@ -409,6 +422,13 @@ describe('auth and tenant isolation over every route of v1 and v2 (auth=jwt)', f
         const foreign = items.filter((d) => owners.includes(String(d.job_id)) || d.client_id === 'hostA' || d.client_id === 'hostB');
         return foreign.length === 0 ? null : `freshness page has the owner's: ${JSON.stringify(foreign)}`;
       }
+      case 'forbidden-client':
+        return res.json?.title === 'Access Forbidden' && /limited to client 'hostA': it may wait on that client's changes only/.test(res.json?.description)
+          ? null
+          : `403 body ${res.text}`;
+      case 'no-jobs-cursor':
+        // The cursor counts the jobs the caller sees: none of the owner's.
+        return typeof res.json?.client_id === 'string' && /^0\./.test(String(res.json?.cursor)) ? null : `200 body ${res.text}`;
       case 'empty':
         return res.text === '' ? null : `body should be empty: ${res.text}`;
       case 'not-found':
@@ -632,6 +652,12 @@ describe('auth and tenant isolation over every route of v1 and v2 (auth=jwt)', f
     const fresh = await call(base('v2', projA), { 'X-Auth-Token': alice.token }, 'GET', '/freshness/jobs?limit=100');
     assert.equal(fresh.status, 200, fresh.text);
     assert.ok(fresh.text.includes(ids.jobA) && fresh.text.includes(M.jobA), `alice's freshness lists her hostA job: ${fresh.text}`);
+    // The wait-for-change cursor counts the jobs its caller sees (the matrix expects 0 for others).
+    for (const headers of [{ 'X-Auth-Token': alice.token }, { 'X-Auth-Token': agentA }]) {
+      const changes = await call(base('v2', projA), headers, 'GET', '/clients/hostA/changes');
+      assert.equal(changes.status, 200, changes.text);
+      assert.match(String(changes.json.cursor), /^1\./, `hostA's one job is in the owner's and the agent's cursor: ${changes.text}`);
+    }
   });
 
   // ------------------------------------------------------------------ 1-2: no token, bad tokens

@@ -106,6 +106,7 @@ describe('openapi: GET /openapi.json (auth=jwt, v1 and v2)', function () {
       await call('POST', `${base}/clients`, t.token, { client_id: `host-${base.length}`, hostname: 'host1' });
       await call('GET', `${base}/clients`, t.token);
       await call('GET', `${base}/clients/host-${base.length}`, t.token);
+      await call('GET', `${base}/clients/host-${base.length}/changes?wait=0`, t.token);
       const job = await call('POST', `${base}/jobs`, t.token, { client_id: `host-${base.length}`, job_actions: [{ freezer_action: { action: 'backup', path_to_backup: '/d', backup_name: 'b', container: '/c' }, max_retries: 2 }], job_schedule: {} });
       const jobId = job.json.job_id as string;
       await call('GET', `${base}/jobs`, t.token, { match: [{ client_id: `host-${base.length}` }] });
@@ -124,6 +125,12 @@ describe('openapi: GET /openapi.json (auth=jwt, v1 and v2)', function () {
       await call('GET', `${base}/freshness/jobs?stale=false&limit=5`, t.token);
       await call('GET', `${base}/freshness/jobs?bogus=1`, t.token);
       await call('GET', `${base}/freshness/clients?silent=false`, t.token);
+      // Run now (no agent: it stays queued; 202, then 200 for the same key), cancel (202, then 409).
+      const queued = await call('POST', `${base}/jobs/${jobId}/runs`, t.token, undefined, { 'Idempotency-Key': `tour-${base.length}` });
+      await call('POST', `${base}/jobs/${jobId}/runs`, t.token, undefined, { 'Idempotency-Key': `tour-${base.length}` });
+      await call('POST', `${base}/jobs/${jobId}/runs?wait=x`, t.token);
+      await call('POST', `${base}/runs/${queued.json.run_id as string}/cancel`, t.token);
+      await call('POST', `${base}/runs/${queued.json.run_id as string}/cancel`, t.token);
       const action = await call('POST', `${base}/actions`, t.token, { freezer_action: { action: 'backup', path_to_backup: '/d', backup_name: 'b', container: '/c' } });
       const actionId = action.json.action_id as string;
       await call('GET', `${base}/actions`, t.token);

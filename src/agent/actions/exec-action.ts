@@ -44,7 +44,7 @@ export class ExecAction implements ActionRunner {
     ctx.log.info({ jobId: ctx.jobId, command: exec.command, shell: exec.shell, timeoutS: exec.timeoutS }, 'exec: starting');
     const pipeline = Pipeline.start(exec.stages, {
       env: childEnv(),
-      output: new OutputLog(ctx.log, ctx.jobId),
+      output: new OutputLog(ctx.log, ctx.jobId, undefined, ctx.output),
       killGraceMs: this.killGraceMs,
       onSpawn: this.opts.onSpawn,
     });

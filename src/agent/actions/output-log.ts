@@ -33,6 +33,8 @@ export class OutputLog {
     private readonly log: Logger,
     private readonly jobId: string,
     private readonly limits: OutputLimits = DEFAULT_OUTPUT_LIMITS,
+    /** Also hands every logged line to the run's report (its log tail). */
+    private readonly tap?: (stream: OutputStream, line: string) => void,
   ) {}
 
   /** Logs every line `source` produces; the last line need not end with a newline. */
@@ -77,7 +79,9 @@ export class OutputLog {
     const kept = text.subarray(0, room);
     budget.lines += 1;
     budget.bytes += kept.length;
-    this.log.info({ jobId: this.jobId, stream, stage }, kept.toString('utf8'));
+    const line = kept.toString('utf8');
+    this.log.info({ jobId: this.jobId, stream, stage }, line);
+    this.tap?.(stream, line);
     if (kept.length < text.length) this.truncate(budget, stream, stage);
   }
 

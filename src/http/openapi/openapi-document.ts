@@ -7,8 +7,12 @@ import { refTarget, toComponentSchema } from './json-schema-2020';
 interface OperationSpec {
   summary: string;
   tags?: string[];
+  /** Longer text than the summary. */
+  description?: string;
   /** Query parameters, by name: their description. */
   query?: Record<string, string>;
+  /** Request headers the operation reads (beyond auth), by name: their description. */
+  headers?: Record<string, string>;
   /** Request body: a schema file name (`job`) or an inline schema, and whether it is required. */
   request?: { schema: string | object; required?: boolean; description?: string };
   /** Status -> response: a name of `responses` (shared), or an inline response spec. */
@@ -100,9 +104,11 @@ function operation(route: RouteSignature, spec: OperationSpec, ops: OperationsFi
   }
   const params = [...route.path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({ name, in: 'path', required: true, schema: { type: 'string' } }));
   for (const [name, description] of Object.entries(spec.query ?? {})) params.push({ name, in: 'query', description, schema: { type: 'string' } } as never);
+  for (const [name, description] of Object.entries(spec.headers ?? {})) params.push({ name, in: 'header', description, schema: { type: 'string' } } as never);
   const out: Record<string, unknown> = {
     operationId: operationId(route),
     summary: spec.summary,
+    ...(spec.description ? { description: spec.description } : {}),
     ...(spec.tags ? { tags: spec.tags } : {}),
     ...(params.length ? { parameters: params } : {}),
     ...(spec.request ? { requestBody: requestBody(spec.request, schemas) } : {}),

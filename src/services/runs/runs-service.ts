@@ -383,6 +383,8 @@ function applyReport(doc: Doc, req: Doc, now: number): Doc {
   if (req.backups !== undefined) doc.backups = req.backups;
   if (req.stored_bytes !== undefined) doc.stored_bytes = req.stored_bytes;
   if (req.started_at !== undefined) doc.started_at = req.started_at;
+  // The agent that claims a queued run (run-now) names itself.
+  if (req.agent !== undefined) doc.agent = req.agent;
   if (typeof req.reason === 'string') doc.reason = req.reason.slice(0, 10000);
   const status = req.status as string | undefined;
   if (status === 'running' && doc.started_at === null) doc.started_at = now;

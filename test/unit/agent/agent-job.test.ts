@@ -91,6 +91,19 @@ describe('AgentJob: the per-job state machine (spec B.4) and runs (B.6)', () => 
     assert.equal(action.started, 0);
   });
 
+  it('on the wait-for-change channel, a job first seen stopped with no event is not patched (the no-op PATCH would race its creator)', async () => {
+    const d = doc({ status: 'stop' });
+    const job = new AgentJob(d, {
+      api, runners: new Map([['exec', action]]), limiter: new Limiter(1), log: pino({ level: 'silent' }), disableExec: false, now: Date.now, onChangeChannel: () => true,
+    });
+    await job.handle(d, AgentJob.firstEvent(d));
+    assert.equal(job.state, 'stop');
+    assert.deepEqual(api.patches, []);
+    // A pending stop event is still answered.
+    await job.handle(doc({ status: 'stop', event: 'stop' }));
+    assert.deepEqual((api.patches as Patch[]).map((p) => [p.job_schedule.status, p.job_schedule.event]), [['stop', '']]);
+  });
+
   it('scheduled + stop: two whole-document PATCHes with status stop (as the stock scheduler); abort and remove act as stop', async () => {
     for (const event of ['stop', 'abort', 'remove']) {
       api.patches = [];
