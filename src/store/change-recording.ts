@@ -26,6 +26,7 @@ export function withChangeRecording(store: Store, onChange: (changes: JobChange[
     registry: (name) => store.registry(name),
     // Runs are not jobs: a run-now or cancel changes the job too, and that write is announced.
     runs: () => store.runs(),
+    freshness: () => store.freshness(),
     repo(name) {
       if (name !== 'jobs') return store.repo(name);
       return (jobs ??= new ChangeRecordingRepository(store.repo('jobs'), onChange));

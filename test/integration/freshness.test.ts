@@ -149,6 +149,11 @@ describe('freshness: stale jobs and silent clients (GET /freshness/jobs, /freshn
     }
     const seen = await clientOf();
     assert.equal(seen?.hostname, 'poll.example');
+    // Polling (or waiting on) a client id nobody registered in this scope tracks nothing: it is no agent.
+    assert.equal((await api.get('/jobs?limit=10', { match: [{ client_id: 'hostNobody' }] })).status, 200);
+    assert.equal((await api.get('/clients/hostNobody/changes')).status, 200);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.ok(!(await api.get('/freshness/clients?limit=1000')).text.includes('hostNobody'), 'an unregistered client id is not listed');
     const silent = await waitFor('silent', 10_000, async () => {
       const c = await clientOf('&silent=true');
       return c?.silent === true ? c : null;
@@ -250,7 +255,8 @@ describe('freshness: stale jobs and silent clients (GET /freshness/jobs, /freshn
       stale = await eventsOf('job.stale');
       assert.equal(stale.length, 2, JSON.stringify(stale));
       assert.notEqual(stale[1].data.stale_since, stale[0].data.stale_since);
-      // A client that polled once and stopped: one client.silent.
+      // A (registered) client that polled once and stopped: one client.silent.
+      assert.equal((await w.post('/clients', { client_id: 'hostEv', hostname: 'ev.example' })).status, 201);
       assert.equal((await w.get('/jobs?limit=10', { match: [{ client_id: 'hostEv' }] })).status, 200);
       await waitFor('a client.silent event', 10_000, async () => (await eventsOf('client.silent')).length > 0);
       await new Promise((r) => setTimeout(r, 2500));

@@ -42,7 +42,7 @@ export class ChangesService {
     if (scope.clientId && scope.clientId !== clientId) {
       throw new ForbiddenError(`This token is limited to client '${scope.clientId}': it may wait on that client's changes only`);
     }
-    this.lastSeen?.seen(scope.userId, clientId);
+    this.lastSeen?.seen(scope.userId, clientId, scope.projectId);
     let woken = true;
     let wake: () => void = () => undefined;
     const unlisten = this.feed.listen(waitKey(scope, clientId), () => {

@@ -132,7 +132,13 @@ export class FreshnessService implements EventSink, FreshnessObserver {
   async recordSeen(scope: Scope, clientId: string, at: number): Promise<void> {
     const owner = { userId: scope.userId, projectId: scope.projectId };
     let hostname: string | null | undefined;
-    if (!(await this.store().getClient(owner, clientId))) hostname = hostnameOf((await this.clients().get(scope, clientId))?.doc);
+    if (!(await this.store().getClient(owner, clientId))) {
+      // Only registered clients are tracked: anyone may poll or wait on any client id in their own
+      // scope, and an id nobody registered there is not an agent that could fall silent.
+      const client = await this.clients().get(scope, clientId);
+      if (!client) return;
+      hostname = hostnameOf(client.doc);
+    }
     await this.store().updateClient(owner, clientId, (current) =>
       clientSeen(current ?? { client_id: clientId, user_id: owner.userId, project_id: owner.projectId, hostname: hostname ?? null, last_seen_at: null, silent: false, silent_since: null }, at),
     );
