@@ -7,7 +7,9 @@ import type { Config } from './config/config';
 import { ensurePrivateDataDir } from './config/data-dir';
 import { createApp } from './http/app';
 import { metricsBindServer } from './http/metrics/metrics-endpoint';
+import { clientLastSeenFamily } from './metrics/client-collectors';
 import { jobLastSuccessFamily } from './metrics/job-collectors';
+import { runEventMetrics } from './metrics/run-event-metrics';
 import { ServerMetrics } from './metrics/server-metrics';
 import { withStoreMetrics } from './metrics/timed-store';
 import { removeProtoAccessor } from './own-property';
@@ -17,6 +19,7 @@ import { joinClusterFeed } from './services/changes/cluster-feed';
 import { RunsSweeper } from './services/runs/runs-sweeper';
 import { systemClock } from './services/common';
 import { EventsRuntime } from './services/events/events-runtime';
+import { fanOut } from './services/events/fan-out';
 import { withChangeRecording } from './store/change-recording';
 import { withDocumentLimits } from './store/document-limits';
 import { openStore } from './store/open-store';
@@ -78,7 +81,8 @@ export class ApiServer {
         clock: systemClock,
         strictFreezerAction: config.strict_freezer_action,
         runs: config.runs,
-        events: events.events,
+        // Stored and delivered by the events service; counted for /metrics on the way.
+        events: fanOut(events.events, runEventMetrics(metrics.own)),
         freshness: config.freshness,
         feed,
         feedMaxWaitS: config.feed.max_wait,
@@ -90,8 +94,9 @@ export class ApiServer {
     // Agent lost, queue timeout and retention of run records, in the background.
     this.sweeper = new RunsSweeper(services.runs, services.lastSeen, log);
     this.sweeper.start();
-    // Families read from the store at scrape time; the runs service adds its own here.
+    // Families read from the store at scrape time (bounded: see store-collectors.ts).
     metrics.registerStoreFamily(jobLastSuccessFamily(store));
+    metrics.registerStoreFamily(clientLastSeenFamily(store));
     const app = createApp({
       services,
       store,

@@ -100,6 +100,8 @@ export interface FreshnessStore {
   listClients(scope: Scope, query: ClientFreshnessQuery): Promise<ClientFreshness[]>;
   /** Clients not silent last seen at or before `cutoff`, earliest first. */
   dueClients(cutoff: number, limit: number): Promise<ClientFreshness[]>;
+  /** Every client record with a last_seen_at, whatever the tenant, in pages (the /metrics last-seen family). */
+  scanSeenClients(): AsyncIterable<ClientFreshness>;
   /** Whether the jobs stored before freshness existed (or migrated in) have their records. */
   isBackfilled(): Promise<boolean>;
   markBackfilled(): Promise<void>;

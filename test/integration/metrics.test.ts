@@ -114,7 +114,7 @@ describe('metrics: GET /metrics (auth=jwt, metrics_bind, metrics_series_limit 5)
     assert.ok(valueOf(store, `${STORE}_count`, { collection: 'jobs', operation: 'getJson', outcome: 'ok' }) >= 60);
     assert.ok(valueOf(store, `${STORE}_count`, { collection: 'users', operation: 'get', outcome: 'ok' }) >= 1);
     const collections = new Set(store.samples.map((s) => s.labels.collection));
-    for (const c of collections) assert.match(c, /^(jobs|actions|sessions|backups|clients|projects|users|roles|credentials|revocations)$/);
+    for (const c of collections) assert.match(c, /^(jobs|actions|sessions|backups|clients|projects|users|roles|credentials|revocations|runs|freshness)$/);
   });
 
   it('metrics: per-job series are capped at metrics_series_limit, stalest first, and the rest are counted as dropped', async () => {
@@ -151,6 +151,30 @@ describe('metrics: GET /metrics (auth=jwt, metrics_bind, metrics_series_limit 5)
     const after = scrape(await get(scraper.token));
     assert.equal(family(after, 'permafrost_backups_recorded_total').samples[0].value - count0, 3);
     assert.equal(family(after, 'permafrost_backup_stored_bytes_total').samples[0].value - bytes0, 2234);
+  });
+
+  it('metrics: runs started and ended are counted by status, and a polling client has its last-seen time', async () => {
+    const counts = (families: Map<string, Family>) => {
+      const ended = (status: string) => valueOf(family(families, 'permafrost_runs_ended_total'), 'permafrost_runs_ended_total', { status });
+      return { started: family(families, 'permafrost_runs_started_total').samples[0].value, success: ended('success'), fail: ended('fail'), aborted: ended('aborted') };
+    };
+    const before = counts(scrape(await get(scraper.token)));
+    assert.equal((await member.api.post('/clients', { client_id: 'polling-host', hostname: 'polling.example' })).status, 201);
+    const job = await member.api.post('/jobs', { client_id: 'polling-host', job_actions: [], job_schedule: {}, description: 'counted' });
+    for (const end of ['fail', 'success', 'success']) {
+      const run = await member.api.post('/runs', { job_id: job.json.job_id, trigger: 'schedule', status: 'running', agent: { host: 'h', pid: 1, version: 't' } });
+      assert.equal(run.status, 201, run.text);
+      assert.equal((await member.api.patch(`/runs/${run.json.run_id as string}`, { status: end })).status, 200);
+    }
+    const polledAt = Date.now() / 1000;
+    assert.equal((await member.api.get('/jobs?limit=10', { match: [{ client_id: 'polling-host' }] })).status, 200);
+    await new Promise((r) => setTimeout(r, 1100));
+    const after = scrape(await get(scraper.token));
+    assert.deepEqual(counts(after), { started: before.started + 3, success: before.success + 2, fail: before.fail + 1, aborted: before.aborted });
+    const seen = family(after, 'permafrost_client_last_seen_timestamp_seconds');
+    assert.equal(seen.type, 'gauge');
+    const at = valueOf(seen, 'permafrost_client_last_seen_timestamp_seconds', { project_id: member.projectId, client_id: 'polling-host' });
+    assert.ok(Math.abs(at - polledAt) < 5, `last seen ${at}, polled at ${polledAt}`);
   });
 });
 

@@ -115,6 +115,23 @@ export function freshnessContract(engine: string, makeStore: () => Promise<Store
       assert.equal(await store.freshness().isBackfilled(), true);
       assert.deepEqual(await store.freshness().dueClients(Number.MAX_SAFE_INTEGER, 10), []);
       assert.deepEqual(await store.freshness().listClients({ userId: '', projectId: null }, { limit: 10, offset: 0 }), []);
+      const scanned = [];
+      for await (const c of store.freshness().scanSeenClients()) scanned.push(c);
+      assert.deepEqual(scanned, []);
+    });
+
+    it('scans every seen client of every tenant, across pages, once each (the /metrics family)', async () => {
+      const seenAt = (i: number) => (i % 7 === 0 ? null : 1000 + i);
+      for (let i = 0; i < 1203; i++) {
+        const owner = { userId: `u${i % 3}`, projectId: i % 5 === 0 ? null : `p${i % 2}` };
+        await store.freshness().updateClient(owner, `c${i}`, () => ({
+          client_id: `c${i}`, user_id: owner.userId, project_id: owner.projectId, hostname: null, last_seen_at: seenAt(i), silent: i % 2 === 0, silent_since: null,
+        }));
+      }
+      const got: string[] = [];
+      for await (const c of store.freshness().scanSeenClients()) got.push(`${c.client_id}:${String(c.last_seen_at)}`);
+      const expected = [...Array(1203).keys()].filter((i) => seenAt(i) !== null).map((i) => `c${i}:${String(seenAt(i))}`);
+      assert.deepEqual(got.sort(), expected.sort());
     });
 
     it('concurrent updates of one record all apply (atomic read-modify-write)', async () => {

@@ -102,6 +102,11 @@ export function dueClientsFilter(cutoff: number): Filter {
  * The backfill marker: a client record of an owner no identity has (user ids are never empty),
  * so no list, lookup or sweep ever sees it.
  */
+/** A page of seen clients after the `_id` given (null: the first page); the backfill marker is never seen. */
+export function seenClientsPageFilter(after: unknown): Filter {
+  return after === null ? { last_seen_at: { $ne: null } } : { last_seen_at: { $ne: null }, _id: { $gt: after } };
+}
+
 export const BACKFILL_MARKER: Filter = { user_id: '', project_id: '', client_id: 'freshness_backfilled' };
 
 /** skip/limit; null when the page is certainly empty (limit 0 would mean "no limit" to MongoDB). */

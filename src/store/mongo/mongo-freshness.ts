@@ -13,6 +13,7 @@ import type {
 import { DuplicateError, type Scope } from '../types';
 import {
   BACKFILL_MARKER,
+  seenClientsPageFilter,
   CLIENT_ORDER,
   clientKeyFilter,
   clientListFilter,
@@ -125,6 +126,22 @@ export class MongoFreshness implements FreshnessStore {
   async dueClients(cutoff: number, limit: number): Promise<ClientFreshness[]> {
     const rows = await guard(() => this.models.clients.find(dueClientsFilter(cutoff), { doc: 1 }).sort({ last_seen_at: 1 }).limit(limit).lean());
     return rows.map((r) => JSON.parse(r.doc) as ClientFreshness);
+  }
+
+  /** Pages by _id, so no cursor is held open across the awaits between pages. */
+  async *scanSeenClients(): AsyncIterable<ClientFreshness> {
+    for (let after: unknown = null; ; ) {
+      const rows = await guard(() =>
+        this.models.clients
+          .find(seenClientsPageFilter(after), { doc: 1 })
+          .sort({ _id: 1 })
+          .limit(500)
+          .lean<Array<{ _id: unknown; doc: string }>>(),
+      );
+      for (const r of rows) yield JSON.parse(r.doc) as ClientFreshness;
+      if (rows.length < 500) return;
+      after = rows[rows.length - 1]._id;
+    }
   }
 
   async isBackfilled(): Promise<boolean> {

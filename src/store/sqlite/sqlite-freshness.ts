@@ -157,6 +157,21 @@ export class SqliteFreshness implements FreshnessStore {
     return rows.map((d) => JSON.parse(d) as ClientFreshness);
   }
 
+  async *scanSeenClients(): AsyncIterable<ClientFreshness> {
+    // Pages by primary key: a statement is not held open across the awaits between pages.
+    const first = this.stmt('SELECT user_id, project_id, client_id, doc FROM freshness_clients WHERE last_seen_at IS NOT NULL ORDER BY user_id, project_id, client_id LIMIT 500');
+    const next = this.stmt(
+      'SELECT user_id, project_id, client_id, doc FROM freshness_clients WHERE (user_id, project_id, client_id) > (?, ?, ?) AND last_seen_at IS NOT NULL ORDER BY user_id, project_id, client_id LIMIT 500',
+    );
+    type Row = { user_id: string; project_id: string; client_id: string; doc: string };
+    for (let after: Row | null = null; ; ) {
+      const rows = (after ? next.all(after.user_id, after.project_id, after.client_id) : first.all()) as Row[];
+      for (const r of rows) yield JSON.parse(r.doc) as ClientFreshness;
+      if (rows.length < 500) return;
+      after = rows[rows.length - 1];
+    }
+  }
+
   async isBackfilled(): Promise<boolean> {
     return this.stmt("SELECT 1 FROM meta WHERE name = 'freshness_backfilled'").get() !== undefined;
   }

@@ -9,6 +9,7 @@ import {
   freshnessPage,
   jobListFilter,
   jobRecordOf,
+  seenClientsPageFilter,
 } from '../../../../src/store/mongo/freshness-translate';
 import type { JobFreshness } from '../../../../src/store/freshness-types';
 
@@ -48,6 +49,11 @@ describe('MongoDB translation of freshness records (pure)', () => {
     assert.deepEqual(dueClientsFilter(10), { silent: false, last_seen_at: { $ne: null, $lte: 10 } });
     const due = freshnessJobIndexes().find((i) => i.options.name === 'due');
     assert.deepEqual(due, { fields: { stale_at: 1 }, options: { name: 'due', partialFilterExpression: { stale: false } } });
+  });
+
+  it('the /metrics scan pages seen clients by _id (the backfill marker, never seen, is left out)', () => {
+    assert.deepEqual(seenClientsPageFilter(null), { last_seen_at: { $ne: null } });
+    assert.deepEqual(seenClientsPageFilter('abc'), { last_seen_at: { $ne: null }, _id: { $gt: 'abc' } });
   });
 
   it('a page of limit 0 is empty, never "no limit"', () => {
