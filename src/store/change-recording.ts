@@ -1,4 +1,5 @@
 import { ForwardingRepository } from './forwarding-repository';
+import { withRepositories } from './with-repositories';
 import type { Doc, Repository, Scope, Store, Stored } from './types';
 
 /** The owner and client of a job that was inserted, updated or deleted. */
@@ -15,23 +16,8 @@ export interface JobChange {
  * clients. Writes that fail or change nothing are not announced. Other collections pass through.
  */
 export function withChangeRecording(store: Store, onChange: (changes: JobChange[]) => void): Store {
-  let jobs: Repository | null = null;
-  return {
-    get engine() {
-      return store.engine;
-    },
-    start: (opts) => store.start(opts),
-    stop: () => store.stop(),
-    ping: () => store.ping(),
-    registry: (name) => store.registry(name),
-    // Runs are not jobs: a run-now or cancel changes the job too, and that write is announced.
-    runs: () => store.runs(),
-    freshness: () => store.freshness(),
-    repo(name) {
-      if (name !== 'jobs') return store.repo(name);
-      return (jobs ??= new ChangeRecordingRepository(store.repo('jobs'), onChange));
-    },
-  };
+  // Runs are not jobs: a run-now or cancel changes the job too, and that write is announced.
+  return withRepositories(store, (name, inner) => (name === 'jobs' ? new ChangeRecordingRepository(inner, onChange) : null));
 }
 
 class ChangeRecordingRepository extends ForwardingRepository {

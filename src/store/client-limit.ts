@@ -1,5 +1,6 @@
 import { ForbiddenError } from '../errors';
 import { ForwardingRepository } from './forwarding-repository';
+import { withRepositories } from './with-repositories';
 import type { CollectionName, Doc, ListQuery, Repository, Scope, Store, Stored } from './types';
 
 /** Where each limited collection keeps the scheduler client a document belongs to. */
@@ -15,34 +16,12 @@ const CLIENT_OF: Partial<Record<CollectionName, (doc: Doc) => unknown>> = {
  * host. Scopes without a client id pass straight through.
  */
 export function withClientLimits(store: Store): Store {
-  const limited = new Map<CollectionName, Repository>();
-  let backups: Repository | null = null;
-  const limitedStore: Store = {
-    get engine() {
-      return store.engine;
-    },
-    start: (opts) => store.start(opts),
-    stop: () => store.stop(),
-    ping: () => store.ping(),
-    registry: (name) => store.registry(name),
-    freshness: () => store.freshness(),
-    // Runs apply the client limit themselves, in their scope translation (runs/run-scope.ts).
-    runs: () => store.runs(),
-    repo(name) {
-      if (name === 'backups') {
-        return (backups ??= new ClientLimitedBackups(store.repo('backups'), store.repo('clients'), limitedStore.repo('jobs')));
-      }
-      const clientOf = CLIENT_OF[name];
-      if (!clientOf) return store.repo(name);
-      let repo = limited.get(name);
-      if (!repo) {
-        repo = new ClientLimitedRepository(store.repo(name), clientOf);
-        limited.set(name, repo);
-      }
-      return repo;
-    },
-  };
-  return limitedStore;
+  // Runs apply the client limit themselves, in their scope translation (runs/run-scope.ts).
+  return withRepositories(store, (name, inner, self) => {
+    if (name === 'backups') return new ClientLimitedBackups(inner, store.repo('clients'), self.repo('jobs'));
+    const clientOf = CLIENT_OF[name];
+    return clientOf ? new ClientLimitedRepository(inner, clientOf) : null;
+  });
 }
 
 class ClientLimitedRepository extends ForwardingRepository {

@@ -2,6 +2,7 @@ import type { DocumentLimits } from '../config/config';
 import { PayloadTooLargeError } from '../errors';
 import { LIMIT_SETTINGS, measureValue } from '../validation/json-limits';
 import { ForwardingRepository } from './forwarding-repository';
+import { withRepositories } from './with-repositories';
 import type { Doc, Repository, Scope, Store, Stored } from './types';
 
 /**
@@ -22,28 +23,9 @@ export const STORED_BYTES_FACTOR = 1.5;
  * and the admin commands open the store without it.
  */
 export function withDocumentLimits(store: Store, limits: DocumentLimits, bodyLimit: number): Store {
-  const wrapped = new Map<string, Repository>();
   const check = (doc: Doc): void => assertStorable(doc, limits, bodyLimit);
-  return {
-    get engine() {
-      return store.engine;
-    },
-    start: () => store.start(),
-    stop: () => store.stop(),
-    ping: () => store.ping(),
-    registry: (name) => store.registry(name),
-    freshness: () => store.freshness(),
-    // Run reports are capped by their request schemas and the runs service (log tail, steps).
-    runs: () => store.runs(),
-    repo(name) {
-      let repo = wrapped.get(name);
-      if (!repo) {
-        repo = new LimitedRepository(store.repo(name), check);
-        wrapped.set(name, repo);
-      }
-      return repo;
-    },
-  };
+  // Run reports are capped by their request schemas and the runs service (log tail, steps).
+  return withRepositories(store, (_name, inner) => new LimitedRepository(inner, check));
 }
 
 /** 413 naming the limit when `doc` is past a stored limit (keys, depth, sizes, JSON bytes). */

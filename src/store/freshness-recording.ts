@@ -1,4 +1,5 @@
 import { ForwardingRepository } from './forwarding-repository';
+import { withRepositories } from './with-repositories';
 import type { Doc, Repository, Scope, Store, Stored } from './types';
 
 /** What freshness hears from the jobs repository. */
@@ -17,22 +18,7 @@ export interface FreshnessObserver {
  * catches up at the next write or run. Other collections pass through.
  */
 export function withFreshnessRecording(store: Store, observer: FreshnessObserver, onError: (err: unknown) => void): Store {
-  let jobs: Repository | null = null;
-  return {
-    get engine() {
-      return store.engine;
-    },
-    start: (opts) => store.start(opts),
-    stop: () => store.stop(),
-    ping: () => store.ping(),
-    registry: (name) => store.registry(name),
-    freshness: () => store.freshness(),
-    runs: () => store.runs(),
-    repo(name) {
-      if (name !== 'jobs') return store.repo(name);
-      return (jobs ??= new RecordingJobs(store.repo('jobs'), observer, onError));
-    },
-  };
+  return withRepositories(store, (name, inner) => (name === 'jobs' ? new RecordingJobs(inner, observer, onError) : null));
 }
 
 class RecordingJobs extends ForwardingRepository {

@@ -16,6 +16,11 @@ export interface RequestOptions {
   /** An object is sent as JSON; a string or Buffer as is. */
   body?: unknown;
   timeoutMs?: number;
+  /**
+   * false: not recorded for the OpenAPI check (an answer of another server than the API on the
+   * same paths, such as the metrics_bind address, which /openapi.json does not describe).
+   */
+  record?: boolean;
 }
 
 /**
@@ -39,7 +44,7 @@ export function request(url: string, opts: RequestOptions = {}): Promise<Respons
         } catch {
           json = undefined;
         }
-        record(opts.method ?? 'GET', url, res, text);
+        if (opts.record !== false) record(opts.method ?? 'GET', url, res, text);
         resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
       });
       res.on('error', reject);

@@ -48,15 +48,12 @@ const ANY_JSON = fc.jsonValue({ maxDepth: 2 });
 export function schemaArbitrary(schema: JsonSchema, schemas: Map<string, JsonSchema>, depth = 0, root: JsonSchema = schema): fc.Arbitrary<unknown> {
   const next = (sub: JsonSchema, d = depth + 1) => schemaArbitrary(sub, schemas, d, root);
   if (schema.$ref) {
-    const local = schema.$ref.match(/^#\/\$defs\/(.+)$/);
-    if (local) {
-      const target = root.$defs?.[local[1]];
-      if (!target) throw new Error(`unresolved $ref ${schema.$ref}`);
-      return next(target, depth);
-    }
-    const target = schemas.get(schema.$ref);
-    if (!target) throw new Error(`unresolved $ref ${schema.$ref}`);
-    return schemaArbitrary(target, schemas, depth, target);
+    // A file (or this one, for "#..."), then a JSON pointer into it (#/$defs/x, #/properties/url).
+    const [file, pointer = ''] = schema.$ref.split('#');
+    const doc = file ? schemas.get(file) : root;
+    const target = doc && resolvePointer(doc, pointer);
+    if (!doc || !target) throw new Error(`unresolved $ref ${schema.$ref}`);
+    return schemaArbitrary(target, schemas, depth, doc);
   }
   if (schema.const !== undefined) return fc.constant(schema.const);
   const choices = schema.oneOf ?? schema.anyOf;
@@ -65,6 +62,15 @@ export function schemaArbitrary(schema: JsonSchema, schemas: Map<string, JsonSch
   const types = schema.type === undefined ? (schema.properties ? ['object'] : []) : Array.isArray(schema.type) ? schema.type : [schema.type];
   if (types.length === 0) return ANY_JSON;
   return fc.oneof(...types.map((t) => typed(t, schema, schemas, depth, root)));
+}
+
+function resolvePointer(doc: JsonSchema, pointer: string): JsonSchema | undefined {
+  let at: unknown = doc;
+  for (const part of pointer.split('/').slice(1)) {
+    const key = part.replace(/~1/g, '/').replace(/~0/g, '~');
+    at = at !== null && typeof at === 'object' && Object.hasOwn(at, key) ? (at as Record<string, unknown>)[key] : undefined;
+  }
+  return at as JsonSchema | undefined;
 }
 
 function typed(type: string, schema: JsonSchema, schemas: Map<string, JsonSchema>, depth: number, root: JsonSchema): fc.Arbitrary<unknown> {

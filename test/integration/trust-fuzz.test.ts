@@ -6,6 +6,12 @@ import { clientsRoutes } from '../../src/http/routes/clients-routes';
 import { jobsRoutes } from '../../src/http/routes/jobs-routes';
 import type { RouteDef } from '../../src/http/routes/route';
 import { sessionsRoutes } from '../../src/http/routes/sessions-routes';
+import { runsRoutes } from '../../src/http/routes/runs-routes';
+import { runNowRoutes } from '../../src/http/routes/run-now-routes';
+import { changesRoutes } from '../../src/http/routes/changes-routes';
+import { freshnessRoutes } from '../../src/http/routes/freshness-routes';
+import { eventsRoutes } from '../../src/http/routes/events-routes';
+import { webhooksRoutes } from '../../src/http/routes/webhooks-routes';
 import { findSchemaDir } from '../../src/validation';
 import { Api, request, type Response } from '../helpers/http';
 import { loadSchemas, schemaArbitrary, type JsonSchema } from '../helpers/schema-arbitrary';
@@ -33,7 +39,19 @@ const CONFIG_SCHEMAS = new Set(['config.json', 'agent_config.json']);
 const SCHEMAS = loadSchemas(findSchemaDir());
 const REQUEST_SCHEMAS = [...SCHEMAS.keys()].filter((id) => !CONFIG_SCHEMAS.has(id)).sort();
 
-const ROUTES: RouteDef[] = [...backupsRoutes, ...clientsRoutes, ...jobsRoutes, ...actionsRoutes, ...sessionsRoutes];
+const ROUTES: RouteDef[] = [
+  ...backupsRoutes,
+  ...clientsRoutes,
+  ...jobsRoutes,
+  ...actionsRoutes,
+  ...sessionsRoutes,
+  ...runsRoutes,
+  ...runNowRoutes,
+  ...changesRoutes,
+  ...freshnessRoutes,
+  ...eventsRoutes,
+  ...webhooksRoutes,
+];
 /** Route paths with the methods the API does not route there too (405), OPTIONS and HEAD. */
 const METHODS = ['GET', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS', 'HEAD'];
 
@@ -49,6 +67,10 @@ const NATURAL: Record<string, string[]> = {
   'POST /sessions/:session_id': ['session_replace.json'],
   'PATCH /sessions/:session_id': ['session_patch.json'],
   'POST /clients': ['client.json'],
+  'POST /runs': ['run_open.json'],
+  'PATCH /runs/:run_id': ['run_report.json'],
+  'POST /webhooks': ['webhook.json'],
+  'PATCH /webhooks/:webhook_id': ['webhook_patch.json'],
 };
 
 const HOSTILE_KEYS = [
@@ -328,7 +350,7 @@ for (const [leg, env] of [
       }
       statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
       if (res.status === 201 && res.json && typeof res.json === 'object') {
-        for (const k of ['job_id', 'action_id', 'session_id', 'backup_id', 'client_id']) {
+        for (const k of ['job_id', 'action_id', 'session_id', 'backup_id', 'client_id', 'run_id', 'webhook_id']) {
           if (typeof res.json[k] !== 'string') continue;
           seenIds.add(res.json[k]);
           const byParam = seenBy.get(identity) ?? new Map<string, Set<string>>();

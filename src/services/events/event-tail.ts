@@ -1,4 +1,5 @@
 import type { EventRecord, EventStore } from '../../store/events/event-store';
+import { PokedLoop } from './poked-loop';
 
 /** A gap in the ids (an id taken by an insert not yet visible, or one that failed) is waited for this long. */
 const GAP_WAIT_MS = 2000;
@@ -13,30 +14,25 @@ const PAGE = 500;
  */
 export class EventTail {
   private last = 0;
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private again = false;
   private gapSince: number | null = null;
-  private stopped = true;
   private readonly listeners = new Set<(e: EventRecord) => void>();
+  private readonly loop: PokedLoop;
 
   constructor(
     private readonly store: EventStore,
-    private readonly pollMs: number,
+    pollMs: number,
     private readonly onError: (err: unknown) => void,
-  ) {}
+  ) {
+    this.loop = new PokedLoop(() => this.read(), pollMs);
+  }
 
   async start(): Promise<void> {
     this.last = await this.store.lastId();
-    this.stopped = false;
-    this.schedule();
+    this.loop.start(false);
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   listen(fn: (e: EventRecord) => void): () => void {
@@ -46,29 +42,7 @@ export class EventTail {
 
   /** Reads now (after a local write). */
   poke(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    this.running = this.read().finally(() => {
-      this.running = null;
-      if (this.again) {
-        this.again = false;
-        this.poke();
-      } else this.schedule();
-    });
-  }
-
-  private schedule(): void {
-    if (this.stopped || this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.poke();
-    }, this.pollMs);
-    this.timer.unref();
+    this.loop.poke();
   }
 
   private async read(): Promise<void> {

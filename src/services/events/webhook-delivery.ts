@@ -6,6 +6,7 @@ import type { WebhooksSettings } from '../../config/config';
 import type { AttemptOutcome, DeliveryAttempt, DeliveryRecord, EventStore } from '../../store/events/event-store';
 import { retryDelayMs } from './backoff';
 import { eventDocument } from './events-service';
+import { PokedLoop } from './poked-loop';
 import { guardedLookup, isPrivateAddress } from './target-guard';
 import { webhookSignature } from './webhook-signature';
 
@@ -30,58 +31,31 @@ export class WebhookDelivery {
   /** Names this process's leases. */
   private readonly owner = randomBytes(8).toString('hex');
   private readonly inFlight = new Map<string, { done: Promise<void>; abort: AbortController }>();
-  private timer: NodeJS.Timeout | null = null;
-  private claiming: Promise<void> | null = null;
-  private again = false;
-  private stopped = true;
+  private readonly loop: PokedLoop;
 
   constructor(
     private readonly store: EventStore,
     private readonly settings: WebhooksSettings,
     private readonly onError: (what: string, err: unknown) => void,
     private readonly nowMs: () => number = Date.now,
-  ) {}
+  ) {
+    this.loop = new PokedLoop(() => this.claim(), settings.poll_ms);
+  }
 
   start(): void {
-    this.stopped = false;
-    this.poke();
+    this.loop.start(true);
   }
 
   /** Stops taking deliveries and aborts those in flight: their leases run out and they are attempted again. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.claiming;
+    await this.loop.stop();
     for (const f of this.inFlight.values()) f.abort.abort();
     await Promise.all([...this.inFlight.values()].map((f) => f.done));
   }
 
   /** Looks for due deliveries now (an event was just stored). */
   poke(): void {
-    if (this.stopped) return;
-    if (this.claiming) {
-      this.again = true;
-      return;
-    }
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    this.claiming = this.claim().finally(() => {
-      this.claiming = null;
-      if (this.again) {
-        this.again = false;
-        this.poke();
-      } else this.schedule();
-    });
-  }
-
-  private schedule(): void {
-    if (this.stopped || this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.poke();
-    }, this.settings.poll_ms);
-    this.timer.unref();
+    this.loop.poke();
   }
 
   private async claim(): Promise<void> {
