@@ -22,7 +22,8 @@ import { sessionsRoutes } from './routes/sessions-routes';
 import { webhooksRoutes } from './routes/webhooks-routes';
 import { v1ProjectAccess, type ProjectRoles } from './v1-project-access';
 
-const ROUTES: RouteDef[] = [
+/** Every resource route of v1 and v2 (the fuzz test sends hostile requests to each). */
+export const API_ROUTES: readonly RouteDef[] = [
   ...backupsRoutes,
   ...clientsRoutes,
   ...jobsRoutes,
@@ -84,7 +85,7 @@ export function createApiRouter(services: Services, policy: Policy, opts: ApiRou
       refuseHead(ctx);
       jsonHome(ctx, v);
     });
-    for (const route of ROUTES) {
+    for (const route of API_ROUTES) {
       described.set(`${route.method} ${templateOf(prefix + route.path)}`, { group: 'api', rule: route.rule, version: v, relative: templateOf(route.path) });
       router.register(`${prefix}${route.path}`, [route.method], async (ctx) => {
         refuseHead(ctx);

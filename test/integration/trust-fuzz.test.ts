@@ -1,17 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { actionsRoutes } from '../../src/http/routes/actions-routes';
-import { backupsRoutes } from '../../src/http/routes/backups-routes';
-import { clientsRoutes } from '../../src/http/routes/clients-routes';
-import { jobsRoutes } from '../../src/http/routes/jobs-routes';
-import type { RouteDef } from '../../src/http/routes/route';
-import { sessionsRoutes } from '../../src/http/routes/sessions-routes';
-import { runsRoutes } from '../../src/http/routes/runs-routes';
-import { runNowRoutes } from '../../src/http/routes/run-now-routes';
-import { changesRoutes } from '../../src/http/routes/changes-routes';
-import { freshnessRoutes } from '../../src/http/routes/freshness-routes';
-import { eventsRoutes } from '../../src/http/routes/events-routes';
-import { webhooksRoutes } from '../../src/http/routes/webhooks-routes';
+import { API_ROUTES } from '../../src/http/api-router';
 import { findSchemaDir } from '../../src/validation';
 import { Api, request, type Response } from '../helpers/http';
 import { loadSchemas, schemaArbitrary, type JsonSchema } from '../helpers/schema-arbitrary';
@@ -39,19 +28,7 @@ const CONFIG_SCHEMAS = new Set(['config.json', 'agent_config.json']);
 const SCHEMAS = loadSchemas(findSchemaDir());
 const REQUEST_SCHEMAS = [...SCHEMAS.keys()].filter((id) => !CONFIG_SCHEMAS.has(id)).sort();
 
-const ROUTES: RouteDef[] = [
-  ...backupsRoutes,
-  ...clientsRoutes,
-  ...jobsRoutes,
-  ...actionsRoutes,
-  ...sessionsRoutes,
-  ...runsRoutes,
-  ...runNowRoutes,
-  ...changesRoutes,
-  ...freshnessRoutes,
-  ...eventsRoutes,
-  ...webhooksRoutes,
-];
+const ROUTES = API_ROUTES;
 /** Route paths with the methods the API does not route there too (405), OPTIONS and HEAD. */
 const METHODS = ['GET', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS', 'HEAD'];
 

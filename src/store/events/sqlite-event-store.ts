@@ -1,9 +1,10 @@
 import fs from 'node:fs';
-import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
 import type { EventOwner, EventType } from '../../services/events/event-sink';
 import { newId } from '../../services/common';
 import { StoreUnavailableError } from '../../errors';
 import { GroupCommit, READ_BUSY_TIMEOUT_MS } from '../sqlite/group-commit';
+import { statementCache } from '../sqlite/statement-cache';
 import { readableProjects } from '../project-access';
 import { MissingDatabaseError, type Doc, type Scope, type StartOptions } from '../types';
 import type { AttemptOutcome, DeliveryRecord, EventPage, EventRecord, EventStore, WebhookRecord } from './event-store';
@@ -90,7 +91,7 @@ export class SqliteEventStore implements EventStore {
   readonly engine = 'sqlite';
   private db: Database | null = null;
   private writer: GroupCommit | null = null;
-  private readonly statements = new Map<string, Statement>();
+  private readonly sql = statementCache(() => this.open());
 
   constructor(private readonly opts: { file: string; synchronous: 'NORMAL' | 'FULL' }) {}
 
@@ -110,7 +111,7 @@ export class SqliteEventStore implements EventStore {
   async stop(): Promise<void> {
     await this.writer?.drain();
     this.writer = null;
-    this.statements.clear();
+    this.sql.clear();
     this.db?.close();
     this.db = null;
   }
@@ -304,12 +305,6 @@ export class SqliteEventStore implements EventStore {
   private open(): Database {
     if (!this.db) throw new StoreUnavailableError('the events store is not started');
     return this.db;
-  }
-
-  private sql(text: string): Statement {
-    let st = this.statements.get(text);
-    if (!st) this.statements.set(text, (st = this.open().prepare(text)));
-    return st;
   }
 }
 

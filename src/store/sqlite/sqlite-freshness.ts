@@ -1,4 +1,5 @@
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
+import { statementCache } from './statement-cache';
 import type {
   ClientFreshness,
   ClientFreshnessQuery,
@@ -58,7 +59,7 @@ export function freshnessDdl(): string {
 
 /** Freshness records in SQLite; writes go through the store's group commit (atomic, no retry). */
 export class SqliteFreshness implements FreshnessStore {
-  private readonly statements = new Map<string, Statement>();
+  private readonly stmt = statementCache(() => this.db);
 
   constructor(
     private readonly db: Database,
@@ -210,14 +211,6 @@ export class SqliteFreshness implements FreshnessStore {
     return doc === undefined ? null : (JSON.parse(doc) as ClientFreshness);
   }
 
-  private stmt(sql: string): Statement {
-    let s = this.statements.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s;
-  }
 }
 
 /** The tenant's records: v2 (user, project), v1 the user's in the projects it may read. */

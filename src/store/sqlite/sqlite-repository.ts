@@ -1,4 +1,5 @@
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
+import { statementCache } from './statement-cache';
 import { docTerms, matches, termOf, type Condition, type Search } from '../../search';
 import { GroupCommit } from './group-commit';
 import { assertWritable, readableProjects } from '../project-access';
@@ -35,7 +36,7 @@ interface Plan {
  * the store's group commit and are answered once committed.
  */
 export class SqliteRepository implements Repository {
-  private readonly statements = new Map<string, Statement>();
+  private readonly stmt = statementCache(() => this.db);
   /** Documents other than clients are looked up by their global id. */
   private readonly keyIsId: boolean;
 
@@ -251,14 +252,6 @@ export class SqliteRepository implements Repository {
     return { sql, params, residual };
   }
 
-  private stmt(sql: string): Statement {
-    let s = this.statements.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s;
-  }
 
   private tx<T>(fn: () => T): Promise<T> {
     return this.writer.run(fn);

@@ -1,4 +1,5 @@
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
+import { statementCache } from './statement-cache';
 import { assertWritable } from '../project-access';
 import { assertOwnClient, projectColumn } from '../runs/run-scope';
 import type { OwnedRun, RunPage, RunsRepository } from '../runs/runs-repository';
@@ -30,7 +31,7 @@ const OPEN = "status IN ('queued', 'running')";
  * makes `update` an atomic read-modify-write. Statements are prepared on first use.
  */
 export class SqliteRuns implements RunsRepository {
-  private readonly statements = new Map<string, Statement>();
+  private readonly stmt = statementCache(() => this.db);
 
   constructor(
     private readonly db: Database,
@@ -159,14 +160,6 @@ export class SqliteRuns implements RunsRepository {
     ).get(String(runId), ...where.params) as FullRow | undefined;
   }
 
-  private stmt(sql: string): Statement {
-    let s = this.statements.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s;
-  }
 }
 
 /** The indexed columns, in the order the statements bind them. */
