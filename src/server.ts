@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { setupAuth, type AuthSetup } from './auth/setup';
 import type { Config } from './config/config';
 import { ensurePrivateDataDir } from './config/data-dir';
+import { StreamedRequests } from './http/streamed-requests';
 import { createApp } from './http/app';
 import { metricsBindServer } from './http/metrics/metrics-endpoint';
 import { clientLastSeenFamily } from './metrics/client-collectors';
@@ -37,6 +38,7 @@ export class ApiServer {
   private feed: ChangeFeed | null = null;
   private leaveClusterFeed: (() => void) | null = null;
   private sweeper: RunsSweeper | null = null;
+  private streams: StreamedRequests | null = null;
   private services: Services | null = null;
 
   constructor(
@@ -97,6 +99,8 @@ export class ApiServer {
     // Families read from the store at scrape time (bounded: see store-collectors.ts).
     metrics.registerStoreFamily(jobLastSuccessFamily(store));
     metrics.registerStoreFamily(clientLastSeenFamily(store));
+    const streams = new StreamedRequests(config.runs.stream_seconds, config.request_timeout_ms);
+    this.streams = streams;
     const app = createApp({
       services,
       store,
@@ -112,6 +116,7 @@ export class ApiServer {
       healthcheckDisableFile: config.healthcheck_disable_file,
       accessLog: config.access_log,
       metrics,
+      streams,
     });
     // A client that stops sending mid-request gets 408 and its socket closed, instead of holding
     // a connection (and a half-read upload) forever.
@@ -120,6 +125,8 @@ export class ApiServer {
       { requestTimeout: timeout, headersTimeout: timeout, connectionsCheckingInterval: Math.min(30_000, Math.max(250, timeout / 4)) },
       app.callback(),
     );
+    // Run report streams are exempt from that timeout: no line for as long cuts them instead.
+    streams.install(server);
     await listen(server, config.bind);
     this.server = server;
     if (config.metrics_bind) {
@@ -144,6 +151,9 @@ export class ApiServer {
     this.server = null;
     // Open event streams would hold server.close() until the grace period ends.
     this.events?.closeStreams();
+    // Run report streams too: their agents send what was in flight again to the next server.
+    this.streams?.closeAll();
+    this.streams = null;
     // Held change requests answer now rather than hold the close up for the grace period.
     this.feed?.close();
     this.leaveClusterFeed?.();

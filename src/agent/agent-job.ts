@@ -61,7 +61,7 @@ export class AgentJob {
   /** Progress of the run in flight, and whether the API takes it (the stock API answers 400). */
   private progress: { snapshot: ProgressSnapshot | null; sentAt: number; accepted: boolean | null } = { snapshot: null, sentAt: 0, accepted: null };
   /** The run record of the run in flight, where the API keeps them (Permafrost's runs API). */
-  private run: { id: string; recorder: RunRecorder; timer: NodeJS.Timeout; sending: boolean } | null = null;
+  private run: { id: string; recorder: RunRecorder; timer: NodeJS.Timeout; sending: boolean; epoch: number } | null = null;
   /** The last job_schedule.run_now seen (handled or skipped), and one that waits for the run in flight. */
   private lastRunNow: string | null = null;
   private pendingRunNow: string | null = null;
@@ -421,20 +421,32 @@ export class AgentJob {
   private trackRun(runId: string): void {
     const timer = setInterval(() => this.writeRun(), RUN_REPORT_EVERY_MS);
     timer.unref();
-    this.run = { id: runId, recorder: new RunRecorder(() => this.deps.now() / 1000), timer, sending: false };
+    this.run = { id: runId, recorder: new RunRecorder(() => this.deps.now() / 1000), timer, sending: false, epoch: this.deps.api.reportEpoch?.() ?? 0 };
   }
 
-  /** The periodic report: steps, log tail, progress, backups (one in flight at most). */
+  /**
+   * The periodic report: what changed since the last one (run-recorder.ts), on the agent's report
+   * stream where the API has one, else as a PATCH (one in flight at most). When reports may have
+   * been lost (the stream broke, a PATCH failed) the next one carries everything.
+   */
   private writeRun(): void {
     const run = this.run;
-    const reportRun = this.deps.api.reportRun;
+    const api = this.deps.api;
+    const reportRun = api.reportRun;
     if (!run || run.sending || !reportRun) return;
+    const epoch = api.reportEpoch?.() ?? 0;
+    if (epoch !== run.epoch) {
+      run.recorder.resend();
+      run.epoch = epoch;
+    }
+    const body = run.recorder.changes();
+    if (api.streamRunReport?.(run.id, body)) return;
     run.sending = true;
-    const body = run.recorder.report();
     this.writes = this.writes.then(async () => {
       try {
-        await reportRun.call(this.deps.api, run.id, body);
+        await reportRun.call(api, run.id, body);
       } catch (err) {
+        run.recorder.resend();
         this.log.warn({ runId: run.id, err: (err as Error).message }, 'cannot report on the run');
       } finally {
         run.sending = false;
@@ -459,7 +471,7 @@ export class AgentJob {
   // ------------------------------------------------------------------ progress
 
   /**
-   * Progress goes out as its own {job_schedule} PATCH, at most every PROGRESS_EVERY_MS, with the
+   * Without run records, progress goes out as its own {job_schedule} PATCH, at most every PROGRESS_EVERY_MS, with the
    * schedule as it stands plus `progress` (a Permafrost extension). The stock API refuses unknown
    * schedule keys with 400: then progress is dropped for good, and state PATCHes never carry it.
    */
@@ -467,6 +479,9 @@ export class AgentJob {
     this.deps.onProgress?.(this.id, snapshot);
     this.run?.recorder.progress(snapshot);
     this.progress.snapshot = snapshot;
+    // Where the API keeps runs, live progress goes on the run's reports (one write path, not
+    // two requests every 2 s); the job gets the last snapshot with its closing PATCH.
+    if (this.run) return;
     const now = this.deps.now();
     if (this.progress.accepted === false || now - this.progress.sentAt < PROGRESS_EVERY_MS) return;
     this.progress.sentAt = now;
@@ -489,7 +504,7 @@ export class AgentJob {
   /** The last snapshot stays in the job after the run, where the API takes it. */
   private async keepFinalProgress(): Promise<void> {
     await this.writes;
-    if (this.progress.accepted && this.progress.snapshot) this.schedule.progress = this.progress.snapshot;
+    if ((this.progress.accepted || this.run) && this.progress.snapshot) this.schedule.progress = this.progress.snapshot;
   }
 
   // ------------------------------------------------------------------ API writes

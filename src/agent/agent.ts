@@ -72,6 +72,7 @@ export class Agent {
     this.stopping.abort();
     await this.loop?.catch(() => undefined);
     await Promise.all([...this.jobs.values()].map((j) => j.halt(this.config.drain_timeout_s * 1000)));
+    this.api.close?.();
   }
 
   private async runWithApi(): Promise<void> {

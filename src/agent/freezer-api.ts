@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { AgentConfig } from '../config/agent-config';
 import type { Credentials } from './credentials';
+import { RunReportStream } from './run-report-stream';
 import { httpJson, jsonOf, type HttpResponse } from './http-json';
 
 /** A job document as the API returns it (only what the agent reads is typed). */
@@ -52,6 +53,15 @@ export interface FreezerApi {
   reportRun?(runId: string, body: Record<string, unknown>): Promise<void>;
   /** GET /runs/{run_id}: the run, or null when there is none in scope. */
   getRun?(runId: string): Promise<Record<string, unknown> | null>;
+  /**
+   * One report on the agent's report stream (POST /run-reports, run-report-stream.ts); false
+   * when the API has no stream: PATCH instead.
+   */
+  streamRunReport?(runId: string, body: Record<string, unknown>): boolean;
+  /** Goes up whenever streamed reports may have been lost: the next report carries everything. */
+  reportEpoch?(): number;
+  /** Ends the long-lived requests (the agent has stopped). */
+  close?(): void;
 }
 
 interface CachedPage {
@@ -69,6 +79,7 @@ export class HttpFreezerApi implements FreezerApi {
   private readonly pages = new Map<number, CachedPage>();
   private base: string | null = null;
   private runs: boolean | null = null;
+  private stream: RunReportStream | null = null;
 
   constructor(
     private readonly config: AgentConfig,
@@ -166,6 +177,24 @@ export class HttpFreezerApi implements FreezerApi {
 
   async reportRun(runId: string, body: Record<string, unknown>): Promise<void> {
     this.check(await this.call('PATCH', `/runs/${encodeURIComponent(runId)}`, { body }), `report on run ${runId}`);
+  }
+
+  streamRunReport(runId: string, body: Record<string, unknown>): boolean {
+    this.stream ??= new RunReportStream({
+      target: async () => ({ url: `${await this.baseUrl()}/run-reports`, headers: await this.credentials.headers() }),
+      unauthorized: () => this.credentials.invalidate(),
+      log: this.log,
+      timeoutMs: this.config.request_timeout_ms,
+    });
+    return this.stream.send(runId, body);
+  }
+
+  reportEpoch(): number {
+    return this.stream?.epoch ?? 0;
+  }
+
+  close(): void {
+    this.stream?.stop();
   }
 
   async getRun(runId: string): Promise<Record<string, unknown> | null> {

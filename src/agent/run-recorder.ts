@@ -58,6 +58,8 @@ export class RunRecorder implements RunObserver {
   /** The first stderr line of the attempt in flight, per step: the "real error line". */
   private readonly firstError = new Map<number, string>();
   private current = -1;
+  /** What the reports sent so far hold, per key (as JSON): a report carries only what changed. */
+  private readonly sent = new Map<string, string>();
 
   constructor(private readonly now: () => number = () => Date.now() / 1000) {}
 
@@ -153,6 +155,29 @@ export class RunRecorder implements RunObserver {
       backups: this.backups.map((b) => ({ ...b })),
       stored_bytes: this.storedBytes,
     };
+  }
+
+  /**
+   * The body of a periodic report: `progress` always (null before the first snapshot: it is the
+   * run's heartbeat too), and steps, log tail, backups and stored bytes when they changed since
+   * the last report. In the steady state a report is progress only, which the server holds in
+   * memory instead of writing (progress-cache.ts).
+   */
+  changes(): Record<string, unknown> {
+    const out: Record<string, unknown> = { progress: this.lastProgress };
+    for (const [key, value] of Object.entries(this.report())) {
+      if (key === 'progress') continue;
+      const json = JSON.stringify(value);
+      if (this.sent.get(key) === json) continue;
+      this.sent.set(key, json);
+      out[key] = value;
+    }
+    return out;
+  }
+
+  /** The last reports may be lost: the next one carries everything again. */
+  resend(): void {
+    this.sent.clear();
   }
 
   /** The closing PATCH: the status, its reason and everything above. */

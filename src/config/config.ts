@@ -247,6 +247,7 @@ const ENV_KEYS: Record<string, string> = {
   PERMAFROST_RUNS_KEEP_DAYS: 'runs.keep_days',
   PERMAFROST_RUNS_SWEEP_INTERVAL: 'runs.sweep_interval',
   PERMAFROST_RUNS_MAX_WAIT: 'runs.max_wait',
+  PERMAFROST_RUNS_STREAM_SECONDS: 'runs.stream_seconds',
 };
 
 /** Settings that arrive as strings from the environment and must be whole numbers. */
@@ -283,6 +284,7 @@ const INTEGER_KEYS = [
   'runs.keep_days',
   'runs.sweep_interval',
   'runs.max_wait',
+  'runs.stream_seconds',
 ];
 
 /** Settings that arrive as strings from the environment and may have a fraction. */

@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import type { IncomingMessage } from 'node:http';
 import type { Context, Next } from 'koa';
 import type { Policy } from '../auth/policy';
 import { CLIENT_LIMITED_RULES } from '../auth/client-limit-rules';
@@ -6,6 +7,8 @@ import { AppError, ForbiddenError } from '../errors';
 import type { Services } from '../services';
 import type { Scope } from '../store/types';
 import type { ApiContext } from './context';
+import type { JsonLineSplitter } from './middleware/body';
+import type { StreamedRequest } from './streamed-requests';
 import { answerConditionally } from './middleware/conditional';
 import { actionsRoutes } from './routes/actions-routes';
 import { backupsRoutes } from './routes/backups-routes';
@@ -67,6 +70,10 @@ export interface ApiRouter {
 export interface ApiRouterOptions {
   versions: Array<'v1' | 'v2'>;
   readBody: (ctx: Context) => Promise<unknown>;
+  /** Routes that take JSON lines (body: 'lines'): a splitter for the request's body. */
+  lineSplitter: () => JsonLineSplitter;
+  /** Streamed requests (body: 'lines') outlive the server's request timeout within bounds of their own. */
+  admitStream: (req: IncomingMessage) => StreamedRequest;
   /** A v2 URL project other than the token's answers 403 unless the caller is the cloud admin (spec A.2.2 REC). */
   enforceProjectScope: boolean;
   /** The auth mode (jwt, keystone, noauth): decides how far a v1 token reaches (v1-project-access.ts). */
@@ -99,7 +106,10 @@ export function createApiRouter(services: Services, policy: Policy, opts: ApiRou
         }
         policy.enforce(route.rule, identity, v === 'v1' ? { ...api.state.scope, projectId: identity.projectId } : api.state.scope);
         if (v === 'v1') api.state.scope.projects = await v1ProjectAccess(identity, route.rule, opts.authMode, policy, opts.projectRoles);
-        api.state.body = await readBody(ctx);
+        if (route.body === 'lines') {
+          api.state.lines = opts.lineSplitter();
+          api.state.stream = opts.admitStream(ctx.req);
+        } else api.state.body = await readBody(ctx);
         await route.handle(api, services);
         if (route.rule.endsWith(':get_all')) answerConditionally(ctx);
       });

@@ -19,7 +19,8 @@ import { buildOpenApi } from './openapi/openapi-document';
 import { openApiEndpoint } from './openapi/openapi-endpoint';
 import type { RouteSignature } from './route-list';
 import { SERVICE_ROUTES } from './service-routes';
-import { bodyReader } from './middleware/body';
+import type { StreamedRequests } from './streamed-requests';
+import { bodyReader, JsonLineSplitter } from './middleware/body';
 import { errorsMiddleware } from './middleware/errors';
 import { requestIdMiddleware } from './middleware/request-id';
 import {
@@ -45,6 +46,8 @@ export interface AppDeps {
   healthcheckDisableFile: string;
   accessLog: boolean;
   metrics: ServerMetrics;
+  /** Streamed requests (run reports): their bounds, and the server's client errors. */
+  streams: StreamedRequests;
 }
 
 /**
@@ -59,6 +62,8 @@ export function createApp(deps: AppDeps): Koa {
   const api = createApiRouter(deps.services, deps.policy, {
     versions: deps.versions,
     readBody,
+    lineSplitter: () => new JsonLineSplitter(deps.bodyLimit, deps.limits),
+    admitStream: (req) => deps.streams.admit(req),
     enforceProjectScope: deps.enforceProjectScope,
     authMode: deps.authenticator.mode,
     projectRoles: deps.identity ? projectRolesOf(deps.identity) : null,

@@ -1,3 +1,5 @@
+import type { JsonLineSplitter } from './middleware/body';
+import type { StreamedRequest } from './streamed-requests';
 import type { Context } from 'koa';
 import type { Identity } from '../auth/identity';
 import type { Scope } from '../store/types';
@@ -8,6 +10,10 @@ export interface ApiState {
   scope: Scope;
   /** The parsed JSON body; undefined when the request had none. */
   body: unknown;
+  /** Routes with `body: 'lines'`: splits the body into JSON lines as it arrives (the route reads ctx.req). */
+  lines: JsonLineSplitter;
+  /** Routes with `body: 'lines'`: the stream's bounds (call touch() per line). */
+  stream: StreamedRequest;
   requestId: string;
 }
 

@@ -11,8 +11,8 @@ import { makeTree, manifest, manifestDiff } from '../helpers/tree';
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /**
- * The agent runs backup, restore and admin jobs from a real Permafrost API: progress shows in
- * job_schedule.progress while a backup runs, the result document reaches /backups with the real
+ * The agent runs backup, restore and admin jobs from a real Permafrost API: progress shows on
+ * the job's run while a backup runs (the job keeps the last snapshot), the result document reaches /backups with the real
  * level, and the restored tree equals the source.
  */
 describe('agent backup, restore and admin jobs against Permafrost', function () {
@@ -41,13 +41,13 @@ describe('agent backup, restore and admin jobs against Permafrost', function () 
     fs.rmSync(work, { recursive: true, force: true });
   });
 
-  const runJob = async (freezerAction: Doc, watch?: (s: Doc) => void): Promise<Doc> => {
+  const runJob = async (freezerAction: Doc, watch?: (s: Doc, jobId: string) => Promise<void>): Promise<Doc> => {
     const res = await owner.post('/jobs', { client_id: clientId, description: String(freezerAction.action), job_schedule: {}, job_actions: [{ freezer_action: freezerAction, max_retries: 0 }] });
     assert.equal(res.status, 201, res.text);
     const id = res.json.job_id as string;
     return waitFor(`job ${id} to complete`, 60_000, async () => {
       const s = (await owner.get(`/jobs/${id}`)).json.job_schedule as Doc;
-      watch?.(s);
+      await watch?.(s, id);
       return s.status === 'completed' ? { ...s, job_id: id } : null;
     });
   };
@@ -59,8 +59,11 @@ describe('agent backup, restore and admin jobs against Permafrost', function () 
     for (let i = 0; i < 4; i++) fs.writeFileSync(path.join(src, 'data', `big-${i}.txt`), crypto.randomBytes(3_000_000).toString('base64'));
     const common = { storage: 'local', container: path.join(work, 'store'), backup_name: 'agentbk', hostname: 'h' };
     const seen: Doc[] = [];
-    const done = await runJob({ action: 'backup', ...common, path_to_backup: src, compression: 'xz' }, (s) => {
-      if (s.status === 'running' && s.progress) seen.push(s.progress as Doc);
+    // Live progress is on the job's run (the agent's run reports); the job gets the last snapshot.
+    const done = await runJob({ action: 'backup', ...common, path_to_backup: src, compression: 'xz' }, async (s, id) => {
+      if (s.status !== 'running') return;
+      const run = ((await owner.get(`/runs?job_id=${id}`)).json.runs as Doc[])[0];
+      if (run?.status === 'running' && run.progress) seen.push(run.progress as Doc);
     });
     assert.equal(done.result, 'success');
     assert.ok(seen.length > 0, 'progress was visible while the backup ran');

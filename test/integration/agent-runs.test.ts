@@ -5,8 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { startAgent, waitFor, type RunningAgent } from '../helpers/agent';
 import { ensureEngineTools, tempDir } from '../helpers/engine';
-import { Api } from '../helpers/http';
-import { startServer, type RunningServer } from '../helpers/server';
+import { Api, request } from '../helpers/http';
+import { freePort, startServer, type RunningServer } from '../helpers/server';
 import { makeTree } from '../helpers/tree';
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -22,11 +22,14 @@ describe('agent: run records of scheduled runs against Permafrost', function () 
   let agent: RunningAgent;
   let owner: Api;
   let work = '';
+  let metricsUrl = '';
   const clientId = 'runshost';
 
   before(async () => {
     ensureEngineTools();
-    server = await startServer();
+    const metricsPort = await freePort();
+    metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+    server = await startServer({ env: { PERMAFROST_METRICS_BIND: `127.0.0.1:${metricsPort}` } });
     owner = Api.v2(server.url, 'proj', 'alice');
     work = tempDir('agent-runs');
     agent = startAgent({
@@ -43,6 +46,15 @@ describe('agent: run records of scheduled runs against Permafrost', function () 
   });
 
   const runsOf = async (jobId: string): Promise<Doc[]> => (await owner.get(`/runs?job_id=${jobId}&limit=100`)).json.runs as Doc[];
+  /** Requests the server answered on a route (its request metrics), by method. */
+  const answered = async (method: string, route: string): Promise<number> => {
+    const text = (await request(metricsUrl, { record: false })).text;
+    let total = 0;
+    for (const line of text.split('\n')) {
+      if (line.startsWith('permafrost_http_request_duration_seconds_count{') && line.includes(`method="${method}"`) && line.includes(`route="${route}"`)) total += Number(line.split(' ').pop());
+    }
+    return total;
+  };
 
   it('a backup: one run with the agent, progress while it runs, the backup and its stored bytes', async () => {
     const src = path.join(work, 'src');
@@ -74,6 +86,9 @@ describe('agent: run records of scheduled runs against Permafrost', function () 
     assert.equal(run.backups[0].level, 0);
     assert.ok(run.stored_bytes > 0 && run.stored_bytes === run.backups[0].stored_bytes, JSON.stringify(run.backups));
     assert.equal((await runsOf(jobId)).length, 1, 'one run, not a derived one beside it');
+    // The reports in flight went on the report stream; the run's only PATCH is the closing one.
+    assert.ok((await answered('POST', '/v2/{project_id}/run-reports')) >= 1, 'the agent streamed its reports');
+    assert.equal(await answered('PATCH', '/v2/{project_id}/runs/{run_id}'), 1);
   });
 
   it('a failing interval job: a history of failed runs, newest first, each with its reason and retries as attempts', async () => {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { waitFor } from '../helpers/agent';
 import type { Api } from '../helpers/http';
-import { JWT_ENV, adminToken, createProject, createTenant, login, tokenApi, v3, type Tenant } from '../helpers/identity';
+import { JWT_ENV, tokenApi, type Tenant } from '../helpers/identity';
+import { createRunsTenants } from '../helpers/runs-tenants';
 import { startServer, type RunningServer } from '../helpers/server';
 
 type Run = Record<string, unknown>;
@@ -26,22 +27,7 @@ describe('runs API (auth=jwt)', function () {
     server = await startServer({
       env: { ...JWT_ENV, PERMAFROST_RUNS_AGENT_LOST_AFTER: '2', PERMAFROST_RUNS_SWEEP_INTERVAL: '1', PERMAFROST_RUNS_KEEP_PER_JOB: '3' },
     });
-    const admin = await adminToken(server.url);
-    const projA = await createProject(server.url, admin, 'runs-a');
-    const projB = await createProject(server.url, admin, 'runs-b');
-    alice = await createTenant(server.url, admin, { projectId: projA, user: 'runs-alice', role: 'member' });
-    bob = await createTenant(server.url, admin, { projectId: projA, user: 'runs-bob', role: 'member' });
-    reader = await createTenant(server.url, admin, { projectId: projA, user: 'runs-reader', role: 'reader' });
-    carol = await createTenant(server.url, admin, { projectId: projB, user: 'runs-carol', role: 'member' });
-    const cred = await v3(server.url, alice.token, 'POST', `/users/${alice.userId}/application_credentials`, { application_credential: { name: 'agent', client_id: 'hostA' } });
-    assert.equal(cred.status, 201, cred.text);
-    const agentLogin = await login(server.url, {
-      identity: { methods: ['application_credential'], application_credential: { id: cred.json.application_credential.id, secret: cred.json.application_credential.secret } },
-    });
-    agent = tokenApi(server.url, projA, agentLogin.headers['x-subject-token'] as string);
-    const job = (client: string) => ({ client_id: client, job_schedule: {}, job_actions: [{ freezer_action: { action: 'backup', backup_name: 'b', path_to_backup: '/srv' }, max_retries: 2 }] });
-    jobA = (await alice.api.post('/jobs', job('hostA'))).json.job_id as string;
-    jobB = (await alice.api.post('/jobs', job('hostB'))).json.job_id as string;
+    ({ alice, bob, reader, carol, agent, jobA, jobB } = await createRunsTenants(server.url, 'runs'));
   });
   after(() => server?.stop());
 

@@ -22,7 +22,7 @@ import { useServer } from '../helpers/server';
 
 type Version = 'v1' | 'v2';
 type Collection = 'backups' | 'clients' | 'jobs' | 'actions' | 'sessions' | 'runs' | 'webhooks' | 'events';
-type Kind = 'list' | 'create' | 'get' | 'delete' | 'replace' | 'patch' | 'event' | 'session-action' | 'job-add' | 'job-remove' | 'freshness' | 'changes' | 'run-now' | 'cancel';
+type Kind = 'list' | 'create' | 'get' | 'delete' | 'replace' | 'patch' | 'event' | 'session-action' | 'job-add' | 'job-remove' | 'freshness' | 'changes' | 'run-now' | 'cancel' | 'report-stream';
 
 interface RouteSpec {
   kind: Kind;
@@ -77,6 +77,8 @@ const MATRIX: Record<string, RouteSpec> = {
   'POST /runs': { kind: 'create', write: true, agent: true },
   'GET /runs/:run_id': { kind: 'get', write: false, agent: true },
   'PATCH /runs/:run_id': { kind: 'patch', write: true, agent: true },
+  // The same reports as JSON lines: the request is taken (200), each line is scoped as its PATCH.
+  'POST /run-reports': { kind: 'report-stream', write: true, agent: true },
 
   // Events and webhooks (issue 12, item 5): readers read, members write, agents neither. A
   // webhook's delivery log is read like one document (an empty 404 when the webhook is not yours).
@@ -145,7 +147,8 @@ type Shape =
   | 'agent-list' // 200, only documents of the token's client, the owner's hostA one among them
   | 'freshness-list' // 200, a freshness page (jobs or clients) with none of the owner's ids
   | 'no-jobs-cursor' // 200, the wait-for-change cursor of a view without jobs (it reveals none of the owner's)
-  | 'forbidden-client'; // 403 saying the token waits on its own client's changes only
+  | 'forbidden-client' // 403 saying the token waits on its own client's changes only
+  | 'line-not-found'; // 200, a run report stream whose one line was refused 404 (as its PATCH)
 
 interface Expectation {
   status: number;
@@ -217,6 +220,8 @@ function otherUser(version: Version) {
       case 'run-now':
       case 'cancel':
         return { status: 404, shape: 'not-found' };
+      case 'report-stream':
+        return { status: 200, shape: 'line-not-found' };
     }
   };
 }
@@ -255,6 +260,9 @@ function limitedToHostA(spec: RouteSpec, collection: Collection): Expectation {
       return { status: 404, shape: 'not-found' };
     case 'changes':
       return { status: 403, shape: 'forbidden-client' };
+    case 'report-stream':
+      // A line on hostB's run: as its PATCH, 404.
+      return { status: 200, shape: 'line-not-found' };
     default:
       break;
   }
@@ -303,6 +311,8 @@ function bodyFor(spec: RouteSpec, collection: Collection, caller: Caller): unkno
       return collection === 'actions' ? { freezer_action: { action: 'backup', backup_name: tag } } : { description: tag };
     case 'event':
       return { start: null };
+    case 'report-stream':
+      return `${JSON.stringify({ run_id: caller.targets.runs, progress: { phase: tag } })}\n`;
     case 'session-action':
       return { start: { job_id: caller.targets.jobs, current_tag: 0 } };
     default:
@@ -431,6 +441,13 @@ describe('auth and tenant isolation over every route of v1 and v2 (auth=jwt)', f
         return typeof res.json?.client_id === 'string' && /^0\./.test(String(res.json?.cursor)) ? null : `200 body ${res.text}`;
       case 'empty':
         return res.text === '' ? null : `body should be empty: ${res.text}`;
+      case 'line-not-found': {
+        // The stream's answer: its length, the one line refused as its PATCH would be, the count.
+        const lines = res.text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+        const expected = [{ line: 1, run_id: caller.targets.runs, status: 404 }, { accepted: 0, refused: 1 }];
+        const seen = [{ line: lines[1]?.line, run_id: lines[1]?.run_id, status: lines[1]?.status }, lines[2]];
+        return typeof lines[0]?.stream_seconds === 'number' && lines.length === 3 && isDeepStrictEqual(seen, expected) ? null : `stream answer ${res.text}`;
+      }
       case 'not-found':
         return res.json?.title === 'Not Found' ? null : `404 body ${res.text}`;
       case 'created': {

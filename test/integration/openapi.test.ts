@@ -20,7 +20,7 @@ type Doc = { paths: Record<string, Record<string, Record<string, unknown>>> } & 
 /** The routes as the routers themselves list them (not as the document does). */
 function routerRoutes(): string[] {
   const api = createApiRouter({} as Services, new AllowAllPolicy(), {
-    versions: ['v1', 'v2'], readBody: async () => undefined, enforceProjectScope: false, authMode: 'jwt', projectRoles: null,
+    versions: ['v1', 'v2'], readBody: async () => undefined, lineSplitter: () => { throw new Error('routes are listed, not called'); }, admitStream: () => ({ seconds: 30, touch: () => undefined, done: () => undefined }), enforceProjectScope: false, authMode: 'jwt', projectRoles: null,
   });
   const keystone = createKeystoneRouter({
     identity: {} as IdentityServices, authenticator: {} as Authenticator, policy: new AllowAllPolicy(), readBody: async () => undefined, publicUrl: null,
@@ -117,6 +117,8 @@ describe('openapi: GET /openapi.json (auth=jwt, v1 and v2)', function () {
       await call('PATCH', `${base}/jobs/${jobId}`, t.token, '{not json');
       const run = await call('POST', `${base}/runs`, t.token, { job_id: jobId, trigger: 'schedule', status: 'running', agent: { host: 'host1', pid: 1, version: '1' } });
       const runId = run.json.run_id as string;
+      const lines = `${JSON.stringify({ run_id: runId, progress: { phase: 'backup', pct_complete: 5 } })}\n${JSON.stringify({ run_id: 'nope', progress: {} })}\n`;
+      await call('POST', `${base}/run-reports`, t.token, lines, { 'Content-Type': 'application/x-ndjson', Accept: 'application/x-ndjson' });
       await call('PATCH', `${base}/runs/${runId}`, t.token, { status: 'fail', reason: 'exit code 1', log_tail: ['boom'] });
       await call('PATCH', `${base}/runs/${runId}`, t.token, { status: 'success' });
       await call('GET', `${base}/runs/${runId}`, t.token);

@@ -300,6 +300,23 @@ export function storeContract(engine: string, makeStore: () => Promise<Store>): 
         assert.deepEqual((await store.runs().openIdleSince(50, 1)).map((r) => r.doc.run_id), ['b']);
       });
 
+      it('writes held progress in place to open runs last written before it, and names them', async () => {
+        await store.runs().insert(alice, run('a', 'j1', 1, { status: 'running', updated_at: 10, steps: [{ action: 'backup' }] }));
+        await store.runs().insert(aliceV1, run('b', 'j2', 2, { status: 'queued', updated_at: 10 }));
+        await store.runs().insert(alice, run('c', 'j3', 3, { status: 'success', updated_at: 10 }));
+        await store.runs().insert(alice, run('d', 'j4', 4, { status: 'running', updated_at: 50 }));
+        const progress = { phase: 'backup', bytes_done: 7, pct_complete: 12.5 };
+        const at = 20.123;
+        const written = await store.runs().writeProgress(['a', 'b', 'c', 'd', 'missing'].map((runId) => ({ runId, progress, updatedAt: at })));
+        assert.deepEqual(written.sort(), ['a', 'b'], 'not an ended run, one written since, or none');
+        assert.deepEqual(await store.runs().get(alice, 'a'), run('a', 'j1', 1, { status: 'running', updated_at: at, steps: [{ action: 'backup' }], progress }));
+        assert.equal((await store.runs().get(aliceV1, 'b'))?.updated_at, at);
+        assert.equal((await store.runs().get(alice, 'c'))?.progress, undefined);
+        assert.equal((await store.runs().get(alice, 'd'))?.updated_at, 50);
+        assert.deepEqual((await store.runs().openIdleSince(30, 10)).map((r) => r.doc.run_id).sort(), ['a', 'b'], 'the column follows');
+        assert.deepEqual((await store.runs().openIdleSince(20, 10)).map((r) => r.doc.run_id), []);
+      });
+
       it('prunes ended runs by age and beyond a count per job, in batches, never open ones', async () => {
         for (let i = 0; i < 6; i++) await store.runs().insert(alice, run(`r${i}`, 'j1', 10 + i, { status: i === 0 ? 'running' : 'success' }));
         await store.runs().insert(alice, run('x', 'j2', 1));

@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import getRawBody from 'raw-body';
 import type { DocumentLimits } from '../../config/config';
-import { BadRequestError, MalformedJsonError, PayloadTooLargeError } from '../../errors';
+import { type AppError, BadRequestError, MalformedJsonError, PayloadTooLargeError } from '../../errors';
 import { LIMIT_SETTINGS, scanJsonText } from '../../validation/json-limits';
 
 /**
@@ -42,5 +42,73 @@ function parse(text: string, limits: DocumentLimits): unknown {
     return JSON.parse(text);
   } catch {
     throw new MalformedJsonError();
+  }
+}
+
+/** One line of an NDJSON body: its number (from 1) and its value, or why it was refused. */
+export type JsonLine = { line: number; value: unknown; error?: undefined } | { line: number; value?: undefined; error: AppError };
+
+/**
+ * Splits a body of JSON lines (NDJSON) as its chunks arrive, for streamed requests: each line
+ * is held to the same size and shape limits as a whole JSON body. A line over the size limit is
+ * refused as soon as it passes the limit and skipped up to its newline, so a line never makes
+ * the server buffer more than `limit` bytes. Blank lines are skipped (but counted). Synchronous:
+ * a stream's lines cost no promise each.
+ */
+export class JsonLineSplitter {
+  private parts: Buffer[] = [];
+  private size = 0;
+  private skipping = false;
+  private line = 1;
+
+  constructor(
+    private readonly limit: number,
+    private readonly limits: DocumentLimits,
+  ) {}
+
+  /** The lines a chunk completes. */
+  push(chunk: Buffer): JsonLine[] {
+    const out: JsonLine[] = [];
+    let start = 0;
+    for (;;) {
+      const newline = chunk.indexOf(0x0a, start);
+      const end = newline === -1 ? chunk.length : newline;
+      if (!this.skipping) {
+        this.size += end - start;
+        if (this.size > this.limit) {
+          this.skipping = true;
+          this.parts = [];
+          out.push({ line: this.line, error: tooLarge(this.limit) });
+        } else if (newline === -1) this.parts.push(chunk.subarray(start, end));
+      }
+      if (newline === -1) return out;
+      if (!this.skipping) {
+        // Most lines arrive whole in one chunk: decoded straight from it, without a copy.
+        const text = this.parts.length === 0 ? chunk.toString('utf8', start, end) : Buffer.concat([...this.parts, chunk.subarray(start, end)]).toString('utf8');
+        this.take(text, out);
+      }
+      this.skipping = false;
+      this.parts = [];
+      this.size = 0;
+      this.line++;
+      start = newline + 1;
+    }
+  }
+
+  /** The last line, when the body did not end with a newline. */
+  end(): JsonLine[] {
+    const out: JsonLine[] = [];
+    if (!this.skipping && this.parts.length > 0) this.take(Buffer.concat(this.parts).toString('utf8'), out);
+    this.parts = [];
+    return out;
+  }
+
+  private take(text: string, out: JsonLine[]): void {
+    if (text.trim() === '') return;
+    try {
+      out.push({ line: this.line, value: parse(text, this.limits) });
+    } catch (err) {
+      out.push({ line: this.line, error: err as AppError });
+    }
   }
 }

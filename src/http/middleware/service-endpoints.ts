@@ -69,8 +69,9 @@ export function versionsMiddleware(versions: Array<'v1' | 'v2'>) {
  * Applied to the API paths only.
  */
 export async function acceptMiddleware(ctx: Context, next: Next): Promise<void> {
-  // GET /events also answers a stream of server-sent events to a caller that asks for one.
-  if (ctx.get('accept') && !ctx.accepts('application/json') && !(isEventsPath(ctx.path) && ctx.accepts('text/event-stream'))) {
+  // GET /events also answers a stream of server-sent events to a caller that asks for one, and
+  // the run report stream answers JSON lines.
+  if (ctx.get('accept') && !ctx.accepts('application/json') && !streamAccepted(ctx)) {
     ctx.status = 406;
     ctx.body = '';
     ctx.remove('Content-Type');
@@ -79,6 +80,8 @@ export async function acceptMiddleware(ctx: Context, next: Next): Promise<void> 
   await next();
 }
 
-function isEventsPath(path: string): boolean {
-  return /^\/(?:v1|v2\/[^/]+)\/events$/.test(path);
+function streamAccepted(ctx: Context): boolean {
+  if (/^\/(?:v1|v2\/[^/]+)\/events$/.test(ctx.path)) return Boolean(ctx.accepts('text/event-stream'));
+  if (/^\/(?:v1|v2\/[^/]+)\/run-reports$/.test(ctx.path)) return Boolean(ctx.accepts('application/x-ndjson'));
+  return false;
 }

@@ -14,7 +14,7 @@ interface OperationSpec {
   /** Request headers the operation reads (beyond auth), by name: their description. */
   headers?: Record<string, string>;
   /** Request body: a schema file name (`job`) or an inline schema, and whether it is required. */
-  request?: { schema: string | object; required?: boolean; description?: string };
+  request?: { schema: string | object; required?: boolean; description?: string; type?: string };
   /** Status -> response: a name of `responses` (shared), or an inline response spec. */
   responses: Record<string, string | ResponseSpec>;
   /** false: no token needed. */
@@ -139,7 +139,7 @@ function requestBody(spec: NonNullable<OperationSpec['request']>, schemas: Schem
   return {
     required: spec.required ?? true,
     ...(spec.description ? { description: spec.description } : {}),
-    content: { 'application/json': { schema: schemas.ref(spec.schema) } },
+    content: { [spec.type ?? 'application/json']: { schema: schemas.ref(spec.schema) } },
   };
 }
 

@@ -13,6 +13,8 @@ export interface RouteDef {
   path: string;
   /** Policy rule name (spec A.2.5). */
   rule: string;
+  /** 'lines': the body is JSON lines read as they arrive (ctx.state.lines), not one JSON document. */
+  body?: 'lines';
   handle: (ctx: ApiContext, services: Services) => Promise<void>;
 }
 

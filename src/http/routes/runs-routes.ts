@@ -2,6 +2,7 @@ import { parseRunQuery } from '../../services/runs/run-query';
 import type { RunActor } from '../../services/runs/run-document';
 import { send, sendJson, type ApiContext } from '../context';
 import { param, sendList, type RouteDef } from './route';
+import { runReportStreamRoute } from './run-report-stream';
 
 /** The caller, as a run records who asked (run-now, cancel). */
 export function actorOf(ctx: ApiContext): RunActor {
@@ -37,4 +38,5 @@ export const runsRoutes: RouteDef[] = [
       send(ctx, 200, { run_id: run.run_id, status: run.status });
     },
   },
+  runReportStreamRoute,
 ];

@@ -2,12 +2,13 @@ import type { Model } from 'mongoose';
 import { StorageError } from '../../errors';
 import { assertWritable } from '../project-access';
 import { assertOwnClient } from '../runs/run-scope';
-import type { OwnedRun, RunPage, RunsRepository } from '../runs/runs-repository';
+import type { OwnedRun, ProgressWrite, RunPage, RunsRepository } from '../runs/runs-repository';
 import type { Doc, Scope } from '../types';
 import { guard } from './guard';
 import {
   NEWEST_FIRST,
   openIdleFilter,
+  progressTargetFilter,
   openRunOfFilter,
   ownerOfRun,
   prunableOlderFilter,
@@ -64,6 +65,23 @@ export class MongoRuns implements RunsRepository {
       if (res.matchedCount === 1) return after;
     }
     throw new StorageError('the run kept changing during the update');
+  }
+
+  async writeProgress(reports: ProgressWrite[]): Promise<string[]> {
+    const written: string[] = [];
+    for (const r of reports) {
+      for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
+        const row = await guard(() => this.model.findOne(progressTargetFilter(r.runId, r.updatedAt), FOUND).lean<Found>());
+        if (!row) break;
+        const doc = { ...(JSON.parse(row.doc) as Doc), progress: r.progress, updated_at: r.updatedAt };
+        const res = await guard(() => this.model.updateOne({ id: row.id, version: row.version }, { $set: runColumns(doc), $inc: { version: 1 } }));
+        if (res.matchedCount === 1) {
+          written.push(r.runId);
+          break;
+        }
+      }
+    }
+    return written;
   }
 
   async openRunOf(jobId: string): Promise<OwnedRun | null> {

@@ -128,6 +128,11 @@ export function openRunOfFilter(jobId: string): Filter {
 }
 
 /** Open runs not written since `updatedBefore` (`runs_open`). */
+/** The run a held progress report may still be written to: open, and last written before it. */
+export function progressTargetFilter(runId: string, updatedAt: number): Filter {
+  return { id: String(runId), open: true, updated_at: { $lt: Number(updatedAt) } };
+}
+
 export function openIdleFilter(updatedBefore: number): Filter {
   return { open: true, updated_at: { $lt: Number(updatedBefore) } };
 }

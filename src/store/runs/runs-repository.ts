@@ -38,6 +38,13 @@ export interface OwnedRun {
  * Stored documents must carry `run_id`, `job_id`, `client_id`, `status`, `created_at` and
  * `updated_at`: the adapters index those.
  */
+/** One held progress report (RunsRepository.writeProgress). */
+export interface ProgressWrite {
+  runId: string;
+  progress: unknown;
+  updatedAt: number;
+}
+
 export interface RunsRepository {
   get(scope: Scope, runId: string): Promise<Doc | null>;
   /** The document as stored JSON text (no parse/serialise round trip). */
@@ -51,6 +58,13 @@ export interface RunsRepository {
    * and may throw to refuse. null from mutate leaves the run unchanged. null: no such run in scope.
    */
   update(scope: Scope, runId: string, mutate: (doc: Doc) => Doc | null): Promise<Doc | null>;
+
+  /**
+   * Held progress reports (the server's, no scope: each was checked when it was reported): sets
+   * `progress` and `updated_at` of each run that is still open and was last written before
+   * `updatedAt`. Answers the ids written; one transaction where the engine has them.
+   */
+  writeProgress(reports: ProgressWrite[]): Promise<string[]>;
 
   /** The newest queued or running run of a job, whoever asks (derived runs, run-now). */
   openRunOf(jobId: string): Promise<OwnedRun | null>;

@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3';
 import { statementCache } from './statement-cache';
 import { assertWritable } from '../project-access';
 import { assertOwnClient, projectColumn } from '../runs/run-scope';
-import type { OwnedRun, RunPage, RunsRepository } from '../runs/runs-repository';
+import type { OwnedRun, ProgressWrite, RunPage, RunsRepository } from '../runs/runs-repository';
 import { DuplicateError, type Doc, type Scope } from '../types';
 import type { GroupCommit } from './group-commit';
 import { runListSql, runScopeSql } from './runs-sql';
@@ -99,6 +99,19 @@ export class SqliteRuns implements RunsRepository {
         );
       }
       return after;
+    });
+  }
+
+  writeProgress(reports: ProgressWrite[]): Promise<string[]> {
+    // json_set in SQLite: no parse and serialisation of each whole run in JS. updated_at goes
+    // in as JSON text, so the document holds the number exactly as JS wrote it.
+    return this.writer.run(() => {
+      const update = this.stmt(
+        `UPDATE runs SET updated_at = ?, doc = json_set(doc, '$.progress', json(?), '$.updated_at', json(?)) WHERE id = ? AND ${OPEN} AND updated_at < ?`,
+      );
+      return reports
+        .filter((r) => update.run(r.updatedAt, JSON.stringify(r.progress ?? null), JSON.stringify(r.updatedAt), r.runId, r.updatedAt).changes === 1)
+        .map((r) => r.runId);
     });
   }
 

@@ -71,4 +71,24 @@ describe('agent: RunRecorder (what a run reports to the runs API)', () => {
     const unknown = r.progress({ phase: 'restore', bytes_done: 1, files_done: 0, bytes_total: null, files_total: null, bytes_per_s: 0, eta_s: null, stored_bytes: 0, started_at: 0, updated_at: 0 });
     assert.equal(unknown.pct_complete, null);
   });
+
+  it('reports only what changed since the last report (progress always), and everything again after resend()', () => {
+    const r = new RunRecorder(clock());
+    r.planned([{ action: 'backup', actionId: null }]);
+    const first = r.changes();
+    assert.deepEqual(Object.keys(first).sort(), ['backups', 'log_tail', 'progress', 'steps', 'stored_bytes']);
+    assert.equal(first.progress, null, 'no snapshot yet: the report is still a heartbeat');
+    const snapshot = { phase: 'backup' as const, bytes_done: 1, files_done: 0, bytes_total: 4, files_total: 1, bytes_per_s: 1, eta_s: 3, stored_bytes: 0, started_at: 0, updated_at: 0 };
+    r.progress(snapshot);
+    assert.deepEqual(Object.keys(r.changes()), ['progress'], 'steady state: progress only');
+    r.progress({ ...snapshot, bytes_done: 2 });
+    r.output('stdout', 'a line');
+    const next = r.changes();
+    assert.deepEqual(Object.keys(next).sort(), ['log_tail', 'progress']);
+    assert.deepEqual(next.log_tail, ['a line']);
+    assert.equal((next.progress as { bytes_done: number }).bytes_done, 2);
+    r.resend();
+    assert.deepEqual(r.changes(), r.report(), 'after a loss, the whole report');
+    assert.deepEqual(Object.keys(r.changes()), ['progress']);
+  });
 });

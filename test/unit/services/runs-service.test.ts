@@ -161,6 +161,39 @@ describe('RunsService', () => {
     await assert.rejects(services.runs.report(alice, run_id, { progress: { phase: 'late' } }), ConflictError);
   });
 
+  it('writes the held reports of every run together at the flush, and a report held 20 s by itself', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await services.runs.open(alice, { job_id: jobId, trigger: 'schedule', status: 'running', agent: { host: 'h' } }, who)).run_id);
+    // The first report is written (it puts the run in the cache), the next ones are held.
+    for (const id of ids) await services.runs.report(alice, id, { progress: { phase: 'backup', bytes_done: 0 } });
+    clock += 2;
+    for (const id of ids) await services.runs.report(alice, id, { progress: { phase: 'backup', bytes_done: 1 } });
+    const stored = async (id: string) => (((await store.runs().get(alice, id)) as Doc).progress as Doc).bytes_done;
+    assert.deepEqual(await Promise.all(ids.map(stored)), [0, 0, 0, 0, 0], 'held');
+    // One store call for all of them (one transaction), and no other write.
+    const repo = store.runs();
+    const calls: number[] = [];
+    const writeProgress = repo.writeProgress.bind(repo);
+    repo.writeProgress = (reports) => {
+      calls.push(reports.length);
+      return writeProgress(reports);
+    };
+    repo.update = () => Promise.reject(new Error('a flush does not update runs one by one'));
+    assert.equal(await services.runs.flushProgress(), 5);
+    assert.deepEqual(calls, [5], 'one call');
+    assert.deepEqual(await Promise.all(ids.map(stored)), [1, 1, 1, 1, 1]);
+    assert.equal(((await store.runs().get(alice, ids[0])) as Doc).updated_at, clock, 'the heartbeat with it');
+    assert.equal(await services.runs.flushProgress(), 0, 'nothing held any more');
+    delete (repo as Partial<typeof repo>).update;
+    // No sweep for 20 s: the next report is written by itself.
+    clock += 19;
+    await services.runs.report(alice, ids[0], { progress: { phase: 'backup', bytes_done: 2 } });
+    assert.equal(await stored(ids[0]), 1, 'held: written 19 s ago');
+    clock += 1;
+    await services.runs.report(alice, ids[0], { progress: { phase: 'backup', bytes_done: 3 } });
+    assert.equal(await stored(ids[0]), 3, 'written through after 20 s');
+  });
+
   it('prunes beyond keep_per_job and older than keep_days', async () => {
     services.runs.settings.keep_per_job = 2;
     const ids: string[] = [];

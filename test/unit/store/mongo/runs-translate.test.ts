@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import {
   openIdleFilter,
   openRunOfFilter,
+  progressTargetFilter,
   prunableOlderFilter,
   runColumns,
   runIdFilter,
@@ -70,6 +71,8 @@ describe('mongo runs translation', () => {
   it('serves the sweeps from their indexes', () => {
     assert.deepEqual(openRunOfFilter('j1'), { job_id: 'j1', open: true });
     assert.deepEqual(openIdleFilter(100), { open: true, updated_at: { $lt: 100 } });
+    // A held progress report: by the unique id, only while open and older than the report.
+    assert.deepEqual(progressTargetFilter('r1', 20.5), { id: 'r1', open: true, updated_at: { $lt: 20.5 } });
     assert.deepEqual(prunableOlderFilter(100), { created_at: { $lt: 100 }, open: false });
     const names = runIndexes().map((i) => i.options.name);
     for (const hint of ['runs_job', 'runs_scope_created', 'runs_scope_status', 'runs_scope_client', 'runs_user_created', 'runs_open', 'runs_created']) {
