@@ -23,14 +23,16 @@ export interface RunReportStreamDeps {
 const MAX_QUEUED_LINES = 10_000;
 /** A stream whose socket holds more unsent bytes than this is stuck: it is dropped. */
 const MAX_UNSENT_BYTES = 4 * 1024 * 1024;
+/** The server's answer lines are short; one longer than this is not an answer: the stream is dropped. */
+const MAX_ANSWER_LINE = 64 * 1024;
 
 type State = 'closed' | 'opening' | 'open' | 'draining' | 'unavailable' | 'stopped';
 
 /**
  * The agent's side of POST /run-reports (a Permafrost API): every run report of this agent goes
  * out as one JSON line on one long request, so the server parses lines instead of answering a
- * PATCH per run every 2 s. The stream is opened at the first report, ended after the
- * `stream_seconds` the server names (its request timeout would cut it) or when idle, and the
+ * PATCH per run every 2 s. The stream is opened at the first report, ended a little before the
+ * `stream_seconds` the server names (it cuts streams that outlive them) or when idle, and the
  * next one opens after the last has been answered to the end, so lines are applied in the order
  * they were sent. Lines sent meanwhile wait in a queue.
  *
@@ -132,7 +134,10 @@ export class RunReportStream {
       const lines = (rest + chunk).split('\n');
       rest = lines.pop() ?? '';
       for (const line of lines) if (this.answerLine(req, line)) ended = true;
+      if (rest.length > MAX_ANSWER_LINE) res.destroy(new Error(`an answer line longer than ${MAX_ANSWER_LINE} characters`));
     });
+    // A broken answer is handled on 'close' (the lines may not have been applied).
+    res.on('error', () => undefined);
     res.on('close', () => {
       if (!ended) {
         // Answered lines were applied; the others may not have been.

@@ -222,6 +222,24 @@ describe('clients that stall mid-request', () => {
     assert.ok(Date.now() - started < 5000);
     assert.equal((await Api.v2(server().url, 'p', 'alice').get('/backups')).status, 200);
   });
+
+  // The server's clientError handler (streamed-requests.ts) answers these as Node itself does.
+  const rawAnswer = (text: string) =>
+    new Promise<string>((resolve, reject) => {
+      const socket = net.connect(server().port, '127.0.0.1', () => socket.write(text));
+      let data = '';
+      socket.on('data', (d: Buffer) => (data += d.toString()));
+      socket.on('close', () => resolve(data));
+      socket.on('error', reject);
+    });
+
+  it('get 431 for headers over the size limit, 400 for a request that is not HTTP, and are disconnected', async () => {
+    const big = await rawAnswer(`GET /v2/p/backups HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20 * 1024)}\r\n\r\n`);
+    assert.match(big, /^HTTP\/1\.1 431 Request Header Fields Too Large\r\nConnection: close\r\n/);
+    const garbage = await rawAnswer('NOT HTTP AT ALL\r\n\r\n');
+    assert.match(garbage, /^HTTP\/1\.1 400 Bad Request\r\nConnection: close\r\n/);
+    assert.equal((await Api.v2(server().url, 'p', 'alice').get('/backups')).status, 200);
+  });
 });
 
 describe('request body size limit', () => {

@@ -90,6 +90,8 @@ describe('run report stream (POST /run-reports)', function () {
     s.send({ run_id: run, log_tail: ['x'.repeat(70 * 1024)] });
     s.send('');
     s.send({ run_id: run, progress: progress(60), log_tail: ['halfway'] });
+    // A line that tries to reach the prototype (or end the run through it) is a bad key, nothing more.
+    s.send(`{"run_id": "${run}", "__proto__": {"status": "success"}, "progress": ${JSON.stringify(progress(70))}}`);
     const { status, complete } = await s.end();
     assert.equal(status, 200);
     assert.ok(complete, 'answered to the end');
@@ -102,10 +104,12 @@ describe('run report stream (POST /run-reports)', function () {
       [5, ended, 409],
       [6, null, 400],
       [7, null, 413],
+      [10, run, 400],
     ]);
     assert.match(String(s.answers[1].error), /'colour'/);
     assert.match(String(s.answers[4].error), /ended|success/);
-    assert.deepEqual(s.answers.at(-1), { accepted: 2, refused: 6 });
+    assert.match(String(s.answers[7].error), /__proto__/);
+    assert.deepEqual(s.answers.at(-1), { accepted: 2, refused: 7 });
     const stored = (await t.alice.api.get(`/runs/${run}`)).json;
     assert.deepEqual(stored.progress, progress(60), 'the last accepted line is what GET shows');
     assert.deepEqual(stored.log_tail, ['halfway']);

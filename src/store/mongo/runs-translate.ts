@@ -127,12 +127,12 @@ export function openRunOfFilter(jobId: string): Filter {
   return { job_id: String(jobId), open: true };
 }
 
-/** Open runs not written since `updatedBefore` (`runs_open`). */
 /** The run a held progress report may still be written to: open, and last written before it. */
 export function progressTargetFilter(runId: string, updatedAt: number): Filter {
   return { id: String(runId), open: true, updated_at: { $lt: Number(updatedAt) } };
 }
 
+/** Open runs not written since `updatedBefore` (`runs_open`). */
 export function openIdleFilter(updatedBefore: number): Filter {
   return { open: true, updated_at: { $lt: Number(updatedBefore) } };
 }

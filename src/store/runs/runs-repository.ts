@@ -29,6 +29,13 @@ export interface OwnedRun {
   doc: Doc;
 }
 
+/** One held progress report (RunsRepository.writeProgress). */
+export interface ProgressWrite {
+  runId: string;
+  progress: unknown;
+  updatedAt: number;
+}
+
 /**
  * The runs of every job, newest first. Scoped calls apply the tenant scope (user, project, the
  * v1 project access, and a client-limited token's client) inside the adapter, from one pure
@@ -38,13 +45,6 @@ export interface OwnedRun {
  * Stored documents must carry `run_id`, `job_id`, `client_id`, `status`, `created_at` and
  * `updated_at`: the adapters index those.
  */
-/** One held progress report (RunsRepository.writeProgress). */
-export interface ProgressWrite {
-  runId: string;
-  progress: unknown;
-  updatedAt: number;
-}
-
 export interface RunsRepository {
   get(scope: Scope, runId: string): Promise<Doc | null>;
   /** The document as stored JSON text (no parse/serialise round trip). */

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { RunReportStream } from '../../../src/agent/run-report-stream';
 
-type Mode = 'take' | 'missing' | 'refuse' | 'break' | 'unauthorized';
+type Mode = 'take' | 'missing' | 'refuse' | 'break' | 'unauthorized' | 'garbage';
 
 /** A stand-in for POST /run-reports: how it answers is set per test; it records what it got. */
 class ReportServer {
@@ -33,6 +33,12 @@ class ReportServer {
     }
     res.writeHead(200, { 'Content-Type': 'application/x-ndjson' });
     res.write(`${JSON.stringify({ stream_seconds: this.streamSeconds })}\n`);
+    if (this.mode === 'garbage') {
+      // Not an answer: one endless line.
+      res.write('x'.repeat(200 * 1024));
+      req.resume();
+      return;
+    }
     let rest = '';
     let count = 0;
     req.setEncoding('utf8');
@@ -138,6 +144,17 @@ describe('agent: RunReportStream (the agent side of POST /run-reports)', functio
     assert.equal(server.lines[0].n, 3);
     assert.equal(server.streams, 2, 'the refusal kept the stream; the break needed a new one');
     assert.equal(stream.epoch, epoch, 'taken lines do not raise it');
+  });
+
+  it('drops a stream whose answer is not one (an endless line), raises the epoch, and recovers', async () => {
+    server.mode = 'garbage';
+    stream.send('r1', { n: 1 });
+    await until('the stream to be dropped', () => stream.epoch >= 1);
+    server.mode = 'take';
+    await until('a taken line', () => {
+      stream.send('r1', { n: 2 });
+      return server.lines.length > 0;
+    });
   });
 
   it('tells the caller a 401 (stale token) and keeps reporting once the next stream is taken', async () => {
