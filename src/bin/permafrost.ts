@@ -9,6 +9,7 @@ import { addAgentCommand } from '../cli/agent-command';
 import { addDbCommands } from '../cli/db-commands';
 import { addEventsCommand } from '../cli/events-command';
 import { addIdentityCommands } from '../cli/identity-commands';
+import { addVersionEverywhere } from '../cli/version-option';
 import type { ConfigFlags } from '../config/config';
 
 const program = new Command()
@@ -40,6 +41,7 @@ addAgentCommand(program);
 addActionCommand(program);
 addDbCommands(program);
 addEventsCommand(program);
+addVersionEverywhere(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`permafrost: ${(err as Error).message}`);

@@ -5,7 +5,9 @@ import { ConfigError, loadConfig, type Config, type ConfigFlags } from '../confi
 import { createLogger } from '../log';
 import { ApiServer, preparePrivateDataDir } from '../server';
 import { openStore } from '../store/open-store';
+import { redactCredentials } from '../store/redact-credentials';
 import { createValidator } from '../validation';
+import { permafrostVersion } from '../version';
 import { superviseWorkers } from '../workers';
 import { describeStartError } from './start-error';
 import { stopOnSignals } from './stop-on-signals';
@@ -14,6 +16,11 @@ import { stopOnSignals } from './stop-on-signals';
 export async function serve(flags: ConfigFlags): Promise<void> {
   const config = configOrExit(flags);
   const log = createLogger(config.log_level);
+  // The first line says what runs on what, before anything else can fail and log (a worker
+  // process is started by this primary, which has said it already).
+  if (cluster.isPrimary) {
+    log.info({ version: permafrostVersion(), database: redactCredentials(config.database), data_dir: config.data_dir, workers: config.workers }, 'permafrost starting');
+  }
   if (config.workers > 1 && cluster.isPrimary) {
     // Create or upgrade the schema, generate keys and bootstrap identities once, before
     // several processes open the file.
