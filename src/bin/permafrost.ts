@@ -45,5 +45,7 @@ addVersionEverywhere(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`permafrost: ${(err as Error).message}`);
-  process.exit(1);
+  // A configuration error carries status 2 (ConfigError); other failures are 1.
+  const status = (err as { exitStatus?: unknown }).exitStatus;
+  process.exit(typeof status === 'number' ? status : 1);
 });

@@ -16,7 +16,7 @@ export interface MigrateFlags {
 }
 
 export async function sync(flags: ConfigFlags): Promise<void> {
-  const config = configFrom(flags);
+  const config = loadConfig(flags);
   ensurePrivateDataDir(config.data_dir);
   // start() is what creates or upgrades the schema and indexes, on every engine.
   await withStores([{ url: config.database, create: true }], config, async ([store]) => {
@@ -31,12 +31,12 @@ export async function sync(flags: ConfigFlags): Promise<void> {
 }
 
 export async function checksumCommand(flags: ConfigFlags): Promise<void> {
-  const config = configFrom(flags);
+  const config = loadConfig(flags);
   await withStores([{ url: config.database, create: false }], config, async ([store]) => printSums(await checksumStore(store)));
 }
 
 export async function migrateCommand(flags: MigrateFlags): Promise<void> {
-  const config = configFrom({ config: flags.config });
+  const config = loadConfig({ config: flags.config });
   if (sameDatabase(flags.from, flags.to)) throw new Error('--from and --to name the same database');
   // The source must exist (a mistyped path would "migrate" nothing); the target is created.
   await withStores([{ url: flags.from, create: false }, { url: flags.to, create: true }], config, async ([from, to]) => {
@@ -74,15 +74,6 @@ async function start(store: Store, url: string, create: boolean, dataDir: string
   }
 }
 
-function configFrom(flags: ConfigFlags): Config {
-  try {
-    return loadConfig(flags);
-  } catch (err) {
-    if (err instanceof ConfigError) throw new Error(`invalid configuration: ${err.problems.join('; ')}`);
-    throw err;
-  }
-}
-
 function sameDatabase(a: string, b: string): boolean {
   const normal = (url: string) => (url.startsWith('sqlite:') ? `sqlite:${path.resolve(url.slice('sqlite:'.length))}` : url);
   return a !== 'sqlite::memory:' && normal(a) === normal(b);
@@ -104,6 +95,7 @@ export async function oneLineErrors(fn: () => Promise<void>): Promise<void> {
   try {
     await fn();
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     const message = err instanceof Error ? err.message : String(err);
     throw new Error(redactCredentials(message).split('\n').map((l) => l.trim()).filter(Boolean).join(' '));
   }

@@ -1,6 +1,6 @@
 /** What `permafrost events ...` runs; loaded only when one of them is invoked (events-command.ts). */
 import pino from 'pino';
-import { ConfigError, loadConfig, type Config } from '../config/config';
+import { loadConfig } from '../config/config';
 import { EventsRuntime } from '../services/events/events-runtime';
 import { checkEventTypes } from '../services/events/event-types';
 import { isObject } from '../services/common';
@@ -27,7 +27,7 @@ export async function emitCommand(flags: EmitFlags): Promise<void> {
     throw new Error('--data: not JSON');
   }
   if (!isObject(data)) throw new Error('--data: must be a JSON object');
-  const config = configFrom(flags);
+  const config = loadConfig({ config: flags.config, dataDir: flags.dataDir, database: flags.database });
   const runtime = new EventsRuntime(config, createValidator(), pino({ level: 'warn' }, pino.destination(2)));
   try {
     await runtime.open({ create: false });
@@ -39,15 +39,6 @@ export async function emitCommand(flags: EmitFlags): Promise<void> {
     process.stdout.write(`${JSON.stringify({ id: event.id, type, project_id: event.project_id })}\n`);
   } finally {
     await runtime.store.stop();
-  }
-}
-
-function configFrom(flags: EmitFlags): Config {
-  try {
-    return loadConfig({ config: flags.config, dataDir: flags.dataDir, database: flags.database });
-  } catch (err) {
-    if (err instanceof ConfigError) throw new Error(`invalid configuration: ${err.problems.join('; ')}`);
-    throw err;
   }
 }
 

@@ -1,8 +1,10 @@
 import os from 'node:os';
 import path from 'node:path';
 import agentSchema from '../../schemas/agent_config.json';
-import { listProblems } from '../validation/list-problems';
-import { ConfigError, deepMerge, fromPairs, readConfigFile, type Layer } from './config';
+import { ConfigError, deepMerge, fromPairs, kebab, readConfigFile, type Layer } from './config';
+import { configProblems } from './config-problems';
+import { readSwitch } from './read-switch';
+import { SettingSources } from './setting-sources';
 
 /** The validated configuration of `permafrost agent`. */
 export interface AgentConfig {
@@ -118,24 +120,24 @@ const NUMBER_KEYS = ['poll_interval_s', 'page_size', 'concurrent_jobs', 'exec_ti
 /** Loads the agent's configuration once: defaults < file < environment < flags; all problems at once. */
 export function loadAgentConfig(flags: AgentFlags = {}, env: NodeJS.ProcessEnv = process.env): AgentConfig {
   const problems: string[] = [];
+  const sources = new SettingSources();
   const layers: Layer[] = [];
   const file = flags.config ?? env.PERMAFROST_AGENT_CONFIG;
-  if (file) layers.push(readConfigFile(file, problems));
-  layers.push(fromPairs(ENV_KEYS.map(([name, key]) => [key, env[name], name])));
-  layers.push(fromPairs(FLAG_KEYS.map(([flag, key]) => [key, flags[flag], String(flag)])));
+  if (file) layers.push(readConfigFile({ file, givenBy: flags.config ? '--config' : 'PERMAFROST_AGENT_CONFIG' }, problems));
+  layers.push(fromPairs(ENV_KEYS.map(([name, key]) => [key, env[name], name]), sources));
+  layers.push(fromPairs(FLAG_KEYS.map(([flag, key]) => [key, flags[flag], `--${kebab(flag)}`]), sources));
   const merged = layers.reduce<Layer>((acc, layer) => deepMerge(acc, layer), {});
   for (const key of NUMBER_KEYS) {
     if (typeof merged[key] === 'string' && /^\d+(\.\d+)?$/.test(merged[key] as string)) merged[key] = Number(merged[key]);
   }
-  for (const key of ['no_api', 'disable_exec']) {
-    if (typeof merged[key] === 'string') merged[key] = /^(1|true|yes|on)$/i.test(merged[key] as string);
-  }
+  for (const key of ['no_api', 'disable_exec']) if (merged[key] !== undefined) merged[key] = readSwitch(merged[key]);
   // The environment and flags give a list like PATH does: a:b:c.
   if (typeof merged.allowed_paths === 'string') merged.allowed_paths = merged.allowed_paths.split(path.delimiter).filter(Boolean);
   const config = { ...DEFAULTS, ...merged } as Record<string, unknown>;
-  config.jobs_dir = path.resolve(String(config.jobs_dir));
+  // A jobs_dir that is not a path is left as given, for validation to report.
+  if (typeof config.jobs_dir === 'string' && config.jobs_dir !== '') config.jobs_dir = path.resolve(config.jobs_dir);
   if (Array.isArray(config.allowed_paths)) config.allowed_paths = config.allowed_paths.map((p) => (typeof p === 'string' && path.isAbsolute(p) ? path.normalize(p) : p));
-  problems.push(...listProblems(agentSchema, config));
+  problems.push(...configProblems(agentSchema, config, sources));
   if (problems.length === 0) problems.push(...crossChecks(config as unknown as AgentConfig));
   if (problems.length > 0) throw new ConfigError(problems);
   return config as unknown as AgentConfig;
@@ -174,16 +176,16 @@ const DEFAULTS = {
 function crossChecks(c: AgentConfig): string[] {
   if (c.no_api) return [];
   const problems: string[] = [];
-  if (!c.api_url) problems.push('api_url: the Freezer API URL is needed (--api-url, PERMAFROST_AGENT_API_URL or OS_BACKUP_URL), or run with --no-api');
+  if (!c.api_url) problems.push('api_url: the Freezer API URL is needed (--api-url, PERMAFROST_AGENT_API_URL or OS_BACKUP_URL), e.g. http://127.0.0.1:9090, or run with --no-api');
   const login = c.application_credential_id !== null || c.username !== null;
-  if (login && !c.auth_url) problems.push('auth_url: logging in with a user or application credential needs the identity URL (--auth-url or OS_AUTH_URL)');
-  if (c.username !== null && c.password === null) problems.push('password: a user login needs a password (OS_PASSWORD or the config file)');
+  if (login && !c.auth_url) problems.push('auth_url: logging in with a user or application credential needs the identity URL (--auth-url or OS_AUTH_URL), e.g. http://127.0.0.1:9090/v3');
+  if (c.username !== null && c.password === null) problems.push('password: a user login needs a password (OS_PASSWORD or password: in the config file)');
   if (c.application_credential_id !== null && c.application_credential_secret === null) {
-    problems.push('application_credential_secret: needed with application_credential_id (OS_APPLICATION_CREDENTIAL_SECRET)');
+    problems.push('application_credential_secret: needed with application_credential_id: the secret printed when the credential was created (OS_APPLICATION_CREDENTIAL_SECRET)');
   }
   if (!c.token && !login && !c.noauth_user) {
     problems.push('auth: give a token (OS_TOKEN), a user (OS_USERNAME/OS_PASSWORD with OS_AUTH_URL) or an application credential (OS_APPLICATION_CREDENTIAL_ID/_SECRET)');
   }
-  if (c.api_version === 'v2' && !c.project_id && !login) problems.push('project_id: v2 needs the project (--project-id or OS_PROJECT_ID) unless it comes from a login');
+  if (c.api_version === 'v2' && !c.project_id && !login) problems.push('project_id: v2 needs the project (--project-id or OS_PROJECT_ID), e.g. prod, unless it comes from a login');
   return problems;
 }

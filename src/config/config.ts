@@ -5,8 +5,11 @@ import bytes from 'bytes';
 import YAML from 'yaml';
 import configSchema from '../../schemas/config.json';
 import { ownValue, setOwn } from '../own-property';
-import { listProblems } from '../validation/list-problems';
 import { DEFAULT_RUNS_SETTINGS, type RunsSettings } from '../services/runs/runs-service';
+import { configProblems } from './config-problems';
+import { describeValue } from './expected-text';
+import { readSwitch } from './read-switch';
+import { SettingSources } from './setting-sources';
 
 /** The validated configuration every component receives (never read from process.env elsewhere). */
 export interface Config {
@@ -176,6 +179,9 @@ export interface ConfigFlags {
 }
 
 export class ConfigError extends Error {
+  /** A configuration mistake ends every command with status 2 (a failure of the work itself: 1). */
+  readonly exitStatus = 2;
+
   constructor(readonly problems: string[]) {
     // One problem fits on one line; several are listed one per line.
     super(problems.length === 1 ? `invalid configuration: ${problems[0]}` : `invalid configuration:\n  - ${problems.join('\n  - ')}`);
@@ -311,113 +317,162 @@ const FLAG_KEYS: Record<keyof ConfigFlags, string | null> = {
  */
 export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
+  const sources = new SettingSources();
   const layers: Layer[] = [];
   const file = flags.config ?? env.PERMAFROST_CONFIG;
-  if (file) layers.push(readConfigFile(file, problems));
-  layers.push(fromPairs(Object.entries(ENV_KEYS).map(([name, key]) => [key, env[name], `environment ${name}`])));
+  if (file) layers.push(readConfigFile({ file, givenBy: flags.config ? '--config' : 'PERMAFROST_CONFIG' }, problems));
+  layers.push(fromPairs(Object.entries(ENV_KEYS).map(([name, key]) => [key, env[name], name]), sources));
   layers.push(
     fromPairs(
       Object.entries(FLAG_KEYS)
         .filter((entry): entry is [string, string] => entry[1] !== null)
         .map(([flag, key]) => [key, flags[flag as keyof ConfigFlags], `--${kebab(flag)}`]),
+      sources,
     ),
   );
   const merged = layers.reduce<Layer>((acc, layer) => deepMerge(acc, layer), {});
-  const config = withDefaults(coerce(merged, problems));
-  problems.push(...listProblems(configSchema, config));
-  if (config.database === 'sqlite::memory:' && Number(config.workers) > 1) {
-    problems.push('workers: an in-memory database cannot be shared by several processes; use a file');
-  }
-  const throttle = config.login_throttle as Partial<LoginThrottleSettings>;
-  if (typeof throttle.max_delay_ms === 'number' && typeof throttle.base_delay_ms === 'number' && throttle.max_delay_ms < throttle.base_delay_ms) {
-    problems.push('login_throttle: max_delay_ms must be at least base_delay_ms');
-  }
-  if (typeof config.metrics_bind === 'string' && config.metrics_bind === config.bind) {
-    problems.push('metrics_bind: must be another address than bind (it serves /metrics without auth)');
-  }
+  const config = withDefaults(coerce(merged));
+  problems.push(...configProblems(configSchema, config, sources));
+  problems.push(...crossChecks(config, sources));
   if (problems.length > 0) throw new ConfigError(problems);
   return config as unknown as Config;
 }
 
-export function readConfigFile(file: string, problems: string[]): Layer {
+/** What the schema cannot say: settings that depend on each other. */
+function crossChecks(config: Layer, sources: SettingSources): string[] {
+  const problems: string[] = [];
+  if (config.database === 'sqlite::memory:' && typeof config.workers === 'number' && config.workers > 1) {
+    problems.push(
+      `${sources.named('workers')}: ${config.workers} processes cannot share an in-memory database (sqlite::memory:): expected 1, or a database file, e.g. sqlite:/var/lib/permafrost/permafrost.db`,
+    );
+  }
+  const throttle = config.login_throttle as Partial<LoginThrottleSettings>;
+  if (typeof throttle.max_delay_ms === 'number' && typeof throttle.base_delay_ms === 'number' && throttle.max_delay_ms < throttle.base_delay_ms) {
+    problems.push(
+      `${sources.named('login_throttle.max_delay_ms')}: ${throttle.max_delay_ms} is less than login_throttle.base_delay_ms (${throttle.base_delay_ms}): expected the longest delay, at least the first one, e.g. 10000`,
+    );
+  }
+  if (typeof config.metrics_bind === 'string' && config.metrics_bind === config.bind) {
+    problems.push(
+      `${sources.named('metrics_bind')}: "${config.metrics_bind}" is the API address (bind), and it serves /metrics without auth: expected another address, e.g. 127.0.0.1:9091`,
+    );
+  }
+  return problems;
+}
+
+/** A configuration file and what named it (--config or an environment variable), for messages. */
+export interface ConfigFileSource {
+  file: string;
+  givenBy: string;
+}
+
+/** The file's settings; an unreadable or malformed file adds one problem and gives no settings. */
+export function readConfigFile({ file, givenBy }: ConfigFileSource, problems: string[]): Layer {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    problems.push(`config file ${file}: ${describeReadError(err as NodeJS.ErrnoException)}`);
+    problems.push(`config file ${file}: ${describeReadError(err as NodeJS.ErrnoException)} (given by ${givenBy})`);
     return {};
   }
+  let parsed: unknown;
   try {
-    const parsed: unknown = YAML.parse(text) ?? {};
-    if (typeof parsed !== 'object' || Array.isArray(parsed)) {
-      problems.push(`config file ${file}: must hold a mapping of settings`);
-      return {};
-    }
-    return parsed as Layer;
+    parsed = YAML.parse(text) ?? {};
   } catch (err) {
-    problems.push(`config file ${file}: ${(err as Error).message.split('\n')[0]}`);
+    problems.push(`config file ${file}: ${describeYamlError(err as Error)}`);
     return {};
   }
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+    problems.push(`config file ${file}: holds ${describeValue(parsed)}, not a mapping of settings: expected one "name: value" line per setting, e.g. "log_level: info"`);
+    return {};
+  }
+  return parsed as Layer;
 }
 
 function describeReadError(err: NodeJS.ErrnoException): string {
-  if (err.code === 'ENOENT') return 'does not exist (check --config or PERMAFROST_CONFIG)';
+  if (err.code === 'ENOENT') return 'not found';
   if (err.code === 'EACCES') return 'cannot be read by this user (permission denied)';
-  if (err.code === 'EISDIR') return 'is a directory, not a YAML file';
-  return err.message;
+  if (err.code === 'EISDIR') return 'is a directory, expected a YAML file';
+  if (err.code === 'ENOTDIR') return 'not found (a part of its path is a file)';
+  return `cannot be read (${err.code ?? err.message})`;
 }
 
-/** Turns [dotted key, raw string value] pairs into a nested layer, skipping unset values. */
-export function fromPairs(pairs: Array<[string, unknown, string]>): Layer {
+/** Plainer words for the YAML mistakes the parser words in its own terms. */
+const YAML_MISTAKES: Record<string, string> = {
+  DUPLICATE_KEY: 'a setting is given twice',
+  TAB_AS_INDENT: 'a line is indented with a tab; YAML indents with spaces',
+};
+
+/** The YAML parser's first line, with the line and column it gives moved to the front. */
+function describeYamlError(err: Error): string {
+  const { code, linePos } = err as { code?: string; linePos?: Array<{ line: number; col: number }> };
+  const what = YAML_MISTAKES[code ?? ''] ?? err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+  return linePos?.[0] ? `not valid YAML at line ${linePos[0].line}, column ${linePos[0].col}: ${what}` : `not valid YAML: ${what}`;
+}
+
+/**
+ * Turns [dotted key, raw string value, source] pairs into a nested layer, skipping unset values;
+ * the source of each value is recorded for messages.
+ */
+export function fromPairs(pairs: Array<[string, unknown, string]>, sources?: SettingSources): Layer {
   const layer: Layer = {};
-  for (const [key, value] of pairs) {
+  for (const [key, value, source] of pairs) {
     if (value === undefined || value === '') continue;
     const parts = key.split('.');
     let node = layer;
     for (const part of parts.slice(0, -1)) node = (node[part] ??= {}) as Layer;
     node[parts[parts.length - 1]] = value;
+    sources?.set(key, source);
   }
   return layer;
 }
 
-/** Environment and flags arrive as strings: convert the few non-string settings. */
-function coerce(layer: Layer, problems: string[]): Layer {
+/**
+ * Environment and flags arrive as strings: convert the few non-string settings. Text that does
+ * not convert is left as it is, for validation to report with the setting's expected form.
+ */
+function coerce(layer: Layer): Layer {
   const out: Layer = { ...layer };
   if (typeof out.body_limit === 'string') {
     const n = bytes.parse(out.body_limit);
-    if (n === null || Number.isNaN(n)) problems.push(`body_limit: '${out.body_limit}' is not a size such as 25mb`);
-    else out.body_limit = n;
+    if (n !== null && !Number.isNaN(n)) out.body_limit = n;
   }
-  for (const key of INTEGER_KEYS) {
-    const [head, tail] = key.split('.');
-    const holder = (tail ? ((out[head] = { ...(out[head] as Layer | undefined) }) as Layer) : out) as Layer;
-    const leaf = tail ?? head;
-    if (typeof holder[leaf] === 'string' && /^\d+$/.test(holder[leaf] as string)) holder[leaf] = Number(holder[leaf]);
-  }
-  for (const key of DECIMAL_KEYS) {
-    const [head, leaf] = key.split('.');
-    const holder = (out[head] = { ...(out[head] as Layer | undefined) }) as Layer;
-    if (typeof holder[leaf] === 'string' && /^\d+(\.\d+)?$/.test(holder[leaf] as string)) holder[leaf] = Number(holder[leaf]);
-  }
+  for (const key of INTEGER_KEYS) convertLeaf(out, key, (text) => (/^\d+$/.test(text) ? Number(text) : text));
+  for (const key of DECIMAL_KEYS) convertLeaf(out, key, (text) => (/^\d+(\.\d+)?$/.test(text) ? Number(text) : text));
   if (out.workers === 'auto') out.workers = os.availableParallelism();
   else if (typeof out.workers === 'string' && /^\d+$/.test(out.workers)) out.workers = Number(out.workers);
-  for (const key of ['access_log', 'enforce_project_scope', 'strict_freezer_action']) {
-    if (typeof out[key] === 'string') out[key] = /^(1|true|yes|on)$/i.test(out[key] as string);
-  }
-  const webhooks = out.webhooks as Layer | undefined;
-  if (webhooks && typeof webhooks.allow_private_targets === 'string') {
-    out.webhooks = { ...webhooks, allow_private_targets: /^(1|true|yes|on)$/i.test(webhooks.allow_private_targets) };
-  }
+  for (const key of ['access_log', 'enforce_project_scope', 'strict_freezer_action', 'webhooks.allow_private_targets']) convertLeaf(out, key, readSwitch);
   if (typeof out.api_versions === 'string') out.api_versions = splitList(out.api_versions);
-  const noauth = out.noauth as Layer | undefined;
-  if (noauth && typeof noauth.roles === 'string') out.noauth = { ...noauth, roles: splitList(noauth.roles) };
+  convertLeaf(out, 'noauth.roles', splitList);
   return out;
 }
 
+/** Converts the text at `key` (one or two levels) in place; groups are copied, never shared with the input. */
+function convertLeaf(out: Layer, key: string, convert: (text: string) => unknown): void {
+  const [head, leaf] = key.split('.');
+  if (leaf === undefined) {
+    if (typeof out[head] === 'string') out[head] = convert(out[head] as string);
+    return;
+  }
+  const group = out[head];
+  if (!isPlainObject(group) || typeof group[leaf] !== 'string') return;
+  out[head] = { ...group, [leaf]: convert(group[leaf] as string) };
+}
+
+/** A group's defaults under what was given; a group given as something else is kept, for validation to report. */
+function group(given: unknown, defaults: Layer): unknown {
+  // An empty group in YAML (`keystone:` with every line under it commented out) is null.
+  if (given === undefined || given === null) return defaults;
+  return isPlainObject(given) ? { ...defaults, ...given } : given;
+}
+
 function withDefaults(layer: Layer): Layer {
-  const dataDir = path.resolve(String(layer.data_dir ?? 'data'));
-  const noauth = (layer.noauth ?? {}) as Layer;
-  const sqlite = (layer.sqlite ?? {}) as Layer;
+  // A data_dir that is not a path is kept as given for validation to report; the paths derived
+  // from it then use the default place.
+  const givenDir = layer.data_dir ?? 'data';
+  const usableDir = typeof givenDir === 'string' && givenDir !== '';
+  const dataDir = path.resolve(usableDir ? givenDir : 'data');
+  const noauth = group(layer.noauth, { user_id: 'noauth-user', project_id: 'noauth-project', roles: ['member'] });
   return {
     bind: '127.0.0.1:9090',
     auth: 'jwt',
@@ -435,15 +490,15 @@ function withDefaults(layer: Layer): Layer {
     metrics_bind: null,
     metrics_series_limit: 1000,
     ...layer,
-    data_dir: dataDir,
+    data_dir: usableDir ? dataDir : givenDir,
     database: layer.database ?? `sqlite:${path.join(dataDir, 'permafrost.db')}`,
-    sqlite: { synchronous: 'NORMAL', cache_mb: 64, ...sqlite },
-    freshness: { grace_seconds: 3600, grace_factor: 0, sweep_seconds: 30, silent_after: 300, ...(layer.freshness as Layer | undefined) },
-    feed: { max_wait: 55, ...(layer.feed as Layer | undefined) },
-    runs: { ...DEFAULT_RUNS_SETTINGS, ...(layer.runs as Layer | undefined) },
-    limits: { max_keys: 5_000, max_depth: 16, max_string_length: 65_536, max_array_items: 10_000, ...(layer.limits as Layer | undefined) },
-    events: { keep_days: 30, max_per_project: 100_000, poll_ms: 250, keepalive_s: 15, prune_interval_s: 60, ...(layer.events as Layer | undefined) },
-    webhooks: {
+    sqlite: group(layer.sqlite, { synchronous: 'NORMAL', cache_mb: 64 }),
+    freshness: group(layer.freshness, { grace_seconds: 3600, grace_factor: 0, sweep_seconds: 30, silent_after: 300 }),
+    feed: group(layer.feed, { max_wait: 55 }),
+    runs: group(layer.runs, { ...DEFAULT_RUNS_SETTINGS }),
+    limits: group(layer.limits, { max_keys: 5_000, max_depth: 16, max_string_length: 65_536, max_array_items: 10_000 }),
+    events: group(layer.events, { keep_days: 30, max_per_project: 100_000, poll_ms: 250, keepalive_s: 15, prune_interval_s: 60 }),
+    webhooks: group(layer.webhooks, {
       max_attempts: 8,
       base_delay_ms: 10_000,
       max_delay_ms: 3_600_000,
@@ -451,9 +506,8 @@ function withDefaults(layer: Layer): Layer {
       poll_ms: 1000,
       concurrency: 4,
       allow_private_targets: false,
-      ...(layer.webhooks as Layer | undefined),
-    },
-    jwt: {
+    }),
+    jwt: group(layer.jwt, {
       algorithm: 'HS256',
       secret_file: null,
       private_key_file: null,
@@ -462,9 +516,8 @@ function withDefaults(layer: Layer): Layer {
       audience: 'permafrost',
       ttl_s: 3600,
       leeway_s: 30,
-      ...(layer.jwt as Layer | undefined),
-    },
-    keystone: {
+    }),
+    keystone: group(layer.keystone, {
       url: null,
       username: null,
       password: null,
@@ -474,25 +527,11 @@ function withDefaults(layer: Layer): Layer {
       cache_ttl_s: 300,
       cache_size: 10_000,
       timeout_ms: 10_000,
-      ...(layer.keystone as Layer | undefined),
-    },
-    bootstrap: { admin_user: 'admin', admin_project: 'admin', admin_password: null, ...(layer.bootstrap as Layer | undefined) },
+    }),
+    bootstrap: group(layer.bootstrap, { admin_user: 'admin', admin_project: 'admin', admin_password: null }),
     cloud_admin_project: layer.cloud_admin_project ?? null,
-    login_throttle: {
-      free_failures: 3,
-      source_free_failures: 30,
-      base_delay_ms: 250,
-      max_delay_ms: 10_000,
-      trust_forwarded_for: false,
-      ...(layer.login_throttle as Layer | undefined),
-    },
-    noauth: {
-      user_id: 'noauth-user',
-      project_id: 'noauth-project',
-      roles: ['member'],
-      ...noauth,
-      user_name: noauth.user_name ?? noauth.user_id ?? 'noauth-user',
-    },
+    login_throttle: group(layer.login_throttle, { free_failures: 3, source_free_failures: 30, base_delay_ms: 250, max_delay_ms: 10_000, trust_forwarded_for: false }),
+    noauth: isPlainObject(noauth) ? { ...noauth, user_name: noauth.user_name ?? noauth.user_id ?? 'noauth-user' } : noauth,
   };
 }
 
@@ -515,6 +554,7 @@ function splitList(text: string): string[] {
   return text.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
-function kebab(name: string): string {
+/** A flag's option name as typed (dataDir -> data-dir). */
+export function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }

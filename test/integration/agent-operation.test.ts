@@ -18,10 +18,10 @@ describe('permafrost agent: configuration and operation', function () {
       [{}, [], /api_url: the Freezer API URL is needed/],
       [{ PERMAFROST_AGENT_API_URL: 'http://127.0.0.1:1' }, [], /auth: give a token/],
       [{ PERMAFROST_AGENT_API_URL: 'http://127.0.0.1:1', OS_USERNAME: 'u' }, [], /auth_url: .*identity URL[\s\S]*password: a user login needs a password/],
-      [{ PERMAFROST_AGENT_API_URL: 'ftp://x', OS_TOKEN: 't', OS_PROJECT_ID: 'p' }, [], /api_url: must match/],
+      [{ PERMAFROST_AGENT_API_URL: 'ftp://x', OS_TOKEN: 't', OS_PROJECT_ID: 'p' }, [], /api_url \(from PERMAFROST_AGENT_API_URL\): "ftp:\/\/x" is not valid: expected the http:\/\/ or https:\/\/ URL of the Freezer API/],
       [{ PERMAFROST_AGENT_API_URL: 'http://127.0.0.1:1', OS_TOKEN: 't' }, [], /project_id: v2 needs the project/],
-      [{ PERMAFROST_AGENT_API_URL: 'http://127.0.0.1:1', OS_TOKEN: 't', OS_PROJECT_ID: 'p' }, ['--interval', 'soon'], /poll_interval_s: must be number/],
-      [{ PERMAFROST_AGENT_API_URL: 'http://127.0.0.1:1', OS_TOKEN: 't', OS_PROJECT_ID: 'p' }, ['--api-version', 'v3'], /api_version: must be one of v1, v2/],
+      [{ PERMAFROST_AGENT_API_URL: 'http://127.0.0.1:1', OS_TOKEN: 't', OS_PROJECT_ID: 'p' }, ['--interval', 'soon'], /poll_interval_s \(from --interval\): "soon" is not valid: expected seconds between polls, .*, e\.g\. 60/],
+      [{ PERMAFROST_AGENT_API_URL: 'http://127.0.0.1:1', OS_TOKEN: 't', OS_PROJECT_ID: 'p' }, ['--api-version', 'v3'], /api_version \(from --api-version\): "v3" is not valid: expected one of v1, v2/],
     ];
     for (const [env, args, message] of cases) {
       const run = spawnSync(process.execPath, [ENTRY, 'agent', ...args], { encoding: 'utf8', env: { ...cleanEnv(), ...env }, timeout: 10000 });

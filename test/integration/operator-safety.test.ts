@@ -282,7 +282,7 @@ describe('trust 17: start-up failures are one line naming the path or address, t
   });
 
   it('a missing config file exits 2', async () => {
-    await refused(['--config', path.join(dir, 'nope.yaml')], 2, new RegExp(`^permafrost: invalid configuration: config file ${dir}/nope\\.yaml: does not exist \\(check --config or PERMAFROST_CONFIG\\)$`, 'm'));
+    await refused(['--config', path.join(dir, 'nope.yaml')], 2, new RegExp(`^permafrost: invalid configuration: config file ${dir}/nope\\.yaml: not found \\(given by --config\\)$`, 'm'));
   });
 
   it('a refusal still writes the stack trace at debug level, for developers', async () => {

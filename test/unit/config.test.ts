@@ -47,7 +47,7 @@ describe('loadConfig', () => {
         assert.ok(err instanceof ConfigError);
         const text = err.problems.join('\n');
         assert.match(text, /free_failure/);
-        assert.match(text, /max_delay_ms must be at least base_delay_ms/);
+        assert.match(text, /login_throttle\.max_delay_ms: 100 is less than login_throttle\.base_delay_ms \(500\): expected the longest delay, at least the first one/);
         return true;
       },
     );
@@ -80,7 +80,7 @@ describe('loadConfig', () => {
       (err: unknown) => {
         assert.ok(err instanceof ConfigError);
         const text = err.problems.join('\n');
-        for (const needle of ['bind', "unknown setting 'colour'", 'sqlite.synchronous', 'auth', 'body_limit', 'database']) {
+        for (const needle of ['bind', 'colour: unknown setting', 'sqlite.synchronous', 'auth', 'body_limit', 'database']) {
           assert.match(text, new RegExp(needle), `missing problem about ${needle} in:\n${text}`);
         }
         return true;
@@ -95,9 +95,9 @@ describe('loadConfig', () => {
       (err: unknown) => {
         assert.ok(err instanceof ConfigError);
         const text = err.problems.join('\n');
-        assert.match(text, /\(root\): unknown setting '__proto__'/);
-        assert.match(text, /\(root\): unknown setting 'constructor'/);
-        assert.match(text, /noauth: unknown setting '__proto__'/);
+        assert.match(text, /^__proto__: unknown setting$/m);
+        assert.match(text, /^constructor: unknown setting$/m);
+        assert.match(text, /^noauth\.__proto__: unknown setting$/m);
         return true;
       },
     );
@@ -110,22 +110,22 @@ describe('loadConfig', () => {
     assert.deepEqual(c.limits, { max_keys: 100, max_depth: 6, max_string_length: 1024, max_array_items: 50 });
     assert.throws(
       () => loadConfig({ config: file('bad-limits.yaml', 'limits:\n  max_keys: many\n  max_depht: 3\n') }, {}),
-      (err: unknown) => err instanceof ConfigError && /limits\.max_keys/.test(err.message) && /unknown setting 'max_depht'/.test(err.message),
+      (err: unknown) => err instanceof ConfigError && /limits\.max_keys/.test(err.message) && /limits\.max_depht: unknown setting; did you mean limits\.max_depth\?/.test(err.message),
     );
   });
 
   it('refuses several workers on an in-memory database', () => {
-    assert.throws(() => loadConfig({ database: 'sqlite::memory:', workers: '2' }, {}), /in-memory database cannot be shared/);
+    assert.throws(() => loadConfig({ database: 'sqlite::memory:', workers: '2' }, {}), /workers \(from --workers\): 2 processes cannot share an in-memory database/);
     assert.equal(loadConfig({ database: 'sqlite::memory:', workers: '1' }, {}).workers, 1);
     assert.equal(loadConfig({ workers: 'auto' }, {}).workers >= 1, true);
   });
 
   it('says clearly when the config file is missing or not YAML', () => {
-    assert.throws(() => loadConfig({ config: path.join(dir, 'nope.yaml') }, {}), /nope\.yaml: does not exist \(check --config or PERMAFROST_CONFIG\)/);
+    assert.throws(() => loadConfig({ config: path.join(dir, 'nope.yaml') }, {}), /nope\.yaml: not found \(given by --config\)/);
     const f = file('broken.yaml', 'bind: [unclosed\n');
     assert.throws(() => loadConfig({ config: f }, {}), /broken\.yaml/);
     const g = file('list.yaml', '- a\n- b\n');
-    assert.throws(() => loadConfig({ config: g }, {}), /must hold a mapping/);
+    assert.throws(() => loadConfig({ config: g }, {}), /holds a list, not a mapping of settings/);
   });
 
   it('metrics: no metrics_bind by default (metrics only on the API address, with a token); metrics_bind and the series cap are checked', () => {
@@ -135,7 +135,7 @@ describe('loadConfig', () => {
     const set = loadConfig({ metricsBind: '127.0.0.1:9091' }, { PERMAFROST_METRICS_SERIES_LIMIT: '50' });
     assert.equal(set.metrics_bind, '127.0.0.1:9091');
     assert.equal(set.metrics_series_limit, 50);
-    assert.throws(() => loadConfig({}, { PERMAFROST_METRICS_BIND: '127.0.0.1:9090' }), (e: ConfigError) => /metrics_bind: must be another address than bind/.test(e.message));
+    assert.throws(() => loadConfig({}, { PERMAFROST_METRICS_BIND: '127.0.0.1:9090' }), (e: ConfigError) => /metrics_bind \(from PERMAFROST_METRICS_BIND\): "127\.0\.0\.1:9090" is the API address \(bind\)/.test(e.message));
     assert.throws(() => loadConfig({}, { PERMAFROST_METRICS_BIND: 'nowhere' }), (e: ConfigError) => /metrics_bind/.test(e.message));
     assert.throws(() => loadConfig({}, { PERMAFROST_METRICS_SERIES_LIMIT: '0' }), (e: ConfigError) => /metrics_series_limit/.test(e.message));
   });
