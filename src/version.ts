@@ -1,17 +1,25 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-let cached: string | null = null;
+/** What Permafrost reads from its own package.json. */
+export interface PackageManifest {
+  version?: string;
+  engines?: { node?: string };
+}
 
-/** The package version (from the nearest package.json above this file, read once on first use). */
-export function permafrostVersion(): string {
-  if (cached !== null) return cached;
+let manifest: PackageManifest | null = null;
+
+/** The nearest package.json above this file, read once on first use ({} when there is none). */
+export function packageManifest(): PackageManifest {
+  if (manifest !== null) return manifest;
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
     const file = path.join(dir, 'package.json');
-    if (fs.existsSync(file)) {
-      cached = String((JSON.parse(fs.readFileSync(file, 'utf8')) as { version?: string }).version ?? 'unknown');
-      return cached;
-    }
-    if (path.dirname(dir) === dir) return (cached = 'unknown');
+    if (fs.existsSync(file)) return (manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as PackageManifest);
+    if (path.dirname(dir) === dir) return (manifest = {});
   }
+}
+
+/** The package version. */
+export function permafrostVersion(): string {
+  return String(packageManifest().version ?? 'unknown');
 }
