@@ -43,15 +43,15 @@ function serverOnlyInputs(metafile) {
 async function main() {
   const entry = path.join(compiled, 'bin', 'permafrost-agent.js');
   if (!fs.existsSync(entry)) throw new Error(`${path.relative(root, entry)} is missing: run tsc first (npm run build does both)`);
-  const version = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version;
+  const { version, engines } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
   const result = await esbuild.build({
     ...common,
     entryPoints: [entry],
     outfile,
     external: OPTIONAL_NATIVE,
-    // src/version.ts reads package.json beside the code when this is not set.
+    // src/version.ts reads package.json beside the code when these are not set.
     define: {
-      PERMAFROST_BUNDLED_VERSION: JSON.stringify(version),
+      PERMAFROST_BUNDLED_MANIFEST: JSON.stringify({ version, engines }),
       PERMAFROST_BUNDLED_ESTIMATE_WORKER: JSON.stringify(await estimateWorkerCode()),
     },
     metafile: true,

@@ -1,15 +1,15 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
-import path from 'node:path';
 import type { Logger } from 'pino';
 import type { AgentConfig } from '../config/agent-config';
 import { ActionPolicy } from './action-policy';
 import type { ActionRunner } from './action-types';
 import { AgentJob, type JobDeps } from './agent-job';
+import { clientIdOf } from './client-id';
 import { LoginError } from './credentials';
 import { ApiError, type FreezerApi, type JobDoc } from './freezer-api';
 import { JobCache, redactSecrets } from './job-cache';
-import { untrustedJobFile } from './job-files';
+import { readJobFiles, untrustedJobFile } from './job-files';
 import { Limiter } from './limiter';
 import { sleep } from './sleep';
 import { StartError } from './start-error';
@@ -150,7 +150,7 @@ export class Agent {
 
   private async register(): Promise<string> {
     const project = await this.api.projectId();
-    const clientId = this.config.client_id ?? `${project ?? 'noproject'}_${os.hostname()}`;
+    const clientId = clientIdOf(this.config, project);
     await this.api.registerClient(clientId, os.hostname());
     this.log.info({ clientId }, 'registered');
     return clientId;
@@ -202,21 +202,10 @@ export class Agent {
    * refused (like ssh's StrictModes).
    */
   private async runFromFiles(): Promise<void> {
-    const files = (await fs.readdir(this.config.jobs_dir).catch(() => [] as string[])).filter((f) => f.endsWith('.conf')).sort();
-    for (const file of files) {
-      try {
-        const full = path.join(this.config.jobs_dir, file);
-        const untrusted = untrustedJobFile(`job file ${full}`, await fs.stat(full));
-        if (untrusted) {
-          this.log.error({ file }, `job file refused: ${untrusted}`);
-          continue;
-        }
-        const doc = JSON.parse(await fs.readFile(full, 'utf8')) as JobDoc;
-        doc.job_id ??= file.replace(/^job_|\.conf$/g, '');
-        await this.feed(doc.job_id, doc);
-      } catch (err) {
-        this.log.error({ file, err: (err as Error).message }, 'unreadable job file skipped');
-      }
+    for (const f of await readJobFiles(this.config.jobs_dir)) {
+      if ('doc' in f) await this.feed(f.doc.job_id, f.doc);
+      else if (f.refused) this.log.error({ file: f.file }, `job file refused: ${f.refused}`);
+      else this.log.error({ file: f.file, err: f.unreadable }, 'unreadable job file skipped');
     }
     this.log.info({ jobs: this.jobs.size, dir: this.config.jobs_dir }, 'running jobs from files (--no-api)');
     await sleep(2 ** 31 - 1, this.stopping.signal);

@@ -64,7 +64,7 @@ export class KeystoneCredentials implements Credentials {
 
   private async login(): Promise<void> {
     const c = this.config;
-    const url = `${(c.auth_url as string).replace(/\/+$/, '').replace(/\/v3$/, '')}/v3/auth/tokens`;
+    const url = `${identityV3Url(c.auth_url as string)}/auth/tokens`;
     const res = await httpJson('POST', url, { body: { auth: authBody(c) }, timeoutMs: c.request_timeout_ms });
     const token = res.headers['x-subject-token'];
     if (res.status !== 201 || typeof token !== 'string') {
@@ -76,6 +76,11 @@ export class KeystoneCredentials implements Credentials {
     this.token = { id: token, until: expires - 60_000, project: body?.token?.project?.id ?? null };
     this.log.info({ authUrl: c.auth_url, project: this.token.project }, 'logged in');
   }
+}
+
+/** The Keystone v3 root of an auth URL given with or without its `/v3` (OS_AUTH_URL is seen both ways). */
+export function identityV3Url(authUrl: string): string {
+  return `${authUrl.replace(/\/+$/, '').replace(/\/v3$/, '')}/v3`;
 }
 
 /** The identity service answered a login with an error status (401: the credentials were refused). */

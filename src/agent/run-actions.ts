@@ -21,7 +21,7 @@ export interface RunDeps {
   observer?: RunObserver;
 }
 
-interface JobAction {
+export interface JobAction {
   action_id: string | null;
   freezer_action: Record<string, unknown>;
   max_retries: number;
@@ -123,7 +123,7 @@ async function uploadMetadata(jobId: string, metadata: Record<string, unknown>, 
 }
 
 /** job_actions with the stock defaults (max_retries 0, interval 60 s, not mandatory). */
-function jobActionsOf(job: JobDoc): JobAction[] {
+export function jobActionsOf(job: JobDoc): JobAction[] {
   const list = Array.isArray(job.job_actions) ? job.job_actions : [];
   return list.map((raw) => {
     const a = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;

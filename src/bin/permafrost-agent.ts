@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { addActionCommand } from '../cli/action-command';
 import { addAgentCommand } from '../cli/agent-command';
+import { addDoctorCommand } from '../cli/doctor-command';
 import { addVersionEverywhere } from '../cli/version-option';
 
 const program = new Command()
@@ -14,8 +15,8 @@ const program = new Command()
 
 addAgentCommand(program);
 addActionCommand(program);
-// Further host-side commands are registered here (e.g. `doctor`, src/cli/doctor-command.ts). A
-// command belongs here only if it needs no server module: the bundle build refuses koa,
+addDoctorCommand(program);
+// A command belongs here only if it needs no server module: the bundle build refuses koa,
 // better-sqlite3 and mongoose.
 addVersionEverywhere(program);
 

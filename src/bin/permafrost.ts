@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { addActionCommand } from '../cli/action-command';
 import { addAgentCommand } from '../cli/agent-command';
 import { addDbCommands } from '../cli/db-commands';
+import { addDoctorCommand } from '../cli/doctor-command';
 import { addEventsCommand } from '../cli/events-command';
 import { addIdentityCommands } from '../cli/identity-commands';
 import { addVersionEverywhere } from '../cli/version-option';
@@ -38,6 +39,7 @@ program
 
 addIdentityCommands(program);
 addAgentCommand(program);
+addDoctorCommand(program);
 addActionCommand(program);
 addDbCommands(program);
 addEventsCommand(program);

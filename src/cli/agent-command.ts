@@ -1,34 +1,17 @@
 import { Command } from 'commander';
 import type { AgentFlags } from '../config/agent-config';
+import { addAgentOptions, agentFlagsOf } from './agent-options';
 
 /**
  * `permafrost agent`: the scheduler that runs on each protected host. The agent itself is in
  * agent-run.ts, loaded only when this command runs.
  */
 export function addAgentCommand(program: Command): void {
-  program
-    .command('agent')
-    .description('run the scheduler agent: register as a client, poll its jobs and run them (stock freezer-scheduler protocol)')
-    .option('-c, --config <file>', 'YAML config file (env PERMAFROST_AGENT_CONFIG); see etc/permafrost-agent.yaml')
-    .option('--api-url <url>', 'Freezer API base URL (env PERMAFROST_AGENT_API_URL or OS_BACKUP_URL)')
-    .option('--api-version <v>', 'v2 (default) or v1 (env PERMAFROST_AGENT_API_VERSION)')
-    .option('--project-id <id>', 'project of the v2 URLs (env OS_PROJECT_ID; default: the login token\'s project)')
-    .option('--client-id <id>', 'this host\'s client id (default <project>_<hostname>)')
-    .option('--auth-url <url>', 'Keystone v3 URL to log in at (env OS_AUTH_URL), with OS_USERNAME/OS_PASSWORD or OS_APPLICATION_CREDENTIAL_ID/_SECRET')
-    .option('--username <name>', 'user to log in as (env OS_USERNAME; the password only from OS_PASSWORD or the config file)')
-    .option('-i, --interval <seconds>', 'poll period (default 60)')
-    .option('--page-size <n>', 'jobs per list request (default 100)')
-    .option('-f, --jobs-dir <dir>', 'where job documents are cached, or read with --no-api')
-    .option('--concurrent-jobs <n>', 'job runs at once (default 1)')
-    .option('-n, --no-api', 'run the jobs of <jobs dir>/*.conf without any API')
-    .option('--disable-exec', 'refuse jobs with an exec action (they end fail)')
-    .option('--allowed-paths <dirs>', "colon-separated directories jobs may back up, restore into and use as local containers (env PERMAFROST_AGENT_ALLOWED_PATHS; default: no limit)")
-    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent')
-    .option('--log-file <file>', 'append logs to this file instead of stdout')
-    // A mistyped flag is a misconfiguration like any other: status 2 (commander names it and suggests).
-    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
-    .action(async (raw: AgentFlags & { api?: boolean }) => {
-      // commander turns --no-api into api=false.
-      await (await import('./agent-run')).runAgent({ ...raw, noApi: raw.api === false ? true : undefined });
-    });
+  addAgentOptions(
+    program
+      .command('agent')
+      .description('run the scheduler agent: register as a client, poll its jobs and run them (stock freezer-scheduler protocol)'),
+  ).action(async (raw: AgentFlags & { api?: boolean }) => {
+    await (await import('./agent-run')).runAgent(agentFlagsOf(raw));
+  });
 }

@@ -73,6 +73,16 @@ describe('the agent-only install (dist/permafrost-agent.js, one file)', function
     assert.equal(stdout.trim(), version);
   });
 
+  it('checks its host with `doctor` (Node.js against the bundled engines range, tar, the default compressor)', async () => {
+    const jobs = path.join(work, 'doctor-jobs');
+    fs.mkdirSync(jobs, { mode: 0o700, recursive: true });
+    const doctor = await agentBin(['doctor', '--no-api', '--jobs-dir', jobs]);
+    assert.equal(doctor.code, 0, doctor.stdout + doctor.stderr);
+    const { engines } = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { engines: { node: string } };
+    assert.match(doctor.stdout, new RegExp(`^ok +node: ${process.version.replace(/\./g, '\\.')} \\(needs ${engines.node.replace(/\./g, '\\.')}\\)$`, 'm'));
+    assert.match(doctor.stdout, /^ok +tar: GNU tar/m);
+  });
+
   it('backs up a tree to a local container and restores it the same (dry run counted by its worker)', async () => {
     const store = ['--storage', 'local', '--container', path.join(work, 'store'), '--backup-name', 'tree', '--hostname', 'h'];
     const dry = await agentBin(['action', 'backup', '--path-to-backup', path.join(work, 'src'), ...store, '--dry-run']);

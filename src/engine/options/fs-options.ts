@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { EngineError } from '../engine-error';
 import { parseFreezerDate, type OptionValue } from '../chain';
-import { COMPRESSIONS, compressionLevel, type Compression } from '../pipeline/compressors';
+import { COMPRESSIONS, compressionLevel, DEFAULT_COMPRESSION, type Compression } from '../pipeline/compressors';
 import type { Dereference } from '../pipeline/tar-commands';
 import type { StorageOptions } from '../storage/open-storage';
 import { OptionReader } from './read-option';
@@ -103,7 +103,7 @@ function commonOptions(r: OptionReader, action: string): CommonOptions {
 export function backupOptions(action: Record<string, unknown>): BackupOptions {
   const r = new OptionReader(action);
   const common = commonOptions(r, 'backup');
-  const compression = r.oneOf<Compression>('compression', COMPRESSIONS, 'gzip');
+  const compression = r.oneOf<Compression>('compression', COMPRESSIONS, DEFAULT_COMPRESSION);
   const levels = {
     noIncremental: r.raw('no_incremental'),
     maxLevel: r.raw('max_level'),

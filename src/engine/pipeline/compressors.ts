@@ -4,6 +4,8 @@ import { findProgram } from './find-program';
 /** Values of the `compression` option: the stock agent's three, plus zstd. */
 export const COMPRESSIONS = ['gzip', 'bzip2', 'xz', 'zstd'] as const;
 export type Compression = (typeof COMPRESSIONS)[number];
+/** A backup job's compression when it names none (the stock agent's default). */
+export const DEFAULT_COMPRESSION: Compression = 'gzip';
 
 export interface Command {
   program: string;
