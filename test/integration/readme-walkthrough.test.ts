@@ -23,7 +23,7 @@ describe('README: the first-backup walkthrough runs as written', function () {
   it('readme: every step succeeds (server, agent credential, agent, job, run now with progress, cancel, history, restore)', async () => {
     const script = walkthroughScript(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8'));
     // The walkthrough must still show what the issue asks for, or this test would pass on an empty README.
-    for (const step of ['credential create', ' agent ', '/jobs', '/runs?wait=', 'Idempotency-Key', '/cancel', '/runs?job_id=', 'restore', 'diff -r']) {
+    for (const step of ['credential create', ' agent ', 'doctor', '/jobs', '/runs?wait=', 'Idempotency-Key', '/cancel', '/runs?job_id=', 'restore', 'diff -r']) {
       assert.ok(script.includes(step), `the walkthrough no longer has a step with "${step}"`);
     }
     const { code, output } = await runScript(script, await freePort());
