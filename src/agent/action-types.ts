@@ -9,6 +9,7 @@ export interface ActionContext {
   jobId: string;
   /** Aborted when the job gets an abort event or the agent stops: end at once, result `aborted`. */
   signal: AbortSignal;
+  /** The job's logger, which already names the job (jobId): log calls must not pass it again. */
   log: Logger;
   /** Progress of a backup or restore in flight (written to job_schedule.progress). */
   progress?: (snapshot: ProgressSnapshot) => void;

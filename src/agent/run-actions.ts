@@ -9,6 +9,7 @@ import { sleep } from './sleep';
 export interface RunDeps {
   api: FreezerApi;
   runners: ReadonlyMap<string, ActionRunner>;
+  /** The job's logger: it already carries jobId (AgentJob binds it), so no line here adds it again. */
   log: Logger;
   disableExec: boolean;
   /** Checks every action before anything runs, and each again just before it runs. */
@@ -39,7 +40,7 @@ const SESSION_ATTEMPTS = 5;
  */
 export async function runActions(job: JobDoc, signal: AbortSignal, deps: RunDeps): Promise<RunResult> {
   const actions = jobActionsOf(job);
-  const log = deps.log.child({ jobId: job.job_id });
+  const log = deps.log;
   const observer = deps.observer;
   observer?.planned(actions.map((a) => ({ action: kindOf(a), actionId: a.action_id })));
   if (deps.disableExec && actions.some((a) => a.freezer_action.action === 'exec')) {

@@ -6,11 +6,13 @@ import { Command } from 'commander';
 import { addActionCommand } from '../cli/action-command';
 import { addAgentCommand } from '../cli/agent-command';
 import { addDoctorCommand } from '../cli/doctor-command';
+import { REQUIRED_MARKED_HELP } from '../cli/required-help';
 import { addVersionEverywhere } from '../cli/version-option';
 
 const program = new Command()
   .name('permafrost')
   .description('Permafrost agent: runs the backup, restore, admin and exec actions of this host (the API server is not part of this build)')
+  .configureHelp(REQUIRED_MARKED_HELP)
   .showHelpAfterError();
 
 addAgentCommand(program);

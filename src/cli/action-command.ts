@@ -3,7 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { runAdmin, runBackup, runRestore, EngineError, type EngineContext, type EngineOutcome } from '../engine';
 import { closestName } from '../closest-name';
 import { createLogger } from '../log';
-import { CLI_ACTIONS, UsageError, checkActionOptions, freezerOptionsOf, type CliAction } from './action-options';
+import { CLI_ACTIONS, UsageError, actionOptionsHelp, checkActionOptions, freezerOptionsOf, type CliAction } from './action-options';
 import { TerminalProgress } from './terminal-progress';
 
 export { freezerOptionsOf } from './action-options';
@@ -13,6 +13,8 @@ const RUNS: Record<CliAction, (action: Record<string, unknown>, ctx: EngineConte
   restore: runRestore,
   admin: runAdmin,
 };
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** Exit statuses: a run that failed, and a command line that is wrong (nothing was run). */
 const RUN_FAILED = 1;
@@ -28,9 +30,9 @@ export function addActionCommand(program: Command): void {
     .command('action')
     .description('run one backup, restore or admin action now, with freezer-agent option names (e.g. --path-to-backup /srv --container /backups --backup-name srv)')
     .argument('<action>', 'backup | restore | admin')
-    .argument('[options...]', 'freezer-agent options: --storage local|ssh, --container, --backup-name, --compression, --encrypt-pass-file, ...')
+    .argument('[options...]', actionOptionsHelp())
     .option('--metadata-out <file>', "write a backup's result document (spec C.10) to this file, '-' for stdout")
-    .option('--log-level <level>', 'fatal|error|warn|info|debug (default warn, on stderr)', 'warn')
+    .option('--log-level <level>', `${LOG_LEVELS.join('|')} (logs go to stderr)`, 'warn')
     .allowUnknownOption()
     .helpOption('-h, --help')
     .exitOverride(usageExit)
@@ -45,7 +47,6 @@ function usageExit(err: CommanderError): never {
   process.exit(err.exitCode === 0 ? 0 : USAGE);
 }
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 function usageChecked(action: string, rest: string[], logLevel: string): Record<string, string> {
   try {
@@ -70,7 +71,7 @@ async function runAction(action: CliAction, options: Record<string, string>, fla
   process.once('SIGINT', () => abort.abort());
   process.once('SIGTERM', () => abort.abort());
   try {
-    const outcome = await RUNS[action]({ ...options, action }, { signal: abort.signal, log, progress: (s) => bar.update('', s) });
+    const outcome = await RUNS[action]({ ...options, action }, { surface: 'cli', signal: abort.signal, log, progress: (s) => bar.update('', s) });
     bar.stop();
     if (outcome.metadata && flags.metadataOut) await writeMetadata(flags.metadataOut, outcome.metadata);
     console.error(outcome.message);

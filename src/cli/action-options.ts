@@ -1,6 +1,6 @@
 import { EngineError } from '../engine';
 import { adminOptions, backupOptions, restoreOptions } from '../engine/options/fs-options';
-import { flagStyle, unknownOptionProblems, unsupportedOptionProblems } from '../engine/options/option-names';
+import { KNOWN_OPTIONS, flagStyle, isUnsupportedOption, unknownOptionProblems, unsupportedOptionProblems } from '../engine/options/option-names';
 
 /** A mistake on the command line (status 2), as opposed to a run that failed (status 1). */
 export class UsageError extends Error {}
@@ -34,6 +34,7 @@ const ONLY_FOR: Record<string, readonly CliAction[]> = {
   restore_abs_path: ['restore'],
   restore_from_date: ['restore'],
   overwrite: ['restore'],
+  accept_unauthenticated: ['restore'],
   consistency_checksum: ['restore'],
   remove_older_than: ['admin'],
   remove_from_date: ['admin'],
@@ -102,4 +103,41 @@ export function checkActionOptions(action: CliAction, options: Record<string, st
     if (err instanceof EngineError) throw new UsageError(err.message);
     throw err;
   }
+}
+
+/**
+ * Options the engine cannot run without (fs-options.ts reads them as required): for every action,
+ * for one action, and for ssh storage. test/unit/cli/action-options-help checks the engine agrees.
+ */
+export const REQUIRED_OPTIONS = {
+  every: ['container', 'backup_name'],
+  backup: ['path_to_backup'],
+  restore: ['restore_abs_path'],
+  admin: [],
+  ssh: ['ssh_host', 'ssh_username'],
+} as const satisfies Record<CliAction | 'every' | 'ssh', readonly string[]>;
+
+/** Options of the command itself (`--log-level`, `--metadata-out`): not freezer options here. */
+const OWN_OPTIONS = new Set(['log_level', 'metadata_out']);
+
+/** Stock options the engine refuses whenever they are set (fs-options.ts): no use listing them. */
+export const REFUSED_WHEN_SET = ['snapshot', 'consistency_check', 'consistency_checksum'] as const;
+
+/**
+ * The freezer-agent options this command takes, by action, for its help: every known option
+ * (schemas/freezer_action_options.json) that has a place on this command line and is supported,
+ * the required ones marked.
+ */
+export function actionOptionsHelp(): string {
+  const taken = [...KNOWN_OPTIONS].filter((n) => n !== 'action' && !Object.hasOwn(NOT_HERE, n) && !isUnsupportedOption(n) && !OWN_OPTIONS.has(n) && !(REFUSED_WHEN_SET as readonly string[]).includes(n));
+  const required = new Set<string>([...REQUIRED_OPTIONS.every, ...REQUIRED_OPTIONS.backup, ...REQUIRED_OPTIONS.restore]);
+  const ssh = new Set<string>(REQUIRED_OPTIONS.ssh);
+  const shown = (name: string) => `${flagStyle(name)}${required.has(name) ? ' (required)' : ssh.has(name) ? ' (required with --storage ssh)' : ''}`;
+  const groups = new Map<string, string[]>([['every action', []], ...CLI_ACTIONS.map((a): [string, string[]] => [a, []])]);
+  for (const name of taken) {
+    const group = Object.hasOwn(ONLY_FOR, name) ? ONLY_FOR[name].join(' and ') : 'every action';
+    groups.set(group, [...(groups.get(group) ?? []), shown(name)]);
+  }
+  const lines = [...groups].filter(([, names]) => names.length > 0).map(([group, names]) => `${group}: ${names.join(', ')}`);
+  return ['freezer-agent options, as --name value (a flag such as --overwrite stands alone)', ...lines].join('\n');
 }

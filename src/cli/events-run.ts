@@ -1,11 +1,11 @@
 /** What `permafrost events ...` runs; loaded only when one of them is invoked (events-command.ts). */
-import pino from 'pino';
 import { loadConfig } from '../config/config';
 import { EventsRuntime } from '../services/events/events-runtime';
 import { checkEventTypes } from '../services/events/event-types';
 import { isObject } from '../services/common';
 import { redactCredentials } from '../store/redact-credentials';
 import { createValidator } from '../validation';
+import { createLogger } from '../log';
 import { explainMissingDatabase } from './missing-database';
 
 export interface EmitFlags {
@@ -28,7 +28,7 @@ export async function emitCommand(flags: EmitFlags): Promise<void> {
   }
   if (!isObject(data)) throw new Error('--data: must be a JSON object');
   const config = loadConfig({ config: flags.config, dataDir: flags.dataDir, database: flags.database });
-  const runtime = new EventsRuntime(config, createValidator(), pino({ level: 'warn' }, pino.destination(2)));
+  const runtime = new EventsRuntime(config, createValidator(), createLogger('warn', { stderr: true }));
   try {
     await runtime.open({ create: false });
   } catch (err) {

@@ -1,11 +1,12 @@
-import bytes from 'bytes';
 import { MultiBar, type SingleBar } from 'cli-progress';
 import type { ProgressSnapshot } from '../engine';
+import { iecBytes } from '../human-units';
 
 /**
  * Progress bars on a terminal, one per run in flight (`permafrost action`, or the agent's jobs):
- * percent of the estimated bytes, bytes and files done, rate and ETA. A run's bar stays, complete,
- * when its final snapshot arrives. Does nothing when the stream is not a terminal.
+ * percent of the estimated bytes, bytes (KiB, MiB, GiB: powers of 1024) and files done, rate and
+ * ETA. A run's bar stays, complete, when its final snapshot arrives. Does nothing when the stream
+ * is not a terminal.
  */
 export class TerminalProgress {
   private multi: MultiBar | null = null;
@@ -31,9 +32,9 @@ export class TerminalProgress {
     const payload = {
       key,
       phase: s.phase,
-      done: bytes(s.bytes_done, { unitSeparator: ' ' }),
+      done: iecBytes(s.bytes_done),
       files: s.files_done,
-      rate: `${bytes(s.bytes_per_s, { unitSeparator: ' ' })}/s`,
+      rate: `${iecBytes(s.bytes_per_s)}/s`,
       left: s.eta_s === null ? '?' : `${s.eta_s}s`,
     };
     let bar = this.bars.get(key);

@@ -1,8 +1,14 @@
 import type { Logger } from 'pino';
+import type { OptionSurface } from './options/option-names';
 import type { ProgressSnapshot } from './progress/progress-meter';
 
 /** What a backup, restore or admin run gets from its caller (the agent, or `permafrost action`). */
 export interface EngineContext {
+  /**
+   * Where the options come from, so that a message names the setting as its reader writes it:
+   * `--overwrite` on the `permafrost action` command line, `overwrite: true` in a job's freezer_action.
+   */
+  surface: OptionSurface;
   signal: AbortSignal;
   log: Logger;
   /** Told the progress of a backup or restore, at most twice a second. */

@@ -1,6 +1,7 @@
 import { chainPath, cutoffOf, hbnOf, planRetention } from './chain';
 import type { EngineContext, EngineOutcome } from './engine-context';
 import { EngineError } from './engine-error';
+import { isoSeconds } from '../human-units';
 import { adminOptions } from './options/fs-options';
 import { sweepLeftovers } from './staging';
 import { listChains, type ChainsLocation } from './storage-chains';
@@ -25,9 +26,11 @@ export async function runAdmin(action: Record<string, unknown>, ctx: EngineConte
     const at: ChainsLocation = { container: opts.storage.container, engine: opts.engine, hostname: opts.hostname, backupName: opts.backupName };
     const plan = planRetention(await listChains(storage, at), cutoff);
     const hbn = hbnOf(opts.hostname, opts.backupName);
-    const names = plan.remove.map((c) => `${c.t0} (${c.backups.length} backups)`);
+    // Chains are named as on the storage (their level-0 epoch) with the date people read.
+    const names = plan.remove.map((c) => `chain ${c.t0} of ${isoSeconds(c.t0)} (${c.backups.length} backups)`);
+    const before = isoSeconds(cutoff);
     if (opts.dryRun) {
-      const message = `dry run: would remove ${plan.remove.length} chain(s) of ${hbn} older than ${cutoff}: ${names.join(', ') || 'none'}; keeping ${plan.keep.length}`;
+      const message = `dry run: would remove ${plan.remove.length} chain(s) of ${hbn} older than ${before}: ${names.join(', ') || 'none'}; keeping ${plan.keep.length}`;
       ctx.log.info(message);
       return { metadata: null, message };
     }
@@ -35,10 +38,10 @@ export async function runAdmin(action: Record<string, unknown>, ctx: EngineConte
       ctx.signal.throwIfAborted();
       await storage.removeTree(chainPath(at.container, 'metadata', at.engine, at.hostname, at.backupName, chain.t0));
       await storage.removeTree(chainPath(at.container, 'data', at.engine, at.hostname, at.backupName, chain.t0));
-      ctx.log.info({ t0: chain.t0, backups: chain.backups.length }, 'removed a chain');
+      ctx.log.info({ t0: chain.t0, made: isoSeconds(chain.t0), backups: chain.backups.length }, 'removed a chain');
     }
     await sweepLeftovers(storage, at, now);
-    const message = `removed ${plan.remove.length} chain(s) of ${hbn} older than ${cutoff}: ${names.join(', ') || 'none'}; kept ${plan.keep.length}`;
+    const message = `removed ${plan.remove.length} chain(s) of ${hbn} older than ${before}: ${names.join(', ') || 'none'}; kept ${plan.keep.length}`;
     ctx.log.info(message);
     return { metadata: null, message };
   } finally {

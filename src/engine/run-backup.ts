@@ -7,6 +7,7 @@ import { factsOf, sha256Hex } from './chain-trust';
 import { SEALED_HEADER_LEN, levelMac, opensslEncrypt, readPassphrase, sealEncrypt } from './crypto';
 import type { EngineContext, EngineOutcome } from './engine-context';
 import { EngineError } from './engine-error';
+import { isoSeconds } from '../human-units';
 import { backupOptions, type BackupOptions } from './options/fs-options';
 import { runBackupStream, type BackupSink, type BackupStreamResult } from './pipeline/backup-stream';
 import { compressCommand, type Command } from './pipeline/compressors';
@@ -87,7 +88,7 @@ function restartNote(base: BackupBase): string {
 
 async function dryRun(opts: BackupOptions, source: Source, slot: BackupSlot, base: BackupBase, hbn: string, ctx: EngineContext): Promise<EngineOutcome> {
   const estimate = (await estimateTree(path.join(source.cwd, source.target), base.choice.parent?.ts ?? null, ctx.signal)) ?? { files: 0, bytes: 0 };
-  const chain = slot.newChain ? 'a new chain' : `chain ${slot.t0}`;
+  const chain = slot.newChain ? 'a new chain' : `chain ${slot.t0} of ${isoSeconds(slot.t0)}`;
   const message = `dry run: would back up ${estimate.files} files (${estimate.bytes} bytes) of ${opts.pathToBackup} as level ${slot.level} of ${chain} of ${hbn}${restartNote(base)}; nothing was written`;
   ctx.log.info({ backupLevel: slot.level, t0: slot.t0, estimate }, message);
   return { metadata: null, message };

@@ -1,12 +1,15 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
+import path from 'node:path';
 import type { Readable, Transform } from 'node:stream';
 import { dataPath, hbnOf, metadataPath, restoreChain, type Backup, type Chain } from './chain';
 import { checkNothingSkipped, isAuthenticated, levelName, requireEncrypted, verifyChain, type ChainLevel } from './chain-trust';
 import { SEALED_HEADER_LEN, expectHeader, opensslDecrypt, readPassphrase, sealDecrypt } from './crypto';
 import type { EngineContext, EngineOutcome } from './engine-context';
 import { EngineError } from './engine-error';
+import { isoSeconds } from '../human-units';
 import { restoreOptions, type RestoreOptions } from './options/fs-options';
+import { flagSetting, type OptionSurface } from './options/option-names';
 import { decompressCommand } from './pipeline/compressors';
 import { runRestoreStream } from './pipeline/restore-stream';
 import { spoolVerified, type Spooled } from './pipeline/spool';
@@ -18,18 +21,31 @@ import { openStorage } from './storage/open-storage';
 import type { BackupStorage } from './storage/backup-storage';
 import { LinkTracker, MemberGuard } from './tar';
 
-const NOT_EMPTY = 'Restore dir is not empty. Please use --overwrite or choose a different path.';
+/** The stock agent's refusal, naming the setting as it is written where the run came from. */
+function notEmpty(surface: OptionSurface): string {
+  return `Restore dir is not empty. Please use ${flagSetting('overwrite', surface)} or choose a different path.`;
+}
 
 /**
  * A `restore` action of mode fs (spec C.3, C.5, C.7): the newest chain up to restore_from_date,
  * level 0 first, each level checked member by member before tar sees it and its stored bytes
  * checked against the size and sha256 recorded at backup time. With a passphrase, every level
  * must be encrypted and the chain's metadata must verify (chain-trust.ts) before level 0 starts.
+ * A restore that fails removes the empty target directories it created (never one that was there).
  */
 export async function runRestore(action: Record<string, unknown>, ctx: EngineContext): Promise<EngineOutcome> {
   const opts = restoreOptions(action);
   const pass = opts.passFile === null ? null : await readPassphrase(opts.passFile);
-  if (!opts.dryRun) await prepareTarget(opts);
+  const created = opts.dryRun ? undefined : await prepareTarget(opts, ctx.surface);
+  try {
+    return await restoreInto(opts, pass, ctx);
+  } catch (err) {
+    if (created !== undefined) await removeCreated(created, opts.restoreAbsPath, ctx);
+    throw err;
+  }
+}
+
+async function restoreInto(opts: RestoreOptions, pass: Buffer | null, ctx: EngineContext): Promise<EngineOutcome> {
   const storage = await openStorage(opts.storage, ctx.log);
   try {
     const at: ChainsLocation = { container: opts.storage.container, engine: opts.engine, hostname: opts.hostname, backupName: opts.backupName };
@@ -57,7 +73,8 @@ export async function runRestore(action: Record<string, unknown>, ctx: EngineCon
       });
     }
     progress.finish();
-    const what = `${backups.length} level(s) of ${hbnOf(at.hostname, at.backupName)} (chain ${backups[0].t0}, up to ${levelName(backups.at(-1)!)})`;
+    const last = backups.at(-1)!;
+    const what = `${backups.length} level(s) of ${hbnOf(at.hostname, at.backupName)} (chain ${backups[0].t0}, up to ${levelName(last)} of ${isoSeconds(last.ts)})`;
     const message = opts.dryRun ? `dry run: listed ${files} members of ${what}; nothing was written` : `restored ${files} members of ${what} into ${opts.restoreAbsPath}`;
     ctx.log.info(message);
     return { metadata: null, message };
@@ -98,13 +115,38 @@ async function checkChain(levels: ChainLevel[], chain: Chain, pass: Buffer, opts
   return false;
 }
 
-/** Creates the target; refuses a non-empty one without `overwrite`, with the stock message. */
-async function prepareTarget(opts: RestoreOptions): Promise<void> {
-  await fsp.mkdir(opts.restoreAbsPath, { recursive: true }).catch((err: Error) => {
+/**
+ * Creates the target (and missing parents, as mkdir -p); refuses a non-empty one without
+ * `overwrite`, with the stock message. Returns the outermost directory it created, if any.
+ */
+async function prepareTarget(opts: RestoreOptions, surface: OptionSurface): Promise<string | undefined> {
+  const created = await fsp.mkdir(opts.restoreAbsPath, { recursive: true }).catch((err: Error) => {
     throw new EngineError(`cannot create restore_abs_path ${opts.restoreAbsPath}: ${err.message}`);
   });
   const entries = await fsp.readdir(opts.restoreAbsPath);
-  if (entries.length > 0 && !opts.overwrite) throw new EngineError(NOT_EMPTY);
+  if (entries.length > 0 && !opts.overwrite) throw new EngineError(notEmpty(surface));
+  return created;
+}
+
+/**
+ * A failed restore leaves no empty directory it made behind: the target, then each parent it made
+ * up to `created`, the outermost (mkdir -p order, reversed). What levels it did restore stay, to
+ * be salvaged or replaced with overwrite; so does every directory that was there before.
+ */
+async function removeCreated(created: string, target: string, ctx: EngineContext): Promise<void> {
+  const outermost = path.resolve(created);
+  // resolve() drops a trailing '/', so the walk never steps above `created`.
+  for (let dir = path.resolve(target); dir === outermost || dir.startsWith(`${outermost}${path.sep}`); dir = path.dirname(dir)) {
+    try {
+      await fsp.rmdir(dir);
+    } catch (err) {
+      // The restore's own error is the one to report; this is only logged.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOTEMPTY' || code === 'EEXIST') ctx.log.warn({ dir, target }, `the failed restore keeps ${dir}: it is not empty`);
+      else ctx.log.warn({ dir, target, err: (err as Error).message }, 'cannot remove a directory this failed restore created');
+      return;
+    }
+  }
 }
 
 function dataPathOf(at: ChainsLocation, b: Backup): string {

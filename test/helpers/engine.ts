@@ -5,10 +5,10 @@ import path from 'node:path';
 import pino from 'pino';
 import { runAdmin, runBackup, runRestore, type EngineContext, type EngineOutcome, type ProgressSnapshot } from '../../src/engine';
 
-/** A context for engine runs in tests: silent log, progress snapshots collected. */
+/** A context for engine runs in tests: as from a job, silent log, progress snapshots collected. */
 export function engineContext(signal = new AbortController().signal): EngineContext & { snapshots: ProgressSnapshot[] } {
   const snapshots: ProgressSnapshot[] = [];
-  return { signal, log: pino({ level: 'silent' }), progress: (s) => snapshots.push(s), snapshots };
+  return { surface: 'job', signal, log: pino({ level: 'silent' }), progress: (s) => snapshots.push(s), snapshots };
 }
 
 export function tempDir(prefix: string): string {

@@ -47,7 +47,7 @@ describe('permafrost action (one backup, restore or admin in the foreground)', f
     if (!fs.existsSync('/usr/bin/script')) this.skip();
     const cmd = [process.execPath, CLI, 'action', 'backup', '--path-to-backup', path.join(work, 'src'), ...store(), '--no-incremental'].map((a) => `'${a}'`).join(' ');
     const { stdout } = await run('script', ['-qec', cmd, '/dev/null'], { timeout: 60_000 });
-    assert.match(stdout, /backup \[=+\] 100% \| [\d.]+ [KM]?B \| \d+ files \| .* \| ETA 0s/);
+    assert.match(stdout, /backup \[=+\] 100% \| [\d.]+ (B|[KMG]iB) \| \d+ files \| [\d.]+ (B|[KMG]iB)\/s \| ETA 0s/);
   });
 
   it('a run that fails ends with one clear line and status 1; a wrong command line with status 2', async () => {

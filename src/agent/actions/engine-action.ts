@@ -13,7 +13,7 @@ export class EngineAction implements ActionRunner {
 
   async run(freezerAction: Record<string, unknown>, ctx: ActionContext): Promise<ActionOutcome> {
     try {
-      const outcome = await this.run_(freezerAction, { signal: ctx.signal, log: ctx.log, progress: ctx.progress, confined: ctx.confined });
+      const outcome = await this.run_(freezerAction, { surface: 'job', signal: ctx.signal, log: ctx.log, progress: ctx.progress, confined: ctx.confined });
       return { result: 'success', metadata: outcome.metadata, message: outcome.message };
     } catch (err) {
       if (ctx.signal.aborted) return { result: 'aborted', message: `${this.kind} aborted` };

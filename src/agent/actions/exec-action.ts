@@ -41,10 +41,10 @@ export class ExecAction implements ActionRunner {
   }
 
   private async execute(exec: ExecOptions, ctx: ActionContext): Promise<ActionOutcome> {
-    ctx.log.info({ jobId: ctx.jobId, command: exec.command, shell: exec.shell, timeoutS: exec.timeoutS }, 'exec: starting');
+    ctx.log.info({ command: exec.command, shell: exec.shell, timeoutS: exec.timeoutS }, 'exec: starting');
     const pipeline = Pipeline.start(exec.stages, {
       env: childEnv(),
-      output: new OutputLog(ctx.log, ctx.jobId, undefined, ctx.output),
+      output: new OutputLog(ctx.log, undefined, ctx.output),
       killGraceMs: this.killGraceMs,
       onSpawn: this.opts.onSpawn,
     });
@@ -59,7 +59,7 @@ export class ExecAction implements ActionRunner {
     try {
       const end = await pipeline.done;
       const outcome = outcomeOf(end, stopped, exec);
-      ctx.log.info({ jobId: ctx.jobId, result: outcome.result, code: end.code, signal: end.signal }, outcome.message ?? 'exec: done');
+      ctx.log.info({ result: outcome.result, code: end.code, signal: end.signal }, outcome.message ?? 'exec: done');
       return outcome;
     } finally {
       clearTimeout(timer);

@@ -20,7 +20,7 @@ export class InfoAction implements ActionRunner {
     const storage = freezerAction.storage ?? 'local';
     if (storage === 'local') return this.local(freezerAction.container, ctx);
     if (typeof storage === 'string' && UNLISTED_STORAGES.has(storage)) {
-      ctx.log.info({ jobId: ctx.jobId, storage }, `info: listing ${storage} storage is not supported yet`);
+      ctx.log.info({ storage }, `info: listing ${storage} storage is not supported yet`);
       this.report([FIELDS, []], ctx);
       return { result: 'success' };
     }
@@ -42,6 +42,6 @@ export class InfoAction implements ActionRunner {
   }
 
   private report(table: InfoTable, ctx: ActionContext): void {
-    ctx.log.info({ jobId: ctx.jobId, info: table }, JSON.stringify(table));
+    ctx.log.info({ info: table }, JSON.stringify(table));
   }
 }

@@ -30,8 +30,8 @@ export class OutputLog {
   private readonly budgets = new Map<OutputStream, Budget>();
 
   constructor(
+    /** The job's logger (it names the job). */
     private readonly log: Logger,
-    private readonly jobId: string,
     private readonly limits: OutputLimits = DEFAULT_OUTPUT_LIMITS,
     /** Also hands every logged line to the run's report (its log tail). */
     private readonly tap?: (stream: OutputStream, line: string) => void,
@@ -80,7 +80,7 @@ export class OutputLog {
     budget.lines += 1;
     budget.bytes += kept.length;
     const line = kept.toString('utf8');
-    this.log.info({ jobId: this.jobId, stream, stage }, line);
+    this.log.info({ stream, stage }, line);
     this.tap?.(stream, line);
     if (kept.length < text.length) this.truncate(budget, stream, stage);
   }
@@ -88,7 +88,7 @@ export class OutputLog {
   private truncate(budget: Budget, stream: OutputStream, stage: number): void {
     budget.truncated = true;
     const { maxLines, maxBytes } = this.limits;
-    this.log.warn({ jobId: this.jobId, stream, stage, maxLines, maxBytes }, 'output truncated');
+    this.log.warn({ stream, stage, maxLines, maxBytes }, 'output truncated');
   }
 
   private budget(stream: OutputStream): Budget {

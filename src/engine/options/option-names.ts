@@ -58,6 +58,11 @@ const UNSUPPORTED: Record<string, { what: string; defaults?: Array<string | numb
   os_identity_api_version: { what: 'the OpenStack modes' },
 };
 
+/** Whether `name` is a stock option this agent does not implement (accepted only unset or at its default). */
+export function isUnsupportedOption(name: string): boolean {
+  return Object.hasOwn(UNSUPPORTED, name);
+}
+
 /** How the stock agent spells "not set" (its INI defaults are None/False). */
 export function isUnsetValue(value: unknown): boolean {
   if (value === undefined || value === null || value === false) return true;
@@ -68,6 +73,14 @@ export function isUnsetValue(value: unknown): boolean {
 export type NameStyle = (name: string) => string;
 export const jobStyle: NameStyle = (name) => name;
 export const flagStyle: NameStyle = (name) => `--${name.replaceAll('_', '-')}`;
+
+/** Who wrote the options: a `permafrost action` command line, or a job (its freezer_action). */
+export type OptionSurface = 'cli' | 'job';
+
+/** How to turn a flag option on, as written where the options come from: `--overwrite` or `overwrite: true`. */
+export function flagSetting(name: string, surface: OptionSurface): string {
+  return surface === 'cli' ? flagStyle(name) : `${jobStyle(name)}: true`;
+}
 
 /** "unknown option X (did you mean Y?)" for each key not in the list, in the order given. */
 export function unknownOptionProblems(keys: Iterable<string>, style: NameStyle = jobStyle): string[] {

@@ -26,8 +26,17 @@ describe('TerminalProgress (cli/terminal-progress.ts)', () => {
     await new Promise((r) => setImmediate(r));
     const text = term.text();
     assert.match(text, /job1 backup \[/);
-    assert.match(text, /50% \| 50 MB \| 7 files \| 1 MB\/s \| ETA 50s/);
-    assert.match(text, /100% \| 100 MB/);
+    assert.match(text, /50% \| 50 MiB \| 7 files \| 1 MiB\/s \| ETA 50s/);
+    assert.match(text, /100% \| 100 MiB/);
+  });
+
+  it('labels sizes by the unit they are computed in: 62,515,200 bytes read 59.62 MiB', async () => {
+    const term = fakeTerminal(true);
+    const bars = new TerminalProgress(term);
+    bars.update('', snapshot(62_515_200, 62_515_200, 0));
+    await new Promise((r) => setImmediate(r));
+    assert.match(term.text(), /100% \| 59\.62 MiB \| 7 files/);
+    assert.doesNotMatch(term.text(), /\d MB/);
   });
 
   it('writes nothing when the stream is not a terminal', async () => {

@@ -12,11 +12,19 @@ export interface LogLine {
   [key: string]: unknown;
 }
 
-/** An action context whose log is a real pino logger writing into `lines`. */
-export function captureContext(signal: AbortSignal = new AbortController().signal): ActionContext & { lines: LogLine[] } {
+/**
+ * An action context whose log is a real pino logger writing into `lines`, bound to the job as
+ * AgentJob binds it. `raw` keeps each line as written (JSON.parse would hide a repeated key).
+ */
+export function captureContext(signal: AbortSignal = new AbortController().signal): ActionContext & { lines: LogLine[]; raw: string[] } {
   const lines: LogLine[] = [];
-  const log = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) });
-  return { jobId: 'job-1', signal, log, lines };
+  const raw: string[] = [];
+  const write = (line: string) => {
+    raw.push(line);
+    lines.push(JSON.parse(line) as LogLine);
+  };
+  const log = pino({ level: 'debug' }, { write }).child({ jobId: 'job-1' });
+  return { jobId: 'job-1', signal, log, lines, raw };
 }
 
 /** The messages logged for one output stream, in order. */

@@ -7,7 +7,7 @@ describe('OutputLog (agent/actions/output-log.ts)', () => {
   const feed = async (chunks: string[], limits = { maxLines: 1000, maxBytes: 1024 }) => {
     const ctx = captureContext();
     const source = new PassThrough();
-    new OutputLog(ctx.log, ctx.jobId, limits).attach(source, 'stderr', 2);
+    new OutputLog(ctx.log, limits).attach(source, 'stderr', 2);
     for (const chunk of chunks) source.write(chunk);
     source.end();
     await new Promise((resolve) => source.once('close', resolve));
