@@ -47,7 +47,6 @@ function usageExit(err: CommanderError): never {
   process.exit(err.exitCode === 0 ? 0 : USAGE);
 }
 
-
 function usageChecked(action: string, rest: string[], logLevel: string): Record<string, string> {
   try {
     if (!LOG_LEVELS.includes(logLevel)) throw new UsageError(`--log-level ${JSON.stringify(logLevel)}: one of ${LOG_LEVELS.join(', ')}`);

@@ -59,5 +59,5 @@ async function checkHost(config: AgentConfig): Promise<Check[]> {
 
 function report(checks: readonly Check[], verdict?: string): void {
   for (const check of checks) console.log(formatCheck(check));
-  console.log(verdict ? `${summaryLine(checks).replace(/:.*$/, '')}: ${verdict}` : summaryLine(checks));
+  console.log(summaryLine(checks, verdict));
 }

@@ -20,11 +20,14 @@ export function formatCheck(c: Check): string {
   return `${c.status.padEnd(5)} ${c.name}: ${c.detail}${c.ms === undefined ? '' : ` (${c.ms} ms)`}`;
 }
 
-/** The last line: the counts, and whether this host can run everything it is configured for. */
-export function summaryLine(checks: readonly Check[]): string {
+/**
+ * The last line: the counts, and whether this host can run everything it is configured for (or
+ * `verdict`, when the checks could not get that far).
+ */
+export function summaryLine(checks: readonly Check[], verdict?: string): string {
   const count = (s: CheckStatus) => checks.filter((c) => c.status === s).length;
   const failed = count('FAIL');
-  const verdict = failed === 0 ? 'this host can run every action it is configured for' : `this host lacks ${failed === 1 ? 'one thing' : `${failed} things`} it is configured for (see FAIL above)`;
+  verdict ??= failed === 0 ? 'this host can run every action it is configured for' : `this host lacks ${failed === 1 ? 'one thing' : `${failed} things`} it is configured for (see FAIL above)`;
   return `${count('ok')} ok, ${failed} FAIL, ${count('skip')} skipped: ${verdict}`;
 }
 

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { COMPRESSIONS, compressCommand, DEFAULT_COMPRESSION } from '../engine/pipeline/compressors';
-import { findProgram } from '../engine/pipeline/find-program';
+import { findProgram, isExecutableFile } from '../engine/pipeline/find-program';
 import { packageManifest } from '../version';
 import { fail, ok, skip, type Check } from './check';
 import type { JobNeeds } from './job-needs';
@@ -70,7 +70,7 @@ export function checkExecPrograms(needs: JobNeeds | null): Check[] {
   const checks: Check[] = [];
   if (needs.execDisabled.size > 0) checks.push(skip('exec', `exec is disabled (--disable-exec): ${jobsList(needs.execDisabled)} will end fail`));
   for (const [program, jobs] of [...needs.programs].sort(([a], [b]) => a.localeCompare(b))) {
-    const found = program.includes('/') ? (isExecutable(program) ? program : null) : findProgram(program);
+    const found = program.includes('/') ? (isExecutableFile(program) ? program : null) : findProgram(program);
     const name = `exec ${program}`;
     if (found) checks.push(ok(name, `${found} (${jobsList(jobs)})`));
     else checks.push(fail(name, `${program.includes('/') ? 'not an executable file' : 'not found on PATH'} (run by ${jobsList(jobs)}): install it or fix the command`));
@@ -104,8 +104,9 @@ export function checkJobsDir(dir: string): Check {
   const name = 'jobs_dir';
   let existing = dir;
   while (!fs.existsSync(existing) && path.dirname(existing) !== existing) existing = path.dirname(existing);
-  if (existing === dir && !fs.statSync(dir).isDirectory()) return fail(name, `${dir} is not a directory; choose another with --jobs-dir`);
-  if (!fs.statSync(existing).isDirectory()) return fail(name, `${existing} is not a directory, so ${dir} cannot be created; choose another with --jobs-dir`);
+  if (!fs.statSync(existing).isDirectory()) {
+    return fail(name, `${existing} is not a directory${existing === dir ? '' : `, so ${dir} cannot be created`}; choose another with --jobs-dir`);
+  }
   try {
     fs.accessSync(existing, fs.constants.W_OK | fs.constants.X_OK);
   } catch {
@@ -123,13 +124,4 @@ export function checkAllowedPaths(allowed: readonly string[] | null): Check[] {
     if (!st.isDirectory()) return fail(`allowed_paths ${dir}`, 'is not a directory; fix --allowed-paths');
     return ok(`allowed_paths ${dir}`, 'directory exists');
   });
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
 }

@@ -11,16 +11,21 @@ export function findProgram(name: string, envPath = process.env.PATH ?? ''): str
   for (const dir of envPath.split(path.delimiter)) {
     if (!dir) continue;
     const candidate = path.join(dir, name);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      if (fs.statSync(candidate).isFile()) {
-        hit = candidate;
-        break;
-      }
-    } catch {
-      // not here
+    if (isExecutableFile(candidate)) {
+      hit = candidate;
+      break;
     }
   }
   found.set(key, hit);
   return hit;
+}
+
+/** Whether `file` is a regular file this user may execute. */
+export function isExecutableFile(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
 }
