@@ -98,11 +98,29 @@ export class ActionsService extends CollectionService {
         out.push(jobActions[i]);
         continue;
       }
-      const id = plan.id ?? newId();
-      if (!plan.reuse) await this.repo.insert(scope, { id, key: id, doc: this.build(scope, id, plan.ja, { max_retries: 5, max_retries_interval: 6 }) });
+      const id = plan.reuse ? (plan.id as string) : await this.insertJobAction(scope, plan.id, plan.ja);
       out.push({ ...plan.ja, user_id: scope.userId, project_id: scope.projectId, action_id: id });
     }
     return out;
+  }
+
+  /**
+   * Stores a job's action under the id it came with, or under a new one when that id is taken by
+   * the time it is written (the list repeats it, or another request created it meanwhile).
+   */
+  private async insertJobAction(scope: Scope, wanted: string | null, ja: Doc): Promise<string> {
+    const insert = (id: string) => this.repo.insert(scope, { id, key: id, doc: this.build(scope, id, ja, { max_retries: 5, max_retries_interval: 6 }) });
+    if (wanted !== null) {
+      try {
+        await insert(wanted);
+        return wanted;
+      } catch (err) {
+        if (!(err instanceof DuplicateError)) throw err;
+      }
+    }
+    const id = newId();
+    await insert(id);
+    return id;
   }
 
   /** strict_freezer_action: unknown keys and action names of a freezer_action are a 400. */

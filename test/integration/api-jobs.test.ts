@@ -17,6 +17,19 @@ describe('jobs and job events (spec A.3.5, A.6)', () => {
     return res.json.job_id as string;
   };
 
+  it('a job whose actions repeat one new action_id is stored (each action under its own id), on create and on PATCH; not a 500', async () => {
+    const twice = [action(), action({ backup_name: 'other' })].map((a) => ({ ...a, action_id: 'dup-new-1' }));
+    const id = await create({ job_actions: twice });
+    const stored = (await api.get(`/jobs/${id}`)).json.job_actions as Array<{ action_id: string }>;
+    assert.equal(stored.length, 2);
+    assert.equal(stored[0].action_id, 'dup-new-1');
+    assert.notEqual(stored[1].action_id, 'dup-new-1');
+    const patched = await api.patch(`/jobs/${id}`, { job_actions: twice.map((a) => ({ ...a, action_id: 'dup-new-2' })) });
+    assert.equal(patched.status, 200, patched.text);
+    const after = (await api.get(`/jobs/${id}`)).json.job_actions as Array<{ action_id: string }>;
+    assert.equal(new Set(after.map((a) => a.action_id)).size, 2);
+  });
+
   describe('POST /jobs', () => {
     it('creates a job with a new hex id, server-stamped owner and times, and registered actions', async () => {
       const before = Math.floor(Date.now() / 1000);
