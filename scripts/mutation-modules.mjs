@@ -1,25 +1,49 @@
-// The modules under mutation testing (issue 13), each a list of Stryker `mutate` entries: a file,
-// or `file:first-last` lines when only part of a file applies the rule (the scope clauses of the
-// SQLite repository; the rest of it is storage plumbing covered by the store contract suite).
-// stryker.config.mjs mutates exactly these, and scripts/mutation-score.mjs reports per module.
+// The modules under mutation testing (issue 13): what is mutated (Stryker `mutate` entries: a
+// file, or `file:first-last` lines when only part of a file applies the rule, as for the scope
+// clauses of the SQLite repository, whose rest is storage plumbing) and the unit tests that
+// must kill the mutants. scripts/mutation-run.mjs runs one Stryker per module (a narrow test set
+// keeps each run short) and scripts/mutation-score.mjs reports the scores.
 export const MUTATION_MODULES = {
-  'tar member guard': ['src/engine/tar/member-guard.ts'],
-  'staging and publication': ['src/engine/staging.ts'],
-  'sealed and openssl streams': ['src/engine/crypto/sealed-stream.ts', 'src/engine/crypto/openssl-cfb.ts'],
-  'chain and level selection': ['src/engine/chain/chains.ts', 'src/engine/chain/select-level.ts', 'src/engine/chain/select-restore.ts'],
-  'policy and client-limit rules': [
-    'src/auth/policy-rules.ts',
-    'src/auth/rule-policy.ts',
-    'src/auth/client-limit-rules.ts',
-    'src/store/client-limit.ts',
-  ],
-  'scope application (both stores)': [
-    'src/store/project-access.ts',
-    'src/store/runs/run-scope.ts',
-    'src/store/mongo/translate.ts',
-    'src/store/sqlite/sqlite-repository.ts:101-123',
-    'src/store/sqlite/sqlite-repository.ts:141-183',
-    'src/store/sqlite/sqlite-repository.ts:220-253',
-  ],
-  'token verification': ['src/auth/tokens.ts', 'src/auth/jwt-authenticator.ts'],
+  'tar-guard': {
+    title: 'tar member guard',
+    mutate: ['src/engine/tar/member-guard.ts'],
+    tests: ['dist/test/unit/engine/tar/*.test.js'],
+  },
+  staging: {
+    title: 'staging and publication',
+    mutate: ['src/engine/staging.ts'],
+    tests: ['dist/test/unit/engine/staging*.test.js', 'dist/test/unit/engine/storage/*.test.js'],
+  },
+  crypto: {
+    title: 'sealed and openssl streams',
+    mutate: ['src/engine/crypto/sealed-stream.ts', 'src/engine/crypto/openssl-cfb.ts'],
+    tests: ['dist/test/unit/engine/crypto/*.test.js'],
+  },
+  chain: {
+    title: 'chain and level selection',
+    mutate: ['src/engine/chain/chains.ts', 'src/engine/chain/select-level.ts', 'src/engine/chain/select-restore.ts'],
+    tests: ['dist/test/unit/engine/chain/*.test.js'],
+  },
+  policy: {
+    title: 'policy and client-limit rules',
+    mutate: ['src/auth/policy-rules.ts', 'src/auth/rule-policy.ts', 'src/auth/client-limit-rules.ts', 'src/store/client-limit.ts'],
+    tests: ['dist/test/unit/auth/*.test.js', 'dist/test/unit/store/client-limit.test.js'],
+  },
+  scope: {
+    title: 'scope application (both stores)',
+    mutate: [
+      'src/store/project-access.ts',
+      'src/store/runs/run-scope.ts',
+      'src/store/mongo/translate.ts',
+      'src/store/sqlite/sqlite-repository.ts:101-123',
+      'src/store/sqlite/sqlite-repository.ts:141-183',
+      'src/store/sqlite/sqlite-repository.ts:220-253',
+    ],
+    tests: ['dist/test/unit/store/**/*.test.js'],
+  },
+  tokens: {
+    title: 'token verification',
+    mutate: ['src/auth/tokens.ts', 'src/auth/jwt-authenticator.ts'],
+    tests: ['dist/test/unit/auth/*.test.js'],
+  },
 };

@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+// Runs Stryker once per module of scripts/mutation-modules.mjs (all, or those named), then prints
+// the per-module scores (scripts/mutation-score.mjs). Usage: npm run mutation [-- module...]
+import { spawnSync } from 'node:child_process';
+import { MUTATION_MODULES } from './mutation-modules.mjs';
+
+const names = process.argv.slice(2);
+const unknown = names.filter((n) => !(n in MUTATION_MODULES));
+if (unknown.length) {
+  console.error(`unknown module(s): ${unknown.join(', ')}; known: ${Object.keys(MUTATION_MODULES).join(', ')}`);
+  process.exit(2);
+}
+for (const name of names.length ? names : Object.keys(MUTATION_MODULES)) {
+  console.log(`\n=== mutation testing: ${MUTATION_MODULES[name].title} (${name})`);
+  const run = spawnSync('npx', ['stryker', 'run'], { stdio: 'inherit', env: { ...process.env, PERMAFROST_MUTATION_MODULE: name } });
+  if (run.status !== 0) process.exit(run.status ?? 1);
+}
+const score = spawnSync(process.execPath, ['scripts/mutation-score.mjs', ...names], { stdio: 'inherit' });
+process.exit(score.status ?? 1);
