@@ -2,7 +2,8 @@
 # What token verification costs: the shared bench's get-job scenario (GET /v2/{p}/jobs/{id},
 # wrk -t2 -c32) against two Permafrost servers started side by side in one run, one with
 # auth=noauth (identity from headers) and one with auth=jwt (X-Auth-Token verified on every
-# request), alternating rounds so drift hits both. Prints req/s and latency per round and the
+# request), alternating rounds so drift hits both. Keep-alive on both: the same server compared
+# with itself, so neither pays a TCP connect per request. Prints req/s and latency per round and the
 # jwt/noauth throughput ratio.
 #
 #   bench/auth-overhead.sh
@@ -25,8 +26,11 @@ start() { # mode port -> starts a server in $TMP/<mode>
   PERMAFROST_LOG_LEVEL=warn PERMAFROST_ADMIN_PASSWORD=bench-admin-pw node --max-semi-space-size=32 "$ROOT/dist/src/bin/permafrost.js" serve \
     --auth "$1" --workers "${BENCH_WORKERS:-auto}" --bind "127.0.0.1:$2" --data-dir "$TMP/$1" >"$TMP/$1.log" 2>&1 &
   PIDS+=($!)
-  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$2/healthcheck" >/dev/null && return; sleep 0.1; done
-  echo "bench: $1 server did not start:"; cat "$TMP/$1.log"; exit 1
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$2/healthcheck" >/dev/null && break; sleep 0.1; done
+  curl -sf "http://127.0.0.1:$2/healthcheck" >/dev/null || { echo "bench: $1 server did not start:"; cat "$TMP/$1.log"; exit 1; }
+  # With --workers N > 1 the primary forks all N at once and serves nothing itself.
+  local kids; kids=$(ps --ppid "${PIDS[-1]}" -o comm= | grep -c '^node$' || true)
+  echo "bench: $1 server: $(( kids > 0 ? kids : 1 )) API process(es) (--workers ${BENCH_WORKERS:-auto}; $(nproc) cores)"
 }
 PN=$(port); start noauth "$PN"; PJ=$(port); start jwt "$PJ"
 NOAUTH="http://127.0.0.1:$PN"; JWT="http://127.0.0.1:$PJ"

@@ -76,7 +76,8 @@ async function seed(dir: string, n: number, jobs: number): Promise<void> {
 
 async function time(dir: string, jobs: number, n: number, requests: number): Promise<void> {
   const port = 19000 + Math.floor(Math.random() * 1000);
-  const server = spawn(process.execPath, [path.join(__dirname, '../src/bin/permafrost.js'), 'serve', '--bind', `127.0.0.1:${port}`, '--data-dir', dir], {
+  const server = spawn(process.execPath, [path.join(__dirname, '../src/bin/permafrost.js'), 'serve', '--workers', '1', '--bind', `127.0.0.1:${port}`, '--data-dir', dir], {
+    // One API process, whatever PERMAFROST_WORKERS says: the figures name it.
     env: { ...process.env, PERMAFROST_AUTH: 'noauth', PERMAFROST_LOG_LEVEL: 'warn' },
     stdio: 'ignore',
   });
@@ -105,7 +106,7 @@ async function time(dir: string, jobs: number, n: number, requests: number): Pro
   }
   times.sort((a, b) => a - b);
   const q = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))].toFixed(2);
-  console.log(`GET /runs?job_id=<job>&limit=10 with ${n} runs stored, ${requests} requests: p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${q(1)} ms`);
+  console.log(`GET /runs?job_id=<job>&limit=10 with ${n} runs stored, ${requests} requests, one API process (--workers 1): p50 ${q(0.5)} ms, p99 ${q(0.99)} ms, max ${q(1)} ms`);
   agent.destroy();
   server.kill('SIGTERM');
   await new Promise((r) => server.once('exit', r));

@@ -52,7 +52,8 @@ async function main(): Promise<void> {
   const base = `http://127.0.0.1:${port}`;
   // BENCH_NODE_ARGS: options for the server's node (e.g. --cpu-prof to see where its time goes).
   const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
-  const server = spawn(process.execPath, [...nodeArgs, path.join(__dirname, '../src/bin/permafrost.js'), 'serve', '--bind', `127.0.0.1:${port}`, '--data-dir', dir], {
+  const server = spawn(process.execPath, [...nodeArgs, path.join(__dirname, '../src/bin/permafrost.js'), 'serve', '--workers', '1', '--bind', `127.0.0.1:${port}`, '--data-dir', dir], {
+    // One API process whatever PERMAFROST_WORKERS says: the CPU measured is this pid's.
     env: { ...process.env, PERMAFROST_AUTH: 'noauth', PERMAFROST_LOG_LEVEL: 'warn', PERMAFROST_RUNS_AGENT_LOST_AFTER: '3600' },
     stdio: 'ignore',
   });
@@ -132,7 +133,7 @@ async function main(): Promise<void> {
   // The steady state is measured, not the set-up's aftermath (2,000 documents just written: the
   // write-ahead log's checkpoint, the first sweeps over the new runs and jobs, JIT warm-up).
   const settle = Number(process.env.BENCH_SETTLE_S ?? 30);
-  console.log(`settling for ${settle} s (BENCH_SETTLE_S) with every run reporting in the first mode`);
+  console.log(`one API process (--workers 1), pid ${pid}; settling for ${settle} s (BENCH_SETTLE_S) with every run reporting in the first mode`);
   await sleep(settle * 1000);
   for (const m of modes) {
     mode = m;
