@@ -4,9 +4,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { adminToken, createProject, createTenant, JWT_ENV } from '../helpers/identity';
 import { startServer, type RunningServer } from '../helpers/server';
+import { compatDir } from '../helpers/shared-dir';
 
 const ROOT = path.resolve(__dirname, '../../..');
-const COMPAT = process.env.PERMAFROST_SHARED ? path.join(process.env.PERMAFROST_SHARED, 'compat') : path.resolve(ROOT, '../shared/compat');
+const COMPAT = compatDir();
 const PACKAGES = ['python3-freezerclient', 'freezer-scheduler', 'python3-freezer', 'jq', 'curl'];
 
 /** Skips the suite, visibly, when shared/ or the Debian packages are not available. */
