@@ -138,7 +138,9 @@ export class ApiServer {
     // Background work starts once the API answers: the freshness sweep (stale jobs, silent clients).
     services.freshness.start();
     const address = server.address() as AddressInfo;
-    log.info({ bind: `${address.address}:${address.port}`, database: redactCredentials(config.database), engine: store.engine, auth: config.auth }, 'listening');
+    // The ports actually bound (a bind to port 0 gets one from the system), so whoever started us can find them.
+    const metricsAddress = this.metricsServer?.address() as AddressInfo | undefined;
+    log.info({ bind: `${address.address}:${address.port}`, ...(metricsAddress ? { metrics_bind: `${metricsAddress.address}:${metricsAddress.port}` } : {}), database: redactCredentials(config.database), engine: store.engine, auth: config.auth }, 'listening');
     return address;
   }
 

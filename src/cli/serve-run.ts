@@ -15,7 +15,8 @@ import { stopOnSignals } from './stop-on-signals';
 /** `permafrost serve` (bin/permafrost.ts): the API server, or its worker processes. */
 export async function serve(flags: ConfigFlags): Promise<void> {
   const config = configOrExit(flags);
-  const log = createLogger(config.log_level);
+  // A worker's lines name its process, so one can tell which worker answered (access log) or failed.
+  const log = cluster.isWorker ? createLogger(config.log_level).child({ worker: process.pid }) : createLogger(config.log_level);
   // The first line says what runs on what, before anything else can fail and log (a worker
   // process is started by this primary, which has said it already).
   if (cluster.isPrimary) {

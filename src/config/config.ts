@@ -352,7 +352,8 @@ function crossChecks(config: Layer, sources: SettingSources): string[] {
       `${sources.named('login_throttle.max_delay_ms')}: ${throttle.max_delay_ms} is less than login_throttle.base_delay_ms (${throttle.base_delay_ms}): expected the longest delay, at least the first one, e.g. 10000`,
     );
   }
-  if (typeof config.metrics_bind === 'string' && config.metrics_bind === config.bind) {
+  // Port 0 asks for any free port: two such binds get two different ports, so they do not clash.
+  if (typeof config.metrics_bind === 'string' && config.metrics_bind === config.bind && !config.bind.endsWith(':0')) {
     problems.push(
       `${sources.named('metrics_bind')}: "${config.metrics_bind}" is the API address (bind), and it serves /metrics without auth: expected another address, e.g. 127.0.0.1:9091`,
     );

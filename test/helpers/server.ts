@@ -7,6 +7,8 @@ import path from 'node:path';
 export interface RunningServer {
   url: string;
   port: number;
+  /** The port of metrics_bind, when the server was given one (bind it to port 0: the server reports the port). */
+  metricsPort: number | null;
   dataDir: string;
   proc: ChildProcess;
   logs(): string;
@@ -35,6 +37,11 @@ function engineEnv(): Record<string, string> {
   return { PERMAFROST_DATABASE: `${url.replace(/\/+$/, '')}/permafrost_it_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}` };
 }
 
+/**
+ * A port nothing listens on at this moment: for tests of a refused connection. Do not hand it to
+ * a child to bind (another process may take it between this close and that bind): have the child
+ * bind port 0 and report the port it got (waitListening).
+ */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
@@ -46,25 +53,34 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts `permafrost serve` as a real process on a free port and waits until /healthcheck says OK. */
+/**
+ * Starts `permafrost serve` as a real process on port 0 (the system picks a free port, so no other
+ * process can take it first), reads the port from its 'listening' line and waits until
+ * /healthcheck says OK.
+ */
 export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'permafrost-it-'));
-  const port = await freePort();
   // The server sees only the settings the test gives it, not the developer's PERMAFROST_*.
   const inherited = Object.entries(process.env).filter(([k]) => !k.startsWith('PERMAFROST_'));
   // API-semantics tests run noauth (identity from headers); auth tests pass PERMAFROST_AUTH themselves.
-  const env: NodeJS.ProcessEnv = { ...Object.fromEntries(inherited), PERMAFROST_LOG_LEVEL: 'warn', PERMAFROST_AUTH: 'noauth', ...engineEnv(), ...opts.env };
-  const args = [ENTRY, 'serve', '--bind', `127.0.0.1:${port}`, '--data-dir', dataDir, ...(opts.args ?? [])];
+  // Info level: the 'listening' line names the port (without the access log, info adds a few lines).
+  const env: NodeJS.ProcessEnv = { ...Object.fromEntries(inherited), PERMAFROST_LOG_LEVEL: 'info', PERMAFROST_AUTH: 'noauth', ...engineEnv(), ...opts.env };
+  const args = [ENTRY, 'serve', '--bind', '127.0.0.1:0', '--data-dir', dataDir, ...(opts.args ?? [])];
   const proc = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   proc.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   proc.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-  const url = `http://127.0.0.1:${port}`;
+  const bound = await waitListening(proc, () => output).catch((err: Error) => {
+    proc.kill('SIGKILL');
+    throw err;
+  });
+  const url = `http://127.0.0.1:${bound.port}`;
   await waitHealthy(url, proc, () => output);
   return {
     url,
-    port,
+    port: bound.port,
+    metricsPort: bound.metricsPort,
     dataDir,
     proc,
     logs: () => output,
@@ -78,6 +94,49 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       await exited;
     },
   };
+}
+
+/** The ports a server bound, from the first 'listening' line it logs (at info level or below). */
+export interface Bound {
+  port: number;
+  metricsPort: number | null;
+}
+
+/**
+ * Waits for the 'listening' line on the child's stdout and returns the ports it names; fails
+ * when the child exits first or within `timeoutMs` (generous: the machine may be loaded).
+ */
+export function waitListening(proc: ChildProcess, output: () => string, timeoutMs = 30000): Promise<Bound> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const done = (fn: () => void) => {
+      clearTimeout(timer);
+      proc.stdout?.off('data', onData);
+      proc.off('exit', onExit);
+      fn();
+    };
+    const onData = (d: Buffer) => {
+      seen += d.toString();
+      const bound = parseListening(seen);
+      if (bound) done(() => resolve(bound));
+    };
+    const onExit = (code: number | null, signal: string | null) =>
+      done(() => reject(new Error(`permafrost exited before listening (${code ?? signal}):\n${output()}`)));
+    const timer = setTimeout(() => done(() => reject(new Error(`permafrost logged no 'listening' line within ${timeoutMs} ms:\n${output()}`))), timeoutMs);
+    proc.stdout?.on('data', onData);
+    proc.once('exit', onExit);
+  });
+}
+
+function parseListening(text: string): Bound | null {
+  // Whole lines only: the last one may still be arriving.
+  for (const line of text.split('\n').slice(0, -1)) {
+    if (!line.includes('"msg":"listening"')) continue;
+    const entry = JSON.parse(line) as { bind: string; metrics_bind?: string };
+    const port = (bind: string) => Number(bind.slice(bind.lastIndexOf(':') + 1));
+    return { port: port(entry.bind), metricsPort: entry.metrics_bind ? port(entry.metrics_bind) : null };
+  }
+  return null;
 }
 
 async function waitHealthy(url: string, proc: ChildProcess, output: () => string): Promise<void> {

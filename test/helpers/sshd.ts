@@ -1,6 +1,5 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from './server';
@@ -47,29 +46,43 @@ function installSshd(): boolean {
 async function launch(dir: string): Promise<RunningSshd> {
   const hostKey = keygen(dir, 'host_key');
   const keyFile = keygen(dir, 'client_key');
-  const port = await freePort();
-  const hostPub = fs.readFileSync(`${hostKey}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
   fs.writeFileSync(path.join(dir, 'authorized_keys'), fs.readFileSync(`${keyFile}.pub`), { mode: 0o600 });
+  // sshd refuses to start as root without its privilege separation directory (others do not need it).
+  if (process.getuid?.() === 0) fs.mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  // sshd cannot bind port 0 and report it ("Badly formatted port number"), so it gets a port that
+  // was free a moment ago; another process may take it first, and then sshd is started again on another.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const started = await startOn(dir, port, hostKey);
+    if ('proc' in started) return { ...started, keyFile, hostKeyFingerprint: fingerprint(`${hostKey}.pub`) };
+    if (attempt >= 5 || !/Address already in use|Cannot bind any address/.test(started.output)) throw new Error(`sshd did not start: ${started.error}\n${started.output}`);
+  }
+}
+
+type Started = Omit<RunningSshd, 'keyFile' | 'hostKeyFingerprint'> & { proc: ChildProcess };
+
+/** sshd on `port`, once it accepts connections; or why it did not start, with its output. */
+async function startOn(dir: string, port: number, hostKey: string): Promise<Started | { error: string; output: string }> {
+  const hostPub = fs.readFileSync(`${hostKey}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
   const knownHostsFile = path.join(dir, 'known_hosts');
   fs.writeFileSync(knownHostsFile, `[127.0.0.1]:${port} ${hostPub}\n`);
   const config = path.join(dir, 'sshd_config');
   fs.writeFileSync(config, sshdConfig(dir, port, hostKey));
-  // sshd refuses to start as root without its privilege separation directory (others do not need it).
-  if (process.getuid?.() === 0) fs.mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   const proc = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   proc.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   proc.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   try {
-    await waitForPort(port, 10000, () => proc.exitCode !== null || proc.signalCode !== null);
+    // Its own line, not a connection test: another process on the port would accept too.
+    await waitForListening(port, 30000, () => output, () => proc.exitCode !== null || proc.signalCode !== null);
   } catch (err) {
     proc.kill('SIGKILL');
-    throw new Error(`sshd did not start: ${(err as Error).message}\n${output}`);
+    await exited;
+    return { error: (err as Error).message, output };
   }
   return {
-    host: '127.0.0.1', port, username: os.userInfo().username, keyFile, knownHostsFile, dir,
-    hostKeyFingerprint: fingerprint(`${hostKey}.pub`),
+    host: '127.0.0.1', port, username: os.userInfo().username, knownHostsFile, dir, proc,
     logs: () => output,
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
@@ -83,7 +96,9 @@ function sshdConfig(dir: string, port: number, hostKey: string): string {
   return [
     'ListenAddress 127.0.0.1', `Port ${port}`, `HostKey ${hostKey}`, `PidFile ${path.join(dir, 'sshd.pid')}`,
     `AuthorizedKeysFile ${path.join(dir, 'authorized_keys')}`, 'PasswordAuthentication no', 'KbdInteractiveAuthentication no',
-    'UsePAM no', 'StrictModes no', 'PermitRootLogin prohibit-password', 'Subsystem sftp internal-sftp', 'LogLevel ERROR', '',
+    'UsePAM no', 'StrictModes no', 'PermitRootLogin prohibit-password', 'Subsystem sftp internal-sftp',
+    // INFO: sshd says "Server listening on 127.0.0.1 port N." once it has bound the port.
+    'LogLevel INFO', '',
   ].join('\n');
 }
 
@@ -101,23 +116,12 @@ function fingerprint(pubFile: string): string {
   return found[0];
 }
 
-/** Polls until 127.0.0.1:port accepts a TCP connection; gives up early when `dead()` says the server exited. */
-async function waitForPort(port: number, ms: number, dead: () => boolean): Promise<void> {
+/** Polls sshd's output until it says it listens on `port`; gives up early when `dead()` says it exited. */
+async function waitForListening(port: number, ms: number, output: () => string, dead: () => boolean): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!(await accepts(port))) {
+  while (!output().includes(`Server listening on 127.0.0.1 port ${port}.`)) {
     if (dead()) throw new Error('sshd exited');
-    if (Date.now() > deadline) throw new Error(`port ${port} not open after ${ms} ms`);
+    if (Date.now() > deadline) throw new Error(`sshd did not say it listens on port ${port} within ${ms} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = net.connect(port, '127.0.0.1');
-    sock.once('connect', () => {
-      sock.destroy();
-      resolve(true);
-    });
-    sock.once('error', () => resolve(false));
-  });
 }

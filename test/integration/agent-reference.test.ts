@@ -4,10 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { Api } from '../helpers/http';
 import { freePort } from '../helpers/server';
+import { compatDir } from '../helpers/shared-dir';
 import { agentScenarios } from './agent-scenarios';
 
-const ROOT = path.resolve(__dirname, '../../..');
-const COMPAT = process.env.PERMAFROST_SHARED ? path.join(process.env.PERMAFROST_SHARED, 'compat') : path.resolve(ROOT, '../shared/compat');
+const COMPAT = compatDir();
 
 /**
  * The same scenarios with the agent pointed at the stock Freezer API (Debian freezer-api 13,

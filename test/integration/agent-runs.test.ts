@@ -6,7 +6,7 @@ import path from 'node:path';
 import { startAgent, waitFor, type RunningAgent } from '../helpers/agent';
 import { ensureEngineTools, tempDir } from '../helpers/engine';
 import { Api, request } from '../helpers/http';
-import { freePort, startServer, type RunningServer } from '../helpers/server';
+import { startServer, type RunningServer } from '../helpers/server';
 import { makeTree } from '../helpers/tree';
 
 type Doc = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -27,9 +27,8 @@ describe('agent: run records of scheduled runs against Permafrost', function () 
 
   before(async () => {
     ensureEngineTools();
-    const metricsPort = await freePort();
-    metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
-    server = await startServer({ env: { PERMAFROST_METRICS_BIND: `127.0.0.1:${metricsPort}` } });
+    server = await startServer({ env: { PERMAFROST_METRICS_BIND: '127.0.0.1:0' } });
+    metricsUrl = `http://127.0.0.1:${server.metricsPort}/metrics`;
     owner = Api.v2(server.url, 'proj', 'alice');
     work = tempDir('agent-runs');
     agent = startAgent({

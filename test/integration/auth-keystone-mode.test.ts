@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Api, request } from '../helpers/http';
 import { adminToken, createProject, createTenant, JWT_ENV, tokenApi, tokenFor, v3 } from '../helpers/identity';
-import { freePort, startServer, type RunningServer } from '../helpers/server';
+import { type FakeKeystone, startFakeKeystone } from '../helpers/fake-keystone';
+import { startServer, type RunningServer } from '../helpers/server';
+import { compatDir } from '../helpers/shared-dir';
 
-const ROOT = path.resolve(__dirname, '../../..');
-const FAKE_KEYSTONE = path.resolve(ROOT, '../shared/compat/lib/fake_keystone.py');
+const FAKE_KEYSTONE = path.join(compatDir(), 'lib/fake_keystone.py');
 
 /**
  * auth=keystone: tokens are validated by an external Keystone with the service's own token. The
@@ -122,7 +122,7 @@ describe('auth=keystone against an external identity service', function () {
 
 describe('auth=keystone against shared/compat fake_keystone.py (tokens validate themselves)', function () {
   this.timeout(30000);
-  let fake: ChildProcess | null = null;
+  let fake: FakeKeystone | null = null;
   let fakeUrl = '';
   let api: RunningServer | null = null;
 
@@ -131,18 +131,13 @@ describe('auth=keystone against shared/compat fake_keystone.py (tokens validate 
       console.log(`      SKIPPED: ${FAKE_KEYSTONE} or /usr/bin/python3 not found`);
       this.skip();
     }
-    const port = await freePort();
-    fake = spawn('/usr/bin/python3', [FAKE_KEYSTONE, '--port', String(port)], { stdio: 'ignore' });
-    fakeUrl = `http://127.0.0.1:${port}`;
-    for (let i = 0; i < 100; i++) {
-      if ((await fetch(`${fakeUrl}/v3`).catch(() => null))?.status === 200) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    fake = await startFakeKeystone();
+    fakeUrl = fake.url;
     api = await startServer({ env: { PERMAFROST_AUTH: 'keystone', PERMAFROST_KEYSTONE_URL: fakeUrl } });
   });
   after(async () => {
     await api?.stop();
-    fake?.kill();
+    fake?.stop();
   });
 
   it('maps the validated token to user, project and roles', async () => {

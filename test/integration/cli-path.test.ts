@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../helpers/server';
+import { waitListening } from '../helpers/server';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const WRAPPER = path.join(ROOT, 'bin/permafrost');
@@ -60,15 +60,11 @@ describe('the permafrost command as the README writes it', function () {
   it('cli-path: the wrapper execs node (signals reach the server: SIGTERM stops it cleanly), and serve\'s first log line names the version and database', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pf-path-serve-'));
     try {
-      const port = await freePort();
-      const proc = spawn(WRAPPER, ['serve', '--data-dir', dataDir, '--bind', `127.0.0.1:${port}`], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+      const proc = spawn(WRAPPER, ['serve', '--data-dir', dataDir, '--bind', '127.0.0.1:0'], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
       const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-      while (!out.includes('"listening"')) {
-        assert.equal(proc.exitCode, null, out);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await waitListening(proc, () => out);
       // Same pid, now node running the CLI: the shell replaced itself.
       const cmdline = fs.readFileSync(`/proc/${proc.pid}/cmdline`, 'utf8').split('\0');
       assert.ok(cmdline.some((a) => a.endsWith('dist/src/bin/permafrost.js')), cmdline.join(' '));

@@ -4,9 +4,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { adminToken, createProject, createTenant, JWT_ENV } from '../helpers/identity';
 import { startServer, type RunningServer } from '../helpers/server';
+import { compatDir } from '../helpers/shared-dir';
 
 const ROOT = path.resolve(__dirname, '../../..');
-const COMPAT = process.env.PERMAFROST_SHARED ? path.join(process.env.PERMAFROST_SHARED, 'compat') : path.resolve(ROOT, '../shared/compat');
+const COMPAT = compatDir();
 const PACKAGES = ['python3-freezerclient', 'freezer-scheduler', 'python3-freezer', 'jq', 'curl'];
 
 /** Skips the suite, visibly, when shared/ or the Debian packages are not available. */
@@ -22,22 +23,52 @@ function needStockTools(ctx: Mocha.Context): void {
   }
 }
 
-function smoke(script: string, url: string, env: Record<string, string>, attempt = 1): void {
+/**
+ * How many checks each script makes (its `ok`/`bad` calls): a run that passes must have passed
+ * them all, so a script that stopped early or lost a step cannot pass with fewer.
+ */
+const CHECKS: Record<string, number> = { 'client-smoke.sh': 46, 'scheduler-smoke.sh': 22 };
+
+/** The script's own tally: its `  ok   ` and `  FAIL ` lines and its closing "N passed, M failed". */
+interface SmokeTally {
+  passed: string[];
+  failed: string[];
+  summary: { passed: number; failed: number } | null;
+}
+
+function tally(out: string): SmokeTally {
+  const lines = out.split('\n');
+  const summary = /: (\d+) passed, (\d+) failed$/m.exec(out);
+  return {
+    passed: lines.filter((l) => /^ {2}ok {3}/.test(l)),
+    failed: lines.filter((l) => /^ {2}FAIL /.test(l)),
+    summary: summary ? { passed: Number(summary[1]), failed: Number(summary[2]) } : null,
+  };
+}
+
+/**
+ * Runs a script; passes only when every one of its checks passed. A tolerated stock-tool
+ * behaviour skips the test (pending, with the reason logged and in the summary), never a pass.
+ */
+function smoke(ctx: Mocha.Context, script: string, url: string, env: Record<string, string>, attempt = 1): void {
   const run = spawnSync('bash', [path.join(COMPAT, script), url], { encoding: 'utf8', timeout: 540000, env: { ...process.env, SMOKE_CAPTURE: '0', ...env } });
   const out = `${run.stdout}\n${run.stderr}`;
-  const failed = out.split('\n').filter((l) => /^\s+FAIL /.test(l));
+  const { passed, failed, summary } = tally(out);
   if (endedCompletedAfterStopDuringRun(failed, out)) {
-    console.log('      NOTE: "B: status stop" saw "completed": the stop reached the stock scheduler during a run, which it ends "completed" (spec B.6); no run followed');
-    return;
+    const reason = 'tolerated: "B: status stop" saw "completed" (the stop reached the stock scheduler during a run, which it ends "completed", spec B.6; no run followed)';
+    console.log(`      PENDING: ${script} ${reason}; ${passed.length} of ${CHECKS[script]} checks passed`);
+    ctx.test!.title += ` (pending: ${reason})`;
+    ctx.skip();
   }
   if (attempt === 1 && isKnownStockRace(failed, out)) {
     console.log(`      RETRY: a race of the stock scheduler or of the smoke script (see isKnownStockRace): ${failed.map((f) => f.trim()).join('; ')}`);
-    smoke(script, url, env, 2);
+    smoke(ctx, script, url, env, 2);
     return;
   }
   assert.deepEqual(failed, [], out.slice(-3000));
   assert.equal(run.status, 0, out.slice(-3000));
-  assert.match(out, /: \d+ passed, 0 failed/);
+  assert.deepEqual(summary, { passed: CHECKS[script], failed: 0 }, `${script} must pass all its ${CHECKS[script]} checks:\n${out.slice(-3000)}`);
+  assert.equal(passed.length, CHECKS[script], `${script} printed ${passed.length} ok lines, expected ${CHECKS[script]}`);
 }
 
 /**
@@ -95,9 +126,12 @@ describe('stock Freezer tools against Permafrost in noauth mode (shared/compat, 
     await server?.stop();
   });
 
-  it('client-smoke.sh: the freezer CLI, every step', () => smoke('client-smoke.sh', (server as RunningServer).url, { OS_AUTH_URL: '' }));
-  it('scheduler-smoke.sh: the freezer-scheduler registers, runs one-shot, interval and session jobs', () =>
-    smoke('scheduler-smoke.sh', (server as RunningServer).url, { OS_AUTH_URL: '' }));
+  it('client-smoke.sh: the freezer CLI, every step', function () {
+    smoke(this, 'client-smoke.sh', (server as RunningServer).url, { OS_AUTH_URL: '' });
+  });
+  it('scheduler-smoke.sh: the freezer-scheduler registers, runs one-shot, interval and session jobs', function () {
+    smoke(this, 'scheduler-smoke.sh', (server as RunningServer).url, { OS_AUTH_URL: '' });
+  });
 });
 
 /**
@@ -120,6 +154,10 @@ describe('stock Freezer tools against Permafrost with its own /v3 (auth=jwt)', f
     await server?.stop();
   });
 
-  it('client-smoke.sh: the freezer CLI, every step', () => smoke('client-smoke.sh', (server as RunningServer).url, env));
-  it('scheduler-smoke.sh: the freezer-scheduler, every check', () => smoke('scheduler-smoke.sh', (server as RunningServer).url, env));
+  it('client-smoke.sh: the freezer CLI, every step', function () {
+    smoke(this, 'client-smoke.sh', (server as RunningServer).url, env);
+  });
+  it('scheduler-smoke.sh: the freezer-scheduler, every check', function () {
+    smoke(this, 'scheduler-smoke.sh', (server as RunningServer).url, env);
+  });
 });

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { request, type Response } from '../helpers/http';
 import { adminToken, createProject, createTenant, JWT_ENV, login, v3, type Tenant } from '../helpers/identity';
 import { parsePrometheusText, type Family } from '../helpers/prometheus-text';
-import { freePort, startServer, type RunningServer } from '../helpers/server';
+import { startServer, type RunningServer } from '../helpers/server';
 
 const HTTP = 'permafrost_http_request_duration_seconds';
 const STORE = 'permafrost_store_operation_duration_seconds';
@@ -39,8 +39,8 @@ describe('metrics: GET /metrics (auth=jwt, metrics_bind, metrics_series_limit 5)
   let agentToken: string;
 
   before(async () => {
-    metricsPort = await freePort();
-    server = await startServer({ env: { ...JWT_ENV, PERMAFROST_METRICS_BIND: `127.0.0.1:${metricsPort}`, PERMAFROST_METRICS_SERIES_LIMIT: '5' } });
+    server = await startServer({ env: { ...JWT_ENV, PERMAFROST_METRICS_BIND: '127.0.0.1:0', PERMAFROST_METRICS_SERIES_LIMIT: '5' } });
+    metricsPort = server.metricsPort as number;
     admin = await adminToken(server.url);
     const project = await createProject(server.url, admin, 'observed');
     member = await createTenant(server.url, admin, { projectId: project, user: 'member1', role: 'member' });
@@ -184,8 +184,8 @@ describe('metrics: with --workers 2, a scrape shows the whole server', function 
   let metricsPort = 0;
   let server: RunningServer;
   before(async () => {
-    metricsPort = await freePort();
-    server = await startServer({ args: ['--workers', '2'], env: { PERMAFROST_METRICS_BIND: `127.0.0.1:${metricsPort}` } });
+    server = await startServer({ args: ['--workers', '2'], env: { PERMAFROST_METRICS_BIND: '127.0.0.1:0' } });
+    metricsPort = server.metricsPort as number;
   });
   after(async () => server?.stop());
 

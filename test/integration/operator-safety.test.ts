@@ -5,7 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { login, passwordAuth } from '../helpers/identity';
-import { freePort, startServer } from '../helpers/server';
+import { startServer } from '../helpers/server';
 
 /**
  * What a careless operator does (a loose umask, a second database, a command run from the wrong
@@ -136,7 +136,7 @@ describe('trust 15: the generated admin password belongs to its database and is 
       // The database is moved away: a new empty one would need a new password, but the file
       // holds the only copy of the moved database's. Refused, with the file named.
       for (const f of ['permafrost.db', 'permafrost.db-wal', 'permafrost.db-shm']) fs.renameSync(path.join(dataDir, f), path.join(dataDir, `${f}.moved`));
-      const refused = cli(['serve', '--bind', `127.0.0.1:${await freePort()}`, '--data-dir', dataDir], { env: JWT });
+      const refused = cli(['serve', '--bind', '127.0.0.1:0', '--data-dir', dataDir], { env: JWT });
       assert.equal(refused.status, 1, refused.stderr);
       assert.match(refused.stderr, /^permafrost: cannot start: .*initial-admin-password already exists.*never overwrites it.*PERMAFROST_ADMIN_PASSWORD/);
       assert.equal(refused.stderr.trim().split('\n').length, 1, refused.stderr);
@@ -241,7 +241,7 @@ describe('trust 17: start-up failures are one line naming the path or address, t
   });
 
   it('an address that is not this machine\'s', async () => {
-    await refused(['--bind', `192.0.2.1:${await freePort()}`, '--data-dir', path.join(dir, 'd')], 1, /^permafrost: cannot start: cannot listen on 192\.0\.2\.1:\d+: that address is not one of this machine's/);
+    await refused(['--bind', '192.0.2.1:0', '--data-dir', path.join(dir, 'd')], 1, /^permafrost: cannot start: cannot listen on 192\.0\.2\.1:\d+: that address is not one of this machine's/);
   });
 
   it('a data directory this user cannot write', async function () {
@@ -252,20 +252,20 @@ describe('trust 17: start-up failures are one line naming the path or address, t
     const target = path.join(locked, 'data');
     if (process.getuid?.() === 0) {
       // root writes anywhere: run the check as an unprivileged user.
-      const run = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, ENTRY, 'serve', '--auth', 'noauth', '--data-dir', target, '--bind', `127.0.0.1:${await freePort()}`], { encoding: 'utf8', env: cleanEnv() });
+      const run = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, ENTRY, 'serve', '--auth', 'noauth', '--data-dir', target, '--bind', '127.0.0.1:0'], { encoding: 'utf8', env: cleanEnv() });
       assert.equal(run.status, 1, run.stderr);
       assert.match(run.stderr, new RegExp(`^permafrost: cannot start: permission denied on ${target}; make it writable by this user.*--data-dir`));
       assert.equal(run.stderr.trim().split('\n').length, 1);
     } else {
-      await refused(['--data-dir', target, '--bind', `127.0.0.1:${await freePort()}`], 1, new RegExp(`permission denied on ${target}`));
+      await refused(['--data-dir', target, '--bind', '127.0.0.1:0'], 1, new RegExp(`permission denied on ${target}`));
     }
   });
 
   it('a data directory that is a file, and a database on a path through a file', async () => {
     const file = path.join(dir, 'plain');
     fs.writeFileSync(file, '');
-    await refused(['--data-dir', file, '--bind', `127.0.0.1:${await freePort()}`], 1, new RegExp(`^permafrost: cannot start: ${file} is not a directory`));
-    await refused(['--data-dir', path.join(dir, 'd'), '--database', `sqlite:${file}/x/p.db`, '--bind', `127.0.0.1:${await freePort()}`], 1, new RegExp(`^permafrost: cannot start: ${file}/x is not a directory|${file}.* is not a directory`));
+    await refused(['--data-dir', file, '--bind', '127.0.0.1:0'], 1, new RegExp(`^permafrost: cannot start: ${file} is not a directory`));
+    await refused(['--data-dir', path.join(dir, 'd'), '--database', `sqlite:${file}/x/p.db`, '--bind', '127.0.0.1:0'], 1, new RegExp(`^permafrost: cannot start: ${file}/x is not a directory|${file}.* is not a directory`));
   });
 
   it('a read-only file system', async function () {
@@ -274,7 +274,7 @@ describe('trust 17: start-up failures are one line naming the path or address, t
     // A read-only tmpfs needs root (mount); elsewhere this case is skipped, visibly.
     if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'permafrost-test', ro]).status !== 0) this.skip();
     try {
-      await refused(['--data-dir', path.join(ro, 'data'), '--bind', `127.0.0.1:${await freePort()}`], 1,
+      await refused(['--data-dir', path.join(ro, 'data'), '--bind', '127.0.0.1:0'], 1,
         new RegExp(`^permafrost: cannot start: ${ro}/data is on a read-only file system; choose a writable place with --data-dir`));
     } finally {
       spawnSync('umount', [ro]);
@@ -288,7 +288,7 @@ describe('trust 17: start-up failures are one line naming the path or address, t
   it('a refusal still writes the stack trace at debug level, for developers', async () => {
     const file = path.join(dir, 'plain');
     fs.writeFileSync(file, '');
-    const run = cli(['serve', '--auth', 'noauth', '--data-dir', file, '--log-level', 'debug', '--bind', `127.0.0.1:${await freePort()}`]);
+    const run = cli(['serve', '--auth', 'noauth', '--data-dir', file, '--log-level', 'debug', '--bind', '127.0.0.1:0']);
     assert.equal(run.status, 1);
     assert.match(run.stdout, /"level":20.*"stack":/);
   });

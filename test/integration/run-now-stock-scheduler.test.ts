@@ -6,10 +6,12 @@ import path from 'node:path';
 import { waitFor } from '../helpers/agent';
 import type { Api } from '../helpers/http';
 import { tokenApi } from '../helpers/identity';
-import { freePort, startServer, type RunningServer } from '../helpers/server';
+import { type FakeKeystone, startFakeKeystone } from '../helpers/fake-keystone';
+import { startServer, type RunningServer } from '../helpers/server';
+import { compatDir } from '../helpers/shared-dir';
 
 const ROOT = path.resolve(__dirname, '../../..');
-const COMPAT = process.env.PERMAFROST_SHARED ? path.join(process.env.PERMAFROST_SHARED, 'compat') : path.resolve(ROOT, '../shared/compat');
+const COMPAT = compatDir();
 const PACKAGES = ['python3-freezerclient', 'freezer-scheduler', 'python3-freezer'];
 
 /**
@@ -20,7 +22,7 @@ const PACKAGES = ['python3-freezerclient', 'freezer-scheduler', 'python3-freezer
 describe('run-now with the stock freezer-scheduler: ignored, and the queued run times out', function () {
   this.timeout(300000);
   let server: RunningServer | null = null;
-  let keystone: ChildProcess | null = null;
+  let keystone: FakeKeystone | null = null;
   let scheduler: ChildProcess | null = null;
   let work = '';
   let api: Api;
@@ -36,10 +38,8 @@ describe('run-now with the stock freezer-scheduler: ignored, and the queued run 
     server = await startServer({ env: { PERMAFROST_RUNS_QUEUE_TIMEOUT: '3', PERMAFROST_RUNS_SWEEP_INTERVAL: '1' } });
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'permafrost-runnow-stock-'));
     fs.mkdirSync(path.join(work, 'jobs'));
-    const ksPort = await freePort();
-    keystone = spawn('/usr/bin/python3', [path.join(COMPAT, 'lib/fake_keystone.py'), '--port', String(ksPort), '--backup-url', server.url], { stdio: 'ignore' });
-    const env = { ...process.env, PATH: `/usr/bin:${process.env.PATH ?? ''}`, OS_AUTH_URL: `http://127.0.0.1:${ksPort}/v3`, OS_TOKEN: 'runnow-token', OS_PROJECT_ID: project, OS_BACKUP_URL: server.url };
-    await waitFor('the fake keystone', 10000, async () => (await fetch(`http://127.0.0.1:${ksPort}/v3`).catch(() => null))?.ok);
+    keystone = await startFakeKeystone(['--backup-url', server.url]);
+    const env = { ...process.env, PATH: `/usr/bin:${process.env.PATH ?? ''}`, OS_AUTH_URL: `${keystone.url}/v3`, OS_TOKEN: 'runnow-token', OS_PROJECT_ID: project, OS_BACKUP_URL: server.url };
     scheduler = spawn('freezer-scheduler', ['--no-daemon', '--client-id', client, '--interval', '1', '--conf', path.join(work, 'jobs'), '--log-file', path.join(work, 'scheduler.log'), 'start'], {
       env,
       stdio: 'ignore',
@@ -51,7 +51,7 @@ describe('run-now with the stock freezer-scheduler: ignored, and the queued run 
   after(async function () {
     if (this.currentTest?.state === 'failed' && work) console.log(fs.readFileSync(path.join(work, 'scheduler.log'), 'utf8').slice(-3000));
     scheduler?.kill('SIGTERM');
-    keystone?.kill('SIGTERM');
+    keystone?.stop();
     await server?.stop();
     if (work) fs.rmSync(work, { recursive: true, force: true });
   });

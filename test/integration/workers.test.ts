@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { waitFor } from '../helpers/agent';
 import { Api } from '../helpers/http';
 import { startServer, type RunningServer } from '../helpers/server';
 
@@ -8,7 +9,8 @@ describe('multi-process API (--workers 2)', function () {
   this.timeout(60000);
   let server: RunningServer;
   before(async () => {
-    server = await startServer({ args: ['--workers', '2'] });
+    // The access log: each worker's 'request' lines carry its pid (`worker`).
+    server = await startServer({ args: ['--workers', '2'], env: { PERMAFROST_ACCESS_LOG: '1' } });
   });
   after(() => server.stop());
 
@@ -20,6 +22,26 @@ describe('multi-process API (--workers 2)', function () {
 
   it('runs two workers under one supervisor', () => {
     assert.equal(workerPids().length, 2);
+  });
+
+  /** The pid in each access-log line for `path` (its `worker` field). */
+  const answeredBy = (path: string): number[] =>
+    server
+      .logs()
+      .split('\n')
+      .filter((l) => l.includes('"msg":"request"') && l.includes(`"url":"${path}"`))
+      .map((l) => (JSON.parse(l) as { worker: number }).worker);
+
+  it('answers requests in both workers (the access log names the worker of each)', async () => {
+    const path = '/v2/projW/jobs?limit=1';
+    const n = 40;
+    // One connection each (no keep-alive): the primary hands connections to the workers in turn.
+    const answers = await Promise.all(Array.from({ length: n }, () => Api.v2(server.url, 'projW', 'alice').get('/jobs?limit=1')));
+    assert.ok(answers.every((r) => r.status === 200));
+    await waitFor('an access-log line for every request', 10000, async () => answeredBy(path).length >= n);
+    const pids = answeredBy(path);
+    assert.equal(pids.length, n, 'one access-log line per request');
+    assert.deepEqual([...new Set(pids)].sort(), workerPids().sort(), `the requests were answered by ${JSON.stringify(pids)}`);
   });
 
   it('serves concurrent writes from both processes without losing or mixing any', async () => {

@@ -47,7 +47,18 @@ class HeldAction implements ActionRunner {
   }
 }
 
+/** A window in which something must NOT happen (nothing to wait for): keep these few and short. */
 const tick = (ms = 20) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits for `check` to hold, turn by turn of the event loop; fails after `ms` (generous: loaded machines). */
+async function until(what: string, check: () => boolean, ms = 10000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+const lastStatus = (api: RecordingApi) => api.patches.at(-1)?.job_schedule?.status as string | undefined;
 
 describe('AgentJob: the per-job state machine (spec B.4) and runs (B.6)', () => {
   let api: RecordingApi;
@@ -120,11 +131,10 @@ describe('AgentJob: the per-job state machine (spec B.4) and runs (B.6)', () => 
     const d = doc(dueNow(), { session_id: 's1', session_tag: 3 });
     const job = make(d);
     await job.handle(d, 'start');
-    await tick();
+    await until('the action to start', () => action.started === 1);
     assert.equal(job.state, 'running');
     action.finish({ result: 'success', metadata: { backup_name: 'b' } });
-    await tick();
-    assert.equal(job.state, 'stop');
+    await until('the job to stop', () => job.state === 'stop' && lastStatus(api) === 'completed');
     const [scheduled, running, withPid, completed] = api.patches;
     assert.equal(scheduled.job_schedule.status, 'scheduled');
     assert.deepEqual(Object.keys(running), ['job_schedule']);
@@ -145,12 +155,12 @@ describe('AgentJob: the per-job state machine (spec B.4) and runs (B.6)', () => 
     const d = doc(dueNow());
     const job = make(d);
     await job.handle(d, 'start');
-    await tick();
+    await until('the action to start', () => action.started === 1);
     const before = api.patches.length;
     await job.handle(doc({ event: 'stop' }));
     assert.equal(api.patches.length, before);
     action.finish({ result: 'success' });
-    await tick();
+    await until('the closing PATCH', () => lastStatus(api) === 'completed');
     const last = api.patches[api.patches.length - 1];
     assert.deepEqual([last.job_schedule.status, last.job_schedule.event, last.job_schedule.result], ['completed', '', 'success']);
   });
@@ -159,9 +169,9 @@ describe('AgentJob: the per-job state machine (spec B.4) and runs (B.6)', () => 
     const d = doc(dueNow());
     const job = make(d);
     await job.handle(d, 'start');
-    await tick();
+    await until('the action to start', () => action.started === 1);
     await job.handle(doc({ event: 'abort' }));
-    await tick();
+    await until('the closing PATCH', () => lastStatus(api) === 'completed');
     const tail = api.patches.slice(-2).map((p) => [p.job_schedule.event, p.job_schedule.status, p.job_schedule.result]);
     assert.deepEqual(tail, [['abort', 'running', ''], ['', 'completed', 'aborted']]);
     assert.equal(job.state, 'stop');
@@ -171,7 +181,7 @@ describe('AgentJob: the per-job state machine (spec B.4) and runs (B.6)', () => 
     const d = doc(dueNow());
     const job = make(d);
     await job.handle(d, 'start');
-    await tick();
+    await until('the action to start', () => action.started === 1);
     job.remove();
     const before = api.patches.length;
     action.finish({ result: 'success' });
@@ -184,9 +194,9 @@ describe('AgentJob: the per-job state machine (spec B.4) and runs (B.6)', () => 
     const d = doc({ schedule_interval: '1 seconds' });
     const job = make(d);
     await job.handle(d, 'start');
-    await tick(1100);
+    await until('the first run (1 s interval)', () => action.started === 1);
     action.finish({ result: 'fail' });
-    await tick();
+    await until('the PATCH back to scheduled', () => lastStatus(api) === 'scheduled' && api.patches.at(-1)?.job_schedule.result === 'fail');
     const last = api.patches[api.patches.length - 1];
     assert.deepEqual(Object.keys(last), ['job_schedule']);
     assert.deepEqual([last.job_schedule.status, last.job_schedule.result], ['scheduled', 'fail']);
@@ -209,14 +219,14 @@ describe('AgentJob: progress reports (job_schedule.progress)', () => {
       return { result: 'success' };
     },
   });
-  const run = async (api: FreezerApi, clock: { now: number }, seen: string[] = []) => {
+  const run = async (api: RecordingApi, clock: { now: number }, seen: string[] = []) => {
     const d: JobDoc = { job_id: 'p1', client_id: 'h', description: 'd', job_schedule: { schedule_date: new Date(clock.now - 1000).toISOString() }, job_actions: [{ freezer_action: { action: 'backup' } }] };
     const job = new AgentJob(d, {
       api, runners: new Map([['backup', reporting(clock)]]), limiter: new Limiter(1), log: pino({ level: 'silent' }), disableExec: false,
       now: () => clock.now, onProgress: (id, s) => seen.push(`${id}:${s.bytes_done}`),
     });
     await job.handle(d, 'start');
-    await new Promise((r) => setTimeout(r, 100));
+    await until('the closing PATCH', () => api.patches.at(-1)?.job_schedule?.result === 'success');
     return job;
   };
 

@@ -32,11 +32,15 @@ if (URL) {
     });
   });
 } else {
-  describe('MongoEventStore', () => {
-    before(function () {
-      console.log('      SKIPPED: events store contract against MongoDB (set FREEZER_TEST_MONGODB_URL)');
+  // The same tests, each skipped with the reason, so the summary counts every contract test that did not run.
+  describe('MongoEventStore (skipped: set FREEZER_TEST_MONGODB_URL)', () => {
+    before(() => console.log('      SKIPPED: events store contract against MongoDB, each test pending (set FREEZER_TEST_MONGODB_URL)'));
+    beforeEach(function () {
       this.skip();
     });
-    it('passes the events store contract');
+    const notRun = (): never => {
+      throw new Error('not run without FREEZER_TEST_MONGODB_URL');
+    };
+    eventStoreContract('mongodb', notRun);
   });
 }

@@ -37,11 +37,16 @@ if (URL) {
     freshnessContract('mongodb', makeStore);
   });
 } else {
-  describe('MongoStore', () => {
-    before(function () {
-      console.log('      SKIPPED: store contract against MongoDB (set FREEZER_TEST_MONGODB_URL)');
+  // The same tests, each skipped with the reason, so the summary counts every contract test that did not run.
+  describe('MongoStore (skipped: set FREEZER_TEST_MONGODB_URL)', () => {
+    before(() => console.log('      SKIPPED: store contract against MongoDB, each test pending (set FREEZER_TEST_MONGODB_URL)'));
+    beforeEach(function () {
       this.skip();
     });
-    it('passes the store contract');
+    const notRun = (): never => {
+      throw new Error('not run without FREEZER_TEST_MONGODB_URL');
+    };
+    storeContract('mongodb', notRun);
+    freshnessContract('mongodb', notRun);
   });
 }

@@ -14,8 +14,13 @@ describe('ExecAction (agent/actions/exec-action.ts)', () => {
     const outcome = await exec(opts).run({ action: 'exec', ...freezerAction }, ctx);
     return { outcome, lines: ctx.lines, stdout: outputOf(ctx.lines, 'stdout'), stderr: outputOf(ctx.lines, 'stderr') };
   };
-  const waitFor = async (check: () => boolean) => {
-    while (!check()) await new Promise((resolve) => setTimeout(resolve, 20));
+  /** Polls `check` until it holds; fails after `ms` rather than hang to the suite's timeout. */
+  const waitFor = async (check: () => boolean, ms = 10000) => {
+    const deadline = Date.now() + ms;
+    while (!check()) {
+      if (Date.now() > deadline) throw new Error(`not true within ${ms} ms: ${check.toString()}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   };
 
   /** The pid the shell wrote, 0 until it has. */
@@ -54,9 +59,12 @@ describe('ExecAction (agent/actions/exec-action.ts)', () => {
       const alone = await run({ command: 'no-such-command-permafrost arg' });
       assert.equal(alone.outcome.result, 'fail');
       assert.match(alone.outcome.message ?? '', /stage 0 \(no-such-command-permafrost\): command not found/);
+      pids = [];
       const middle = await run({ command: '/bin/echo x | no-such-command-permafrost | /usr/bin/wc -l' });
       assert.equal(middle.outcome.result, 'fail');
       assert.match(middle.outcome.message ?? '', /stage 1 \(no-such-command-permafrost\): command not found/);
+      // The stages around the missing one did start: each of them must be gone.
+      assert.ok(pids.length >= 1, 'no stage was reported spawned, so none could be checked');
       for (const pid of pids) assert.ok(await goneWithin(pid, 5000), `stage ${pid} is gone`);
     });
 
@@ -149,6 +157,7 @@ describe('ExecAction (agent/actions/exec-action.ts)', () => {
       const took = Date.now() - started;
       assert.deepEqual(outcome, { result: 'fail', message: 'timed out after 1 s' });
       assert.ok(took >= 1000 && took < 1000 + 500 + 1500, `took ${took} ms`);
+      assert.equal(pids.length, 1);
       assert.ok(await goneWithin(pids[0], 1000));
     });
 
@@ -187,17 +196,23 @@ describe('ExecAction (agent/actions/exec-action.ts)', () => {
     });
 
     it('SIGKILLs a group that ignores SIGTERM after the grace period', async () => {
-      const controller = new AbortController();
-      const running = run({ command: "trap '' TERM; /bin/sleep 600 | /bin/sleep 600", shell: true }, controller.signal);
-      await waitFor(() => pids.length === 1);
-      await new Promise((resolve) => setTimeout(resolve, 200)); // let the shell set its trap
-      const started = Date.now();
-      controller.abort();
-      const { outcome } = await running;
-      const took = Date.now() - started;
-      assert.equal(outcome.result, 'aborted');
-      assert.ok(took >= 450 && took < 3000, `took ${took} ms`);
-      assert.ok(await goneWithin(pids[0], 5000));
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'permafrost-exec-'));
+      const trapped = path.join(dir, 'trapped.pid');
+      try {
+        const controller = new AbortController();
+        // The shell writes its pid once its trap is set: abort only then.
+        const running = run({ command: `trap '' TERM; echo $$ > ${trapped}; /bin/sleep 600 | /bin/sleep 600`, shell: true }, controller.signal);
+        await waitFor(() => pids.length === 1 && readPid(trapped) > 0);
+        const started = Date.now();
+        controller.abort();
+        const { outcome } = await running;
+        const took = Date.now() - started;
+        assert.equal(outcome.result, 'aborted');
+        assert.ok(took >= 450 && took < 3000, `took ${took} ms`);
+        assert.ok(await goneWithin(pids[0], 5000));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
     it('aborts both stages of a plain pipeline', async () => {
@@ -206,6 +221,7 @@ describe('ExecAction (agent/actions/exec-action.ts)', () => {
       await waitFor(() => pids.length === 2);
       controller.abort();
       assert.equal((await running).outcome.result, 'aborted');
+      assert.equal(pids.length, 2);
       for (const pid of pids) assert.ok(await goneWithin(pid, 5000));
     });
 
