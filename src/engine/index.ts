@@ -5,3 +5,5 @@ export type { ProgressSnapshot } from './progress/progress-meter';
 export { runBackup } from './run-backup';
 export { runRestore } from './run-restore';
 export { runAdmin } from './run-admin';
+export { KILL_GRACE_MS } from './pipeline/kill-grace';
+export { signalGroup } from './pipeline/signal-group';

@@ -3,7 +3,10 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
+import { KILL_GRACE_MS } from '../../src/engine';
+import { findProgram } from '../../src/engine/pipeline/find-program';
 import { admin, backup, engineContext, ensureEngineTools, filesUnder, restore, slotOf, tempDir } from '../helpers/engine';
+import { descendantsOf, killSurvivors, pollUntil, survivors, waitGone, type ProcInfo } from '../helpers/processes';
 import { makeBigTree, makeTree, manifest, manifestDiff } from '../helpers/tree';
 import { tarArchive, tarFile, tarHardLink, tarSymlink, utf8, writeLevel } from '../helpers/tar-bytes';
 
@@ -14,6 +17,17 @@ function only(store: string, suffix: string): string {
   const hits = filesUnder(store).filter((f) => f.endsWith(suffix));
   assert.equal(hits.length, 1, `${suffix} in ${hits.join(', ')}`);
   return path.join(store, hits[0]);
+}
+
+/** Aborts, and waits for the run to end (at most KILL_GRACE_MS + 10 s): its error and how long that took. */
+async function abortAndTime(abort: AbortController, ended: Promise<Error | null>): Promise<{ err: Error | null | string; ms: number }> {
+  const started = Date.now();
+  abort.abort();
+  let timer: NodeJS.Timeout | undefined;
+  const limit = KILL_GRACE_MS + 10_000;
+  const err = await Promise.race([ended, new Promise<string>((r) => (timer = setTimeout(() => r(`still running ${limit} ms after the abort`), limit)))]);
+  clearTimeout(timer);
+  return { err, ms: Date.now() - started };
 }
 
 function flipByte(file: string, at: number): void {
@@ -78,11 +92,15 @@ describe('engine safety: tampering, hostile archives, dry runs, retention', func
     fs.mkdirSync(inner, { recursive: true });
     const outside = path.join(work, 'escaped');
     fs.writeFileSync(outside, 'evil');
-    for (const members of [[outside], ['../../escaped']]) {
-      const archive = execFileSync('tar', ['-czf', '-', '--absolute-names', ...members], { cwd: inner, stdio: ['ignore', 'pipe', 'ignore'] });
-      await assertRefused(archive, members[0]);
+    // The guard's own message: GNU tar's "Removing leading `../'" must not be what satisfies this.
+    for (const [member, refusal] of [
+      [outside, /Refusing to restore: archive member "\/[^"]*\/escaped" is an absolute path/],
+      ['../../escaped', /Refusing to restore: archive member "\.\.\/\.\.\/escaped" has a '\.\.' component/],
+    ] as const) {
+      const archive = execFileSync('tar', ['-czf', '-', '--absolute-names', member], { cwd: inner, stdio: ['ignore', 'pipe', 'ignore'] });
+      await assertRefused(archive, member, refusal);
     }
-    async function assertRefused(archive: Buffer, member: string) {
+    async function assertRefused(archive: Buffer, member: string, refusal: RegExp) {
     const data = only(store, '/data');
     fs.writeFileSync(data, archive);
     const metaFile = only(store, '/metadata');
@@ -92,7 +110,7 @@ describe('engine safety: tampering, hostile archives, dry runs, retention', func
     fs.writeFileSync(metaFile, JSON.stringify(meta));
     fs.writeFileSync(outside, 'must stay');
     const target = fresh();
-    await assert.rejects(restore({ ...common, restore_abs_path: target }), /absolute|\.\./, member);
+    await assert.rejects(restore({ ...common, restore_abs_path: target }), refusal, member);
     assert.equal(fs.readFileSync(outside, 'utf8'), 'must stay');
     assert.deepEqual(filesUnder(target), []);
     }
@@ -161,17 +179,63 @@ describe('engine safety: tampering, hostile archives, dry runs, retention', func
     }
   });
 
-  it('an abort mid-backup ends it as aborted, publishes nothing and removes its staging area', async () => {
+  it('an abort mid-backup ends it as aborted within the grace period, stops tar and gzip, publishes nothing and removes its staging area', async () => {
     const src = fresh();
     makeBigTree(src);
     const store = fresh();
     const abort = new AbortController();
     const common = { storage: 'local', container: store, backup_name: 'ab', hostname: 'h' };
-    setTimeout(() => abort.abort(), 300);
-    await assert.rejects(backup({ ...common, path_to_backup: src, compression: 'gzip', compression_level: 9 }, engineContext(abort.signal)), /aborted/);
+    const ended = backup({ ...common, path_to_backup: src, compression: 'gzip', compression_level: 9 }, engineContext(abort.signal)).then(() => null, (err: Error) => err);
+    // Mid-run: both tools at work and compressed bytes already staged.
+    const tools = await pollUntil('tar and gzip at work with bytes staged', 60_000, () => {
+      const running = descendantsOf(process.pid).filter((p) => ['tar', 'gzip', 'pigz'].includes(p.name));
+      return running.length === 2 && filesUnder(path.join(store, '.permafrost-partial')).some((f) => fs.statSync(path.join(store, '.permafrost-partial', f)).size > 0) && running;
+    });
+    const { err, ms } = await abortAndTime(abort, ended);
+    assert.match(String(err), /aborted/);
+    assert.ok(ms < KILL_GRACE_MS, `the abort returned after ${ms} ms: tar and gzip should stop at the SIGTERM`);
+    assert.deepEqual(survivors(tools), []);
     assert.deepEqual(filesUnder(path.join(store, 'metadata')), []);
     assert.deepEqual(filesUnder(path.join(store, '.permafrost-partial')), []);
   });
+
+  // A tar that started a process of its own and waits for it (never ending by itself), and one that
+  // also ignores SIGTERM (as its children do then): an abort must still stop the whole process group.
+  for (const [label, trap] of [['', ''], [' that ignores SIGTERM', "trap '' TERM\n"]] as const) {
+    for (const action of ['backup', 'restore'] as const) {
+      it(`an aborted ${action} stops a tool${label} with everything it started, within the grace period`, async () => {
+        const src = fresh();
+        makeTree(src);
+        const common = { storage: 'local', container: fresh(), backup_name: 'ag', hostname: 'h', compression: 'gzip' };
+        if (action === 'restore') await backup({ ...common, path_to_backup: src });
+        const bin = fresh();
+        fs.mkdirSync(bin);
+        const realTar = findProgram('tar');
+        fs.writeFileSync(path.join(bin, 'tar'), `#!/bin/sh\n${trap}sleep 600 </dev/null >/dev/null 2>&1 &\n${realTar} "$@"\nwait\n`, { mode: 0o755 });
+        const saved = process.env.PATH;
+        process.env.PATH = `${bin}:${saved}`;
+        const abort = new AbortController();
+        let tools: ProcInfo[] = [];
+        try {
+          const opts = action === 'backup' ? { ...common, path_to_backup: src } : { ...common, restore_abs_path: fresh() };
+          const ended = (action === 'backup' ? backup : restore)(opts, engineContext(abort.signal)).then(() => null, (err: Error) => err);
+          // Once the real tar has exited all data has flowed, and only the wrapper keeps the run going.
+          tools = await pollUntil('the real tar done, its wrapper waiting for its child', 60_000, () => {
+            const running = descendantsOf(process.pid);
+            return running.some((p) => p.name === 'sleep') && running.filter((p) => p.name === 'tar').length === 1 && running;
+          });
+          const { err, ms } = await abortAndTime(abort, ended);
+          assert.match(String(err), /aborted/);
+          if (trap) assert.ok(ms >= KILL_GRACE_MS - 50, `returned after ${ms} ms: SIGTERM is ignored, only the SIGKILL after ${KILL_GRACE_MS} ms stops it`);
+          else assert.ok(ms < KILL_GRACE_MS, `returned after ${ms} ms: the SIGTERM should have stopped it`);
+          await waitGone(tools, 2000, `the ${action} tools after the abort`);
+        } finally {
+          process.env.PATH = saved;
+          killSurvivors(tools);
+        }
+      });
+    }
+  }
 
   it('dry runs write nothing: a backup dry run leaves the storage empty, a restore dry run the target absent', async () => {
     const src = fresh();

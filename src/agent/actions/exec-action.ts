@@ -1,4 +1,5 @@
 import { childEnv } from '../../config/child-env';
+import { KILL_GRACE_MS } from '../../engine';
 import type { ActionContext, ActionOutcome, ActionRunner } from '../action-types';
 import { readExecOptions, type ExecOptions } from './exec-options';
 import { OutputLog } from './output-log';
@@ -7,7 +8,7 @@ import { Pipeline, type PipelineEnd } from './pipeline';
 export interface ExecActionOptions {
   /** Seconds an exec may run when its freezer_action has no `timeout`; null: no limit. */
   defaultTimeoutS: number | null;
-  /** Between SIGTERM and SIGKILL when a command is aborted or times out. Default 3000. */
+  /** Between SIGTERM and SIGKILL when a command is aborted or times out. Default KILL_GRACE_MS (3 s). */
   killGraceMs?: number;
   /** Told the pid of every stage that started (tests check that nothing survives an abort). */
   onSpawn?: (pid: number, stage: number) => void;
@@ -25,7 +26,7 @@ export class ExecAction implements ActionRunner {
   private readonly killGraceMs: number;
 
   constructor(private readonly opts: ExecActionOptions) {
-    this.killGraceMs = opts.killGraceMs ?? 3000;
+    this.killGraceMs = opts.killGraceMs ?? KILL_GRACE_MS;
   }
 
   async run(freezerAction: Record<string, unknown>, ctx: ActionContext): Promise<ActionOutcome> {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { pipeline as pipe, type Readable } from 'node:stream';
 import type { OutputLog } from './output-log';
-import { signalGroup } from './signal-group';
+import { signalGroup } from '../../engine';
 
 export interface PipelineOptions {
   env: NodeJS.ProcessEnv;

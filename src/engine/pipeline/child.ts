@@ -4,7 +4,9 @@ import readline from 'node:readline';
 import { childEnv } from '../../config/child-env';
 import { EngineError } from '../engine-error';
 import type { Command } from './compressors';
+import { KILL_GRACE_MS } from './kill-grace';
 import { onAbort } from './on-abort';
+import { signalGroup } from './signal-group';
 
 export interface ChildEnd {
   name: string;
@@ -15,11 +17,11 @@ export interface ChildEnd {
 }
 
 const STDERR_LINES_KEPT = 20;
-const KILL_GRACE_MS = 2000;
 
 /**
  * A tool of the engine's pipeline (tar, a compressor). Its stderr is read line by line: each line
- * goes to `onStderr` (progress, logging) and the last few are kept for the error message.
+ * goes to `onStderr` (progress, logging) and the last few are kept for the error message. It is
+ * spawned detached, so it leads its own process group and kill() reaches whatever it started too.
  */
 export class Child {
   readonly proc: ChildProcess;
@@ -30,7 +32,7 @@ export class Child {
   constructor(command: Command, opts: { cwd?: string; stdio: StdioOptions; onStderr?: (line: string) => void }) {
     const name = path.basename(command.program);
     this.name = name;
-    this.proc = spawn(command.program, command.args, { cwd: opts.cwd, stdio: opts.stdio, env: childEnv({ LC_ALL: 'C' }) });
+    this.proc = spawn(command.program, command.args, { cwd: opts.cwd, stdio: opts.stdio, env: childEnv({ LC_ALL: 'C' }), detached: true });
     const stderr: string[] = [];
     if (this.proc.stderr) {
       readline.createInterface({ input: this.proc.stderr, crlfDelay: Infinity }).on('line', (line) => {
@@ -45,13 +47,17 @@ export class Child {
     });
   }
 
-  /** SIGTERM, then SIGKILL if it is still there after a grace period. */
+  /** SIGTERM to its process group, then SIGKILL if the tool is still there after KILL_GRACE_MS. */
   kill(): void {
-    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
-    this.proc.kill('SIGTERM');
-    const timer = setTimeout(() => this.proc.kill('SIGKILL'), KILL_GRACE_MS);
+    const pid = this.proc.pid;
+    if (pid === undefined || this.proc.exitCode !== null || this.proc.signalCode !== null) return;
+    signalGroup(pid, 'SIGTERM');
+    const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), KILL_GRACE_MS);
     timer.unref();
-    void this.done.then(() => clearTimeout(timer));
+    // The tool's own exit is not enough: what it started may still be in its group.
+    void this.done.then(() => {
+      if (!signalGroup(pid, 0)) clearTimeout(timer);
+    });
   }
 }
 
@@ -64,22 +70,28 @@ export function describeEnd(end: ChildEnd): string {
 
 /**
  * Waits for `flow` (the streams between the tools) and then for every tool to exit. An abort or a
- * broken flow kills them all; the error is then `aborted` or the first cause (firstCause).
+ * broken flow kills them all (SIGTERM, SIGKILL after KILL_GRACE_MS) and waits for them to exit;
+ * the error is then `aborted` or the first cause (firstCause).
  */
 export async function settle(children: Child[], signal: AbortSignal, flow: () => Promise<unknown>): Promise<ChildEnd[]> {
   const killAll = () => children.forEach((c) => c.kill());
+  // Listens until every tool has exited: an abort after the data has flowed still stops them.
   const stopListening = onAbort(signal, killAll);
   try {
-    await flow();
-  } catch (err) {
-    killAll();
-    throw signal.aborted ? new EngineError('aborted') : firstCause(err, await Promise.all(children.map((c) => c.done)));
+    try {
+      await flow();
+    } catch (err) {
+      killAll();
+      // Never return while a tool may still write: the caller removes what it was writing to.
+      const ends = await Promise.all(children.map((c) => c.done));
+      throw signal.aborted ? new EngineError('aborted') : firstCause(err, ends);
+    }
+    const ends = await Promise.all(children.map((c) => c.done));
+    if (signal.aborted) throw new EngineError('aborted');
+    return ends;
   } finally {
     stopListening();
   }
-  const ends = await Promise.all(children.map((c) => c.done));
-  if (signal.aborted) throw new EngineError('aborted');
-  return ends;
 }
 
 /**

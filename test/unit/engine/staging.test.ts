@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PARTIAL_DIR, Staging, SWEEP_AFTER_MS, sweepLeftovers } from '../../../src/engine/staging';
 import { LocalStorage } from '../../../src/engine/storage/local-storage';
+import { CrashingStorage } from '../../helpers/crashing-storage';
 import { filesUnder, tempDir } from '../../helpers/engine';
 
 describe('Staging and sweepLeftovers (engine/staging.ts)', () => {
@@ -39,6 +40,36 @@ describe('Staging and sweepLeftovers (engine/staging.ts)', () => {
     assert.equal(fs.readFileSync(path.join(root, 'data/tar/h_b/100/0_100/data'), 'utf8'), 'DATA');
     await assert.rejects((await stage({ t0: 100, level: 0, ts: 100, newChain: false })).publish());
     assert.equal(fs.readFileSync(path.join(root, 'data/tar/h_b/100/0_100/data'), 'utf8'), 'DATA');
+  });
+
+  it('a crash right after any storage call of publish leaves no metadata without its whole data', async () => {
+    for (const slot of [{ t0: 100, level: 0, ts: 100, newChain: true }, { t0: 100, level: 1, ts: 105, newChain: false }]) {
+      const published = (container: string) => ({
+        meta: fs.existsSync(path.join(container, `metadata/tar/h_b/100/${slot.level}_${slot.ts}/metadata`)),
+        data: filesUnder(path.join(container, `data/tar/h_b/100/${slot.level}_${slot.ts}`)),
+      });
+      const publish = async (container: string, crashAfter: number | null) => {
+        const at = { container, engine: 'tar', hostname: 'h', backupName: 'b' };
+        if (slot.level === 1) await (await Staging.create(storage, at)).publish({ t0: 100, level: 0, ts: 100, newChain: true }, '{}');
+        const crashing = new CrashingStorage(storage, crashAfter, (call) => {
+          throw new Error(`crash after ${call}`);
+        });
+        const staging = await Staging.create(crashing, at);
+        await crashing.writeFile(`${staging.dataDir}/data`, 'DATA');
+        await crashing.writeFile(`${staging.dataDir}/engine_metadata`, 'SNAP');
+        crashing.arm();
+        await staging.publish(slot, '{"engine_name": "tar"}').catch((err: Error) => assert.match(err.message, /crash after/));
+        return crashing.calls;
+      };
+      const calls = await publish(path.join(root, `whole-${slot.level}`), null);
+      for (let n = 1; n <= calls.length; n++) {
+        const container = path.join(root, `crash-${slot.level}-${n}`);
+        await publish(container, n);
+        const { meta, data } = published(container);
+        if (meta) assert.deepEqual(data, ['data', 'engine_metadata'], `metadata published without its data, after ${calls[n - 1]}`);
+        assert.equal(meta, calls.slice(0, n).filter((c) => c.startsWith('rename ')).length === 2, `published after ${calls[n - 1]}`);
+      }
+    }
   });
 
   it('sweeps staging areas and unpublished data once old, and nothing published', async () => {

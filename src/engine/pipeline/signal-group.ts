@@ -1,6 +1,6 @@
 /**
- * Sends `signal` to the whole process group led by `pid` (each exec stage is spawned detached, so
- * it leads its own group and its children belong to it). Signal 0 only probes.
+ * Sends `signal` to the whole process group led by `pid` (each exec stage and each engine tool is
+ * spawned detached, so it leads its own group and its children belong to it). Signal 0 only probes.
  *
  * Returns false once the group has no process left. EPERM means the group exists but is not ours
  * to signal (say a setuid child): it counts as alive, and there is nothing more to try.
