@@ -19,6 +19,11 @@ function openssl(args: string[], input: Buffer = Buffer.alloc(0)): Promise<Buffe
     child.stdout.on('data', (c: Buffer) => out.push(c));
     child.stderr.on('data', (c: Buffer) => err.push(c));
     child.on('error', reject);
+    // `openssl enc -P` exits without reading its input: an EPIPE on stdin is then expected, and
+    // the exit status still says whether openssl succeeded.
+    child.stdin.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') reject(e);
+    });
     child.on('close', (code) => {
       if (code === 0) resolve(Buffer.concat(out));
       else reject(new Error(`openssl ${args.join(' ')} exited ${code}: ${Buffer.concat(err).toString()}`));
