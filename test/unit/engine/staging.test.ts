@@ -15,9 +15,9 @@ describe('Staging and sweepLeftovers (engine/staging.ts)', () => {
   });
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
-  const stage = async (slot: { t0: number; level: number; ts: number; newChain: boolean }) => {
-    const staging = await Staging.create(storage, at());
-    await storage.writeFile(`${staging.dataDir}/data`, 'DATA');
+  const stage = async (slot: { t0: number; level: number; ts: number; newChain: boolean }, data = 'DATA', container = root) => {
+    const staging = await Staging.create(storage, { ...at(), container });
+    await storage.writeFile(`${staging.dataDir}/data`, data);
     await storage.writeFile(`${staging.dataDir}/engine_metadata`, 'SNAP');
     return { staging, publish: () => staging.publish(slot, '{"engine_name": "tar"}') };
   };
@@ -31,6 +31,7 @@ describe('Staging and sweepLeftovers (engine/staging.ts)', () => {
       'metadata/tar/h_b/100/0_100/metadata', 'metadata/tar/h_b/100/1_105/metadata',
     ]);
     assert.deepEqual(fs.readdirSync(path.join(root, PARTIAL_DIR, 'h_b')), []);
+    assert.deepEqual(fs.readdirSync(root).sort(), [PARTIAL_DIR, 'data', 'metadata'], 'nothing created beside the layout');
   });
 
   it('replaces an orphan data directory of the same slot, but never a published backup', async () => {
@@ -38,7 +39,7 @@ describe('Staging and sweepLeftovers (engine/staging.ts)', () => {
     fs.writeFileSync(path.join(root, 'data/tar/h_b/100/0_100/data'), 'ORPHAN');
     await (await stage({ t0: 100, level: 0, ts: 100, newChain: true })).publish();
     assert.equal(fs.readFileSync(path.join(root, 'data/tar/h_b/100/0_100/data'), 'utf8'), 'DATA');
-    await assert.rejects((await stage({ t0: 100, level: 0, ts: 100, newChain: false })).publish());
+    await assert.rejects((await stage({ t0: 100, level: 0, ts: 100, newChain: false }, 'SECOND')).publish());
     assert.equal(fs.readFileSync(path.join(root, 'data/tar/h_b/100/0_100/data'), 'utf8'), 'DATA');
   });
 
@@ -80,5 +81,29 @@ describe('Staging and sweepLeftovers (engine/staging.ts)', () => {
     const swept = await sweepLeftovers(storage, at(), Date.now() + SWEEP_AFTER_MS + 60_000);
     assert.deepEqual(swept.sort(), [staging.dir, path.join(root, 'data/tar/h_b/100/1_102')].sort());
     assert.deepEqual(filesUnder(root).filter((f) => f.includes('0_100')).length, 3);
+  });
+
+  it('stages under <container>/.permafrost-partial/<hbn>/, also when the container ends in slashes', async () => {
+    assert.equal(PARTIAL_DIR, '.permafrost-partial', 'the name is part of the layout on storage: stock listings skip it');
+    const { staging } = await stage({ t0: 100, level: 0, ts: 100, newChain: true }, 'DATA', `${root}//`);
+    assert.equal(path.dirname(staging.dir), `${root}/.permafrost-partial/h_b`);
+  });
+
+  it('sweeps a leftover only once it is older than SWEEP_AFTER_MS, not at exactly that age', async () => {
+    const { staging } = await stage({ t0: 100, level: 0, ts: 100, newChain: true });
+    const mtime = fs.statSync(staging.dir).mtimeMs;
+    assert.deepEqual(await sweepLeftovers(storage, at(), mtime + SWEEP_AFTER_MS), []);
+    assert.deepEqual(await sweepLeftovers(storage, at(), mtime + SWEEP_AFTER_MS + 1), [staging.dir]);
+  });
+
+  it('the sweep leaves alone what is not a chain or a backup directory (an operator\'s files, other tools\' data)', async () => {
+    await (await stage({ t0: 100, level: 0, ts: 100, newChain: true })).publish();
+    const foreign = ['data/tar/h_b/notes/1_105/data', 'data/tar/h_b/100/README'];
+    for (const f of foreign) {
+      fs.mkdirSync(path.dirname(path.join(root, f)), { recursive: true });
+      fs.writeFileSync(path.join(root, f), 'keep');
+    }
+    assert.deepEqual(await sweepLeftovers(storage, at(), Date.now() + 10 * SWEEP_AFTER_MS), []);
+    for (const f of foreign) assert.ok(fs.existsSync(path.join(root, f)), f);
   });
 });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { contiguousTop, latestChain } from '../../../../src/engine/chain';
+import { backupsAtLevel, chainsOf, contiguousTop, latestChain } from '../../../../src/engine/chain';
 import { chainsFrom, names } from './helpers';
 
 describe('chains from listings (engine/chain/chains.ts)', () => {
@@ -14,6 +14,11 @@ describe('chains from listings (engine/chain/chains.ts)', () => {
     assert.ok(chains[1].backups.every((b) => b.t0 === 300));
   });
 
+  it('sorts chains by t0 whatever the listing order (a Map keeps insertion order, unlike an object)', () => {
+    const chains = chainsOf(new Map([[300, ['0_300']], [100, ['0_100']], [200, ['0_200']]]));
+    assert.deepEqual(chains.map((c) => c.t0), [100, 200, 300]);
+  });
+
   it('excludes chains without their level-0 entry', () => {
     const chains = chainsFrom({ 100: ['0_100', '1_110'], 200: ['1_210'], 300: [], 400: ['0_401', 'x'] });
     assert.deepEqual(chains.map((c) => c.t0), [100]);
@@ -25,5 +30,12 @@ describe('chains from listings (engine/chain/chains.ts)', () => {
     assert.equal(latestChain(chains)?.t0, 100);
     assert.equal(latestChain([]), null);
     assert.equal(contiguousTop(chains[1]), 1);
+  });
+
+  it('the latest chain and a level\'s backups do not depend on the order they are given in', () => {
+    const unsorted = [{ t0: 300, backups: [] }, { t0: 100, backups: [] }];
+    assert.equal(latestChain(unsorted)?.t0, 300);
+    const chain = { t0: 100, backups: [{ t0: 100, level: 1, ts: 150 }, { t0: 100, level: 0, ts: 100 }, { t0: 100, level: 1, ts: 120 }] };
+    assert.deepEqual(names(backupsAtLevel(chain, 1)), ['1_120', '1_150']);
   });
 });

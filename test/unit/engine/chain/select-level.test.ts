@@ -87,6 +87,7 @@ describe('incremental level selection (engine/chain/select-level.ts)', () => {
     assert.throws(() => nextLevel(chains, { maxLevel: 'three', now: 1 }), /Invalid value for max_level: "three"/);
     assert.throws(() => nextLevel(chains, { alwaysLevel: '1.5', now: 1 }), /always_level.*integer/);
     assert.throws(() => nextLevel(chains, { maxLevel: -1, now: 1 }), /max_level/);
+    assert.throws(() => nextLevel(chains, { maxLevel: '2.5', now: 1 }), /max_level.*integer/);
     assert.throws(() => nextLevel(chains, { restartAlwaysLevel: 'soon', now: 1 }), /restart_always_level/);
     assert.throws(() => nextLevel([], { noIncremental: 'maybe', now: 1 }), /no_incremental/);
   });

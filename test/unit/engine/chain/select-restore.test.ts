@@ -34,6 +34,25 @@ describe('restore selection (engine/chain/select-restore.ts)', () => {
     assert.deepEqual(names(restoreChain(stale, null, 'h_b')), ['0_100', '1_130']);
   });
 
+  it('a level in the same second as the one below it was not built on it: the list ends there', () => {
+    const same = chainsFrom({ 100: ['0_100', '1_100', '2_120'] });
+    assert.deepEqual(names(restoreChain(same, null, 'h_b')), ['0_100']);
+  });
+
+  it('does not depend on the order chains and backups are given in', () => {
+    const newestLast = [
+      { t0: 200, backups: [{ t0: 200, level: 1, ts: 250 }, { t0: 200, level: 0, ts: 200 }, { t0: 200, level: 1, ts: 230 }] },
+      { t0: 100, backups: [{ t0: 100, level: 0, ts: 100 }] },
+    ];
+    assert.deepEqual(names(restoreChain(newestLast, null, 'h_b')), ['0_200', '1_250']);
+    assert.deepEqual(names(restoreChain(newestLast, 240, 'h_b')), ['0_200', '1_230']);
+  });
+
+  it('a chain whose level 0 is newer than the date restores nothing (NoBackupError, not an empty list)', () => {
+    const odd = [{ t0: 100, backups: [{ t0: 100, level: 0, ts: 150 }] }];
+    assert.throws(() => restoreChain(odd, 120, 'h_b'), NoBackupError);
+  });
+
   it('throws NoBackupError with the stock message when nothing matches', () => {
     const expected = { name: 'NoBackupError', message: 'No matching backup name "host_bench" found' };
     assert.throws(() => restoreChain([], null, 'host_bench'), expected);
