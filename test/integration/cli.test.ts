@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { Api, request, type Response } from '../helpers/http';
+import { exitOf, logLineOrExit } from '../helpers/log-line';
 import { freePort, startServer } from '../helpers/server';
 import { stalledRequest } from '../helpers/stalled-request';
 
@@ -114,29 +115,6 @@ async function heldIdsAfterRestart(dataDir: string): Promise<string[]> {
   } finally {
     await again.stop();
   }
-}
-
-/** Resolves when the process writes a line matching `pattern` on stdout, or exits. */
-function logLineOrExit(proc: ChildProcess, pattern: RegExp): Promise<void> {
-  return new Promise((resolve) => {
-    let seen = '';
-    const onData = (d: Buffer) => {
-      seen += d.toString();
-      if (pattern.test(seen)) done();
-    };
-    const done = () => {
-      proc.stdout?.off('data', onData);
-      proc.off('exit', done);
-      resolve();
-    };
-    proc.stdout?.on('data', onData);
-    proc.once('exit', done);
-  });
-}
-
-function exitOf(proc: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve({ code: proc.exitCode, signal: proc.signalCode });
-  return new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
 }
 
 /**
