@@ -11,11 +11,10 @@ import { ApiError, type FreezerApi, type JobDoc } from './freezer-api';
 import { JobCache, redactSecrets } from './job-cache';
 import { readJobFiles, untrustedJobFile } from './job-files';
 import { Limiter } from './limiter';
+import { pollDelay } from './poll-delay';
 import { sleep } from './sleep';
 import { StartError } from './start-error';
 
-/** Longest wait between polls while the API is failing. */
-const MAX_BACKOFF_MS = 5 * 60_000;
 /** How long one wait on the change channel may be held (the server cuts it to its feed.max_wait). */
 const CHANGES_WAIT_S = 55;
 
@@ -236,10 +235,7 @@ export class Agent {
 
   /** The poll interval, or after failures an exponential backoff with +-25% jitter. */
   private delay(failures: number): number {
-    const base = this.config.poll_interval_s * 1000;
-    if (failures === 0) return base;
-    const backoff = Math.min(MAX_BACKOFF_MS, Math.max(base, 1000) * 2 ** Math.min(failures - 1, 10));
-    return backoff * (0.75 + Math.random() * 0.5);
+    return pollDelay(failures, this.config.poll_interval_s);
   }
 }
 

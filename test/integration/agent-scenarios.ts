@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isAlive, startAgent, waitFor, type RunningAgent } from '../helpers/agent';
 import type { Api } from '../helpers/http';
+import { exitOf, logLineOrExit } from '../helpers/log-line';
+
+/** drain_timeout_s of the agent in the SIGTERM test: long enough to be told from an immediate stop. */
+const DRAIN_S = 5;
 
 /** An API the agent runs against, and an owner who creates jobs there and reads them back. */
 export interface AgentTarget {
@@ -187,14 +192,40 @@ export function agentScenarios(title: string, setup: (ctx: Mocha.Context) => Pro
       assert.equal(fs.readlinkSync(path.join(restoreTo, 'link')), 'sub/file.txt');
     });
 
-    it('SIGTERM drains: a running action gets drain_timeout_s, is then aborted and reported; the agent exits 0', async () => {
-      const pidFile = path.join(work, 'drain.pid');
-      const id = await createJob('drain', {}, [shell(`echo $$ > ${pidFile}; exec sleep 600`)]);
-      await until(id, 'running', 15000, (s) => s.status === 'running');
-      const pid = await waitFor('the child pid', 5000, async () => Number(fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').trim()));
+    it('SIGTERM drains: an action ending within drain_timeout_s succeeds; one outliving it is aborted at its end and reported; the agent exits 0', async () => {
+      // The agent of this suite drains for 1 s and runs one job at a time: this test needs its own.
       assert.equal(await agent.stop(), 0);
-      assert.equal(isAlive(pid), false);
-      assert.equal((await schedule(id)).result, 'aborted');
+      agent = startAgent({ ...target.agentEnv, PERMAFROST_AGENT_INTERVAL: '0.3', PERMAFROST_AGENT_CLIENT_ID: target.clientId, PERMAFROST_AGENT_DRAIN_TIMEOUT_S: String(DRAIN_S), PERMAFROST_AGENT_CONCURRENT_JOBS: '2' });
+      // The short action waits on a FIFO the test writes to only after the agent has taken
+      // SIGTERM: it surely runs across the signal and ends within the drain. Holding the FIFO open
+      // read-write here lets the action open it at any time and never blocks the test's write.
+      const gate = path.join(work, 'drain.gate');
+      assert.equal(spawnSync('mkfifo', [gate]).status, 0);
+      const gateFd = fs.openSync(gate, fs.constants.O_RDWR);
+      try {
+        const longPid = path.join(work, 'drain-long.pid');
+        const shortPid = path.join(work, 'drain-short.pid');
+        const long = await createJob('drain: outlives it', {}, [shell(`echo $$ > ${longPid}; exec sleep 600`)]);
+        const short = await createJob('drain: ends within it', {}, [shell(`echo $$ > ${shortPid}; read line < ${gate}`)]);
+        await until(long, 'running', 20000, (s) => s.status === 'running');
+        await until(short, 'running', 20000, (s) => s.status === 'running');
+        const pid = await waitFor('the child pids', 10000, async () => (fs.existsSync(shortPid) && fs.existsSync(longPid) ? Number(fs.readFileSync(longPid, 'utf8').trim()) : 0));
+        const stopping = logLineOrExit(agent.proc, /"msg":"stopping"/);
+        const exited = exitOf(agent.proc);
+        const signalled = Date.now();
+        agent.proc.kill('SIGTERM');
+        await stopping;
+        fs.writeSync(gateFd, 'go\n');
+        const exit = await exited;
+        const elapsed = Date.now() - signalled;
+        assert.deepEqual(exit, { code: 0, signal: null });
+        assert.equal((await schedule(short)).result, 'success', 'the action that ended within the drain');
+        assert.equal((await schedule(long)).result, 'aborted', 'the action that outlived the drain');
+        assert.equal(isAlive(pid), false);
+        assert.ok(elapsed >= DRAIN_S * 1000, `exited ${elapsed} ms after SIGTERM, before the ${DRAIN_S} s drain was over`);
+      } finally {
+        fs.closeSync(gateFd);
+      }
     });
   });
 }

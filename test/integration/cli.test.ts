@@ -1,10 +1,18 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
-import { Api, request } from '../helpers/http';
+import { Api, request, type Response } from '../helpers/http';
+import { exitOf, logLineOrExit } from '../helpers/log-line';
 import { freePort, startServer } from '../helpers/server';
+import { stalledRequest } from '../helpers/stalled-request';
 
 const ENTRY = path.resolve(__dirname, '../../src/bin/permafrost.js');
+const BULK = 10;
+const UPLOADS = 5;
+/** A list worth some time to send: BULK documents of ~180 KB each (~1.8 MB of JSON). */
+const BLOB = 'x'.repeat(60_000);
+const bulkNames = () => Array.from({ length: BULK }, (_, i) => `bulk${i}`).sort();
 const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PERMAFROST_')));
 
 describe('the permafrost command', function () {
@@ -52,26 +60,78 @@ describe('the permafrost command', function () {
     }
   });
 
-  it('finishes requests in flight on SIGTERM, then exits 0', async () => {
-    const server = await startServer();
-    const api = Api.v2(server.url, 'p', 'alice');
-    const inFlight = Array.from({ length: 20 }, (_, i) => api.post('/backups', { container: 'c', hostname: 'h', backup_name: `b${i}` }));
-    await new Promise((r) => setTimeout(r, 5));
-    server.proc.kill('SIGTERM');
-    const answers = await Promise.allSettled(inFlight);
-    const exit = await new Promise<number | null>((resolve) => {
-      if (server.proc.exitCode !== null) resolve(server.proc.exitCode);
-      else server.proc.once('exit', (code) => resolve(code));
-    });
-    assert.equal(exit, 0);
-    // Whatever was answered 201 is there after a restart on the same data.
-    const created = answers.filter((a) => a.status === 'fulfilled' && a.value.status === 201).length;
-    const again = await startServer({ dataDir: server.dataDir });
+  it('finishes requests in flight on SIGTERM (uploads and a list held open across it), refuses new connections, then exits 0', async function () {
+    this.timeout(90000);
+    const server = await startServer({ env: { PERMAFROST_LOG_LEVEL: 'info' } });
     try {
-      const stored = (await Api.v2(again.url, 'p', 'alice').get('/backups?limit=-1')).json.backups.length;
-      assert.ok(stored >= created, `${stored} stored < ${created} acknowledged`);
+      const api = Api.v2(server.url, 'p', 'alice');
+      await addBulkBackups(api);
+      const stopping = logLineOrExit(server.proc, /"msg":"stopping"/);
+      // In flight, provably (the server has parsed them and answered 100 Continue), and unable to
+      // finish before SIGTERM since half of each body is held back.
+      const uploads = await Promise.all(Array.from({ length: UPLOADS }, (_, i) =>
+        stalledRequest(`${server.url}/v2/p/backups`, 'POST', api.headers, { container: 'c', hostname: 'h', backup_name: `held${i}` })));
+      const list = await stalledRequest(`${server.url}/v2/p/backups?limit=100`, 'GET', api.headers, { match: [{ kind: 'bulk' }] });
+      server.proc.kill('SIGTERM');
+      await stopping;
+      // The listener closed on SIGTERM: a new connection is refused while the held requests
+      // still keep the process alive.
+      const refused = await newConnectionOutcome(server.port);
+      const aliveWhenRefused = server.proc.exitCode === null && server.proc.signalCode === null;
+      // Finished at once: the server's grace for requests in flight is 5 s.
+      for (const held of [...uploads, list]) held.finish();
+      const answers = await Promise.allSettled([...uploads, list].map((held) => held.response));
+      const outcomes = answers.map((a) => (a.status === 'fulfilled' ? a.value.status : (a.reason as Error).message));
+      assert.deepEqual(outcomes, [...Array(UPLOADS).fill(201), 200], 'every request in flight is answered');
+      assert.equal(refused, 'ECONNREFUSED');
+      assert.ok(aliveWhenRefused, 'the server had exited when the new connection was tried');
+      const listed = (answers[UPLOADS] as PromiseFulfilledResult<Response>).value.json.backups;
+      assert.deepEqual(listed.map((b: { backup_metadata: { backup_name: string } }) => b.backup_metadata.backup_name).sort(), bulkNames());
+      assert.ok(listed.every((b: { backup_metadata: { c: string } }) => b.backup_metadata.c === BLOB), 'the list arrived whole');
+      const exit = await exitOf(server.proc);
+      assert.deepEqual(exit, { code: 0, signal: null }, server.logs().slice(-2000));
+      // Every acknowledged upload is there after a restart on the same data.
+      const acknowledged = answers.slice(0, UPLOADS).map((a) => (a as PromiseFulfilledResult<Response>).value.json.backup_id).sort();
+      assert.deepEqual(await heldIdsAfterRestart(server.dataDir), acknowledged);
     } finally {
-      await again.stop();
+      await server.stop();
     }
   });
 });
+
+async function addBulkBackups(api: Api): Promise<void> {
+  for (let i = 0; i < BULK; i++) {
+    const res = await api.post('/backups', { container: 'c', hostname: 'h', backup_name: `bulk${i}`, kind: 'bulk', a: BLOB, b: BLOB, c: BLOB });
+    assert.equal(res.status, 201, res.text);
+  }
+}
+
+/** The ids of the `held*` backups a new server on `dataDir` finds (it removes the dir when done). */
+async function heldIdsAfterRestart(dataDir: string): Promise<string[]> {
+  const again = await startServer({ dataDir });
+  try {
+    const stored = (await Api.v2(again.url, 'p', 'alice').get('/backups?limit=-1')).json.backups as { backup_id: string; backup_metadata: { backup_name: string } }[];
+    return stored.filter((b) => b.backup_metadata.backup_name.startsWith('held')).map((b) => b.backup_id).sort();
+  } finally {
+    await again.stop();
+  }
+}
+
+/**
+ * What a new TCP connection to the port gets: 'ECONNREFUSED' once nothing listens. ECONNRESET
+ * means it reached the listen queue in the instant before the listener closed: try again.
+ */
+async function newConnectionOutcome(port: number): Promise<string> {
+  for (;;) {
+    const outcome = await new Promise<string>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+      // Connected: say something and see whether an HTTP answer comes back.
+      socket.once('connect', () => socket.end('GET /healthcheck HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+      let answer = '';
+      socket.on('data', (d: Buffer) => (answer += d.toString()));
+      socket.once('end', () => resolve(answer ? `answered: ${answer.split('\r\n')[0]}` : 'closed without an answer'));
+    });
+    if (outcome !== 'ECONNRESET') return outcome;
+  }
+}
