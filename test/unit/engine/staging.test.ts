@@ -106,4 +106,11 @@ describe('Staging and sweepLeftovers (engine/staging.ts)', () => {
     assert.deepEqual(await sweepLeftovers(storage, at(), Date.now() + 10 * SWEEP_AFTER_MS), []);
     for (const f of foreign) assert.ok(fs.existsSync(path.join(root, f)), f);
   });
+
+  it('a leftover that vanishes between listing and stat (another agent sweeping) is skipped, not an error', async () => {
+    const { staging } = await stage({ t0: 100, level: 0, ts: 100, newChain: true });
+    const racing = Object.create(storage) as LocalStorage;
+    racing.stat = async (p: string) => (p === staging.dir ? null : storage.stat(p));
+    assert.deepEqual(await sweepLeftovers(racing, at(), Date.now() + 10 * SWEEP_AFTER_MS), []);
+  });
 });
