@@ -34,25 +34,35 @@ export function request(url: string, opts: RequestOptions = {}): Promise<Respons
   if (body !== undefined) headers['Content-Length'] = Buffer.byteLength(body);
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method: opts.method ?? 'GET', headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: unknown;
-        try {
-          json = text ? JSON.parse(text) : undefined;
-        } catch {
-          json = undefined;
-        }
-        if (opts.record !== false) record(opts.method ?? 'GET', url, res, text);
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
-      res.on('error', reject);
+      collectResponse(res).then((response) => {
+        if (opts.record !== false) record(opts.method ?? 'GET', url, res, response.text);
+        resolve(response);
+      }, reject);
     });
     req.setTimeout(opts.timeoutMs ?? 10000, () => req.destroy(new Error(`timeout: ${opts.method ?? 'GET'} ${url}`)));
     req.on('error', reject);
     if (body !== undefined) req.write(body);
     req.end();
+  });
+}
+
+/** Reads a whole answer: its text, and its JSON when it parses (undefined otherwise). */
+export function collectResponse(res: http.IncomingMessage): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('error', reject);
+    res.on('aborted', () => reject(new Error('response aborted')));
+    res.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      let json: unknown;
+      try {
+        json = text ? JSON.parse(text) : undefined;
+      } catch {
+        json = undefined;
+      }
+      resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+    });
   });
 }
 

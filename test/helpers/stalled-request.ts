@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { Response } from './http';
+import { collectResponse, type Response } from './http';
 
 export interface StalledRequest {
   /** Sends the rest of the body; the server can answer only after this. */
@@ -43,21 +43,6 @@ export async function stalledRequest(url: string, method: string, headers: Recor
 function answerOf(req: http.ClientRequest): Promise<Response> {
   return new Promise((resolve, reject) => {
     req.on('error', reject);
-    req.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('aborted', () => reject(new Error('response aborted')));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: unknown;
-        try {
-          json = text ? JSON.parse(text) : undefined;
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
-    });
+    req.on('response', (res) => collectResponse(res).then(resolve, reject));
   });
 }
