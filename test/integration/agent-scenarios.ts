@@ -88,7 +88,7 @@ export function agentScenarios(title: string, setup: (ctx: Mocha.Context) => Pro
       // A stop that lands during a run ends it "completed" (spec B.6); between runs it is "stop".
       const stopped = await until(id, 'stopped', 10000, (s) => (s.status === 'stop' || s.status === 'completed') && s.event === '');
       const runs = lines(marker);
-      await new Promise((r) => setTimeout(r, 2500));
+      await new Promise((r) => setTimeout(r, 2500)); // nothing-happens window: two intervals without a run
       assert.equal(lines(marker), runs, `no run after the stop (status ${stopped.status})`);
     });
 
@@ -129,7 +129,7 @@ export function agentScenarios(title: string, setup: (ctx: Mocha.Context) => Pro
     it('a job created stopped does not run until a start event', async () => {
       const marker = path.join(work, 'stopped');
       const id = await createJob('stopped', { status: 'stop' }, [shell(`echo ran > ${marker}`)]);
-      await new Promise((r) => setTimeout(r, 3500));
+      await new Promise((r) => setTimeout(r, 3500)); // nothing-happens window: the agent polls every 0.3 s and must not run it
       assert.equal(fs.existsSync(marker), false);
       assert.equal((await schedule(id)).status, 'stop');
       await event(id, 'start');
