@@ -283,6 +283,8 @@ export class AgentJob {
         await this.finish();
         return;
       }
+      // The time the trigger chose, for operators (and the scenario tests) to check a schedule by.
+      this.log.info({ due: due.toISOString(), lateMs: late }, 'scheduled run starting');
       await this.execute(signal);
     } finally {
       this.deps.limiter.release();

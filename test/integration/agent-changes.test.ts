@@ -82,6 +82,9 @@ describe('agent: jobs reach it through the wait-for-change channel (60 s poll in
       job_actions: [{ freezer_action: { action: 'exec', command: '/bin/true' }, max_retries: 0 }],
     });
     const id = created.json.job_id as string;
+    // Time for the agent to fetch the stopped job first, so the start event is a change to a job it
+    // holds. Nothing to wait on (on the channel the agent sends no PATCH for a job created stopped);
+    // if it were late, the job would be new with its start event, and the test would still hold.
     await new Promise((r) => setTimeout(r, 1000));
     const t0 = Date.now();
     assert.equal((await owner.post(`/jobs/${id}/event`, { start: null })).status, 202);

@@ -88,18 +88,27 @@ export function agentScenarios(title: string, setup: (ctx: Mocha.Context) => Pro
       // A stop that lands during a run ends it "completed" (spec B.6); between runs it is "stop".
       const stopped = await until(id, 'stopped', 10000, (s) => (s.status === 'stop' || s.status === 'completed') && s.event === '');
       const runs = lines(marker);
-      await new Promise((r) => setTimeout(r, 2500));
+      await new Promise((r) => setTimeout(r, 2500)); // nothing-happens window: two intervals without a run
       assert.equal(lines(marker), runs, `no run after the stop (status ${stopped.status})`);
     });
 
     it('cron fields: schedule_second */2 runs on even seconds', async () => {
       const marker = path.join(work, 'cron');
-      const id = await createJob('cron', { schedule_second: '*/2' }, [shell(`date +%S >> ${marker}`)]);
+      const id = await createJob('cron', { schedule_second: '*/2' }, [shell(`echo run >> ${marker}`)]);
       await waitFor('two cron runs', 15000, async () => lines(marker) >= 2);
       await event(id, 'stop');
       await until(id, 'stopped', 10000, (s) => s.event === '' && (s.status === 'stop' || s.status === 'completed'));
-      const seconds = fs.readFileSync(marker, 'utf8').split('\n').filter(Boolean).map(Number);
-      assert.ok(seconds.every((s) => s % 2 === 0), `fired at seconds ${seconds.join(',')}`);
+      // The due time the agent logged for each run, not the wall clock of the action (a busy
+      // machine starts the shell late): one per run, each on an even second, none started early.
+      const runs = await waitFor('a logged due time for each run', 5000, async () => {
+        const found = scheduledRuns(agent.logs(), id);
+        return found.length === lines(marker) ? found : null;
+      });
+      const shown = JSON.stringify(runs);
+      assert.ok(runs.every((r) => r.due.getUTCSeconds() % 2 === 0 && r.due.getUTCMilliseconds() === 0), `due at ${shown}`);
+      assert.ok(runs.every((r, i) => i === 0 || r.due > runs[i - 1].due), `one run per due time: ${shown}`);
+      // Timers may fire a millisecond or so early; load only makes them later.
+      assert.ok(runs.every((r) => r.lateMs > -50), `started before its due time: ${shown}`);
     });
 
     it('session job: start and end actions; the session completes with success', async () => {
@@ -120,7 +129,7 @@ export function agentScenarios(title: string, setup: (ctx: Mocha.Context) => Pro
     it('a job created stopped does not run until a start event', async () => {
       const marker = path.join(work, 'stopped');
       const id = await createJob('stopped', { status: 'stop' }, [shell(`echo ran > ${marker}`)]);
-      await new Promise((r) => setTimeout(r, 3500));
+      await new Promise((r) => setTimeout(r, 3500)); // nothing-happens window: the agent polls every 0.3 s and must not run it
       assert.equal(fs.existsSync(marker), false);
       assert.equal((await schedule(id)).status, 'stop');
       await event(id, 'start');
@@ -228,4 +237,19 @@ export function agentScenarios(title: string, setup: (ctx: Mocha.Context) => Pro
       }
     });
   });
+}
+
+/** The scheduled runs of one job as the agent logged them ('scheduled run starting'): due time and lateness. */
+function scheduledRuns(logs: string, jobId: string): Array<{ due: Date; lateMs: number }> {
+  const runs: Array<{ due: Date; lateMs: number }> = [];
+  for (const line of logs.split('\n')) {
+    let entry: { jobId?: string; msg?: string; due?: string; lateMs?: number };
+    try {
+      entry = JSON.parse(line);
+    } catch {
+      continue; // not a log line, or one still being written
+    }
+    if (entry?.jobId === jobId && entry.msg === 'scheduled run starting') runs.push({ due: new Date(String(entry.due)), lateMs: Number(entry.lateMs) });
+  }
+  return runs;
 }

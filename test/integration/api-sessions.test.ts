@@ -151,6 +151,7 @@ describe('sessions (spec A.3.7, A.7)', () => {
       const j1 = await newJob();
       await api.put(`/sessions/${sid}/jobs/${j1}`);
       assert.equal((await action(sid, { start: { job_id: j1, current_tag: 0 } })).json.session_tag, 1);
+      // Waits for the clock itself (hold_off is 1 s, counted in whole seconds): nothing else to wait on.
       await new Promise((r) => setTimeout(r, 2100));
       assert.deepEqual((await action(sid, { start: { job_id: j1, current_tag: 0 } })).json, { result: 'out-of-sync', session_tag: 1 });
       assert.deepEqual((await action(sid, { start: { job_id: j1, current_tag: 1 } })).json, { result: 'success', session_tag: 2 });

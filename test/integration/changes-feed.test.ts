@@ -30,6 +30,8 @@ function jobBody(clientId: string, description = 'feed') {
 /** Starts a long poll, waits until the server holds it, runs `write`, and returns the poll's answer. */
 async function wokenBy(api: Api, clientId: string, since: string, write: () => Promise<unknown>, waitS = 30): Promise<Waited & { latencyMs: number }> {
   const pending = changes(api, clientId, { since, wait: waitS });
+  // Not synchronisation the answer depends on: had the write come first, the poll would be answered
+  // at once all the same (the cursor is the state). It lets the server hold the poll, the case measured.
   await new Promise((r) => setTimeout(r, 300));
   const wrote = Date.now();
   await write();
@@ -82,7 +84,7 @@ describe('wait-for-change channel: GET /clients/{client_id}/changes', function (
     const c2 = (await changes(api, 'hostM2')).cursor;
     const w1 = changes(api, 'hostM1', { since: c1, wait: 30 });
     const w2 = changes(api, 'hostM2', { since: c2, wait: 30 });
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, 300)); // lets the server hold both polls (see wokenBy)
     await api.patch(`/jobs/${jobId}`, { client_id: 'hostM2' });
     const [a1, a2] = await Promise.all([w1, w2]);
     assert.notEqual(a1.cursor, c1);
@@ -105,7 +107,7 @@ describe('wait-for-change channel: GET /clients/{client_id}/changes', function (
     const otherProject = Api.v2(server().url, 'projOther', 'alice');
     const otherUser = Api.v2(server().url, 'projF', 'bob');
     const pending = changes(api, 'hostI', { since: cursor, wait: 2 });
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, 300)); // lets the server hold the poll; the writes after must not wake it
     assert.equal((await otherProject.post('/jobs', jobBody('hostI'))).status, 201);
     assert.equal((await otherUser.post('/jobs', jobBody('hostI'))).status, 201);
     assert.equal((await api.post('/jobs', jobBody('hostOther'))).status, 201);
@@ -168,7 +170,7 @@ describe('wait-for-change channel across --workers 2', function () {
     for (let round = 0; round < 3; round++) {
       // Connections are spread over the workers round-robin: eight waiters are in both.
       const waiters = Array.from({ length: 8 }, () => changes(api, 'hostW', { since: cursor, wait: 30 }));
-      await new Promise((r) => setTimeout(r, 500));
+      await new Promise((r) => setTimeout(r, 500)); // lets both workers hold their waiters (see wokenBy)
       const wrote = Date.now();
       const created = await api.post('/jobs', jobBody('hostW', `round ${round}`));
       assert.equal(created.status, 201);

@@ -107,7 +107,7 @@ describe('events: the server-sent-events stream and JSON pages of GET /events', 
     const v1Got = await v1.waitFor(3);
     assert.ok(v1Got.every((e) => JSON.parse(e.data).data.secret !== 'bob'));
     assert.ok(v1Got.some((e) => Number(e.id) === v1Own));
-    // Give the tail a few polls: nothing else arrives.
+    // Give the tail a few polls: nothing else arrives (a nothing-happens window).
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(mine.events.length, 1, JSON.stringify(mine.events));
     assert.equal(bobs.events.length, 1, JSON.stringify(bobs.events));
@@ -189,7 +189,7 @@ describe('events: runs emit through the events service (the EventSink wired in s
       const [hit] = await rx.waitFor(1);
       assert.equal(hit.headers['x-permafrost-event'], 'run.failed');
       assert.equal(JSON.parse(hit.body).data.run_id, runId);
-      await new Promise((r) => setTimeout(r, 300));
+      await new Promise((r) => setTimeout(r, 300)); // nothing-happens window for the other user's stream and the filter
       assert.equal(other.events.length, 0, 'another user of the project hears nothing');
       assert.equal(rx.received.length, 1, 'run.started is not in the webhook filter');
     } finally {

@@ -53,7 +53,8 @@ describe('freshness: stale jobs and silent clients (GET /freshness/jobs, /freshn
     assert.ok(Math.abs(Number(fresh?.next_expected_at) - (created + 3)) < 2, `next expected about 3 s after creation: ${JSON.stringify(fresh)}`);
     const stale = await waitFor('the job to go stale', 10_000, async () => ((await freshnessOf(api, id, 'stale=true'))?.stale === true ? freshnessOf(api, id) : null));
     assert.ok(Math.abs(Number(stale.stale_since) - (created + 4)) < 2, `stale since interval + grace after creation: ${JSON.stringify(stale)}`);
-    // The next sweeps find nothing new: the transition (and its stale_since) is not repeated.
+    // The next sweeps find nothing new: the transition (and its stale_since) is not repeated
+    // (a nothing-happens window of two or three sweeps).
     await new Promise((r) => setTimeout(r, 2500));
     assert.equal((await freshnessOf(api, id))?.stale_since, stale.stale_since);
     assert.equal(await freshnessOf(api, id, 'stale=false'), undefined);
@@ -100,6 +101,8 @@ describe('freshness: stale jobs and silent clients (GET /freshness/jobs, /freshn
     const stopped = await createJob(api, 'stopped', { schedule_interval: '3 seconds', status: 'stop' });
     const control = await createJob(api, 'control', { schedule_interval: '3 seconds' });
     await waitFor('the control job to go stale', 10_000, async () => (await freshnessOf(api, control))?.stale === true);
+    // Nothing may happen to the others: the sweep that made the control stale saw them too, and
+    // this window (more sweeps, one a second) only gives a wrong transition a further chance to show.
     await new Promise((r) => setTimeout(r, 1500));
     for (const id of [oneShot, once, stopped]) {
       const f = await freshnessOf(api, id);
@@ -152,6 +155,7 @@ describe('freshness: stale jobs and silent clients (GET /freshness/jobs, /freshn
     // Polling (or waiting on) a client id nobody registered in this scope tracks nothing: it is no agent.
     assert.equal((await api.get('/jobs?limit=10', { match: [{ client_id: 'hostNobody' }] })).status, 200);
     assert.equal((await api.get('/clients/hostNobody/changes')).status, 200);
+    // A window for something that must not happen (a record for the unregistered id); no event to wait on.
     await new Promise((r) => setTimeout(r, 1500));
     assert.ok(!(await api.get('/freshness/clients?limit=1000')).text.includes('hostNobody'), 'an unregistered client id is not listed');
     const silent = await waitFor('silent', 10_000, async () => {
@@ -159,6 +163,7 @@ describe('freshness: stale jobs and silent clients (GET /freshness/jobs, /freshn
       return c?.silent === true ? c : null;
     });
     assert.ok(Number(silent.silent_since) - Number(silent.last_seen_at) === 2, JSON.stringify(silent));
+    // Nothing-happens window: two more sweeps must not mark it again.
     await new Promise((r) => setTimeout(r, 2000));
     assert.equal((await clientOf())?.silent_since, silent.silent_since, 'marked once');
     await poll();
@@ -242,7 +247,7 @@ describe('freshness: stale jobs and silent clients (GET /freshness/jobs, /freshn
       };
       const id = await createJob(w, 'evented', { schedule_interval: '3 seconds' }, 'hostEv');
       await waitFor('a job.stale event', 10_000, async () => (await eventsOf('job.stale')).length > 0);
-      await new Promise((r) => setTimeout(r, 2500)); // more sweeps on both workers
+      await new Promise((r) => setTimeout(r, 2500)); // nothing-happens window: more sweeps on both workers, no second event
       let stale = await eventsOf('job.stale');
       assert.equal(stale.length, 1, JSON.stringify(stale));
       assert.equal(stale[0].project_id, 'projEv');
@@ -251,7 +256,7 @@ describe('freshness: stale jobs and silent clients (GET /freshness/jobs, /freshn
       const opened = await w.post('/runs', { job_id: id, trigger: 'schedule', status: 'running', agent: { host: 'w', pid: 1, version: 't' } });
       assert.equal((await w.patch(`/runs/${opened.json.run_id as string}`, { status: 'success' })).status, 200);
       await waitFor('a second job.stale event', 10_000, async () => (await eventsOf('job.stale')).length > 1);
-      await new Promise((r) => setTimeout(r, 2500));
+      await new Promise((r) => setTimeout(r, 2500)); // nothing-happens window: no third event
       stale = await eventsOf('job.stale');
       assert.equal(stale.length, 2, JSON.stringify(stale));
       assert.notEqual(stale[1].data.stale_since, stale[0].data.stale_since);
@@ -259,7 +264,7 @@ describe('freshness: stale jobs and silent clients (GET /freshness/jobs, /freshn
       assert.equal((await w.post('/clients', { client_id: 'hostEv', hostname: 'ev.example' })).status, 201);
       assert.equal((await w.get('/jobs?limit=10', { match: [{ client_id: 'hostEv' }] })).status, 200);
       await waitFor('a client.silent event', 10_000, async () => (await eventsOf('client.silent')).length > 0);
-      await new Promise((r) => setTimeout(r, 2500));
+      await new Promise((r) => setTimeout(r, 2500)); // nothing-happens window: no second event
       const silent = await eventsOf('client.silent');
       assert.equal(silent.length, 1, JSON.stringify(silent));
       assert.deepEqual([silent[0].data.client_id, silent[0].data.silent], ['hostEv', true]);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { waitFor } from '../helpers/agent';
 import { request, type Response } from '../helpers/http';
 import { adminToken, createProject, createTenant, JWT_ENV, login, v3, type Tenant } from '../helpers/identity';
 import { parsePrometheusText, type Family } from '../helpers/prometheus-text';
@@ -127,8 +128,14 @@ describe('metrics: GET /metrics (auth=jwt, metrics_bind, metrics_series_limit 5)
       const patched = await member.api.patch(`/jobs/${job.json.job_id}`, { job_schedule: { status: 'scheduled', result: 'success', time_ended: ended[job.json.job_id as string] } });
       assert.equal(patched.status, 200, patched.text);
     }
-    await new Promise((r) => setTimeout(r, 1100));
-    const families = scrape(await get(scraper.token));
+    // Store-backed families are read at most once a second: scraped until a reading covers the
+    // eight jobs (shown or counted as dropped), then that reading is checked.
+    const families = await waitFor('a reading of the store with the eight jobs', 10_000, async () => {
+      const f = scrape(await get(scraper.token));
+      const shown = f.get(LAST_SUCCESS)?.samples.length ?? 0;
+      const dropped = f.get('permafrost_metrics_series_dropped');
+      return shown + (dropped ? valueOf(dropped, 'permafrost_metrics_series_dropped', { family: LAST_SUCCESS }) : 0) >= 8 ? f : null;
+    });
     const last = family(families, LAST_SUCCESS);
     assert.equal(last.type, 'gauge');
     assert.equal(last.samples.length, 5);
@@ -169,8 +176,13 @@ describe('metrics: GET /metrics (auth=jwt, metrics_bind, metrics_series_limit 5)
     }
     const polledAt = Date.now() / 1000;
     assert.equal((await member.api.get('/jobs?limit=10', { match: [{ client_id: 'polling-host' }] })).status, 200);
-    await new Promise((r) => setTimeout(r, 1100));
-    const after = scrape(await get(scraper.token));
+    // The poll's last-seen time is written in the background, and store-backed families are read
+    // at most once a second: scraped until a reading has the client (the runs were stored before).
+    const after = await waitFor('a reading with the polling client', 10_000, async () => {
+      const f = scrape(await get(scraper.token));
+      const seen = f.get('permafrost_client_last_seen_timestamp_seconds');
+      return seen && valueOf(seen, 'permafrost_client_last_seen_timestamp_seconds', { project_id: member.projectId, client_id: 'polling-host' }) > 0 ? f : null;
+    });
     assert.deepEqual(counts(after), { started: before.started + 3, success: before.success + 2, fail: before.fail + 1, aborted: before.aborted });
     const seen = family(after, 'permafrost_client_last_seen_timestamp_seconds');
     assert.equal(seen.type, 'gauge');

@@ -66,8 +66,10 @@ describe('run-now with the stock freezer-scheduler: ignored, and the queued run 
     });
     assert.equal(created.status, 201, created.text);
     const jobId = created.json.job_id as string;
-    // Let the scheduler take the job in (it PATCHes it stopped).
-    await new Promise((r) => setTimeout(r, 3000));
+    // The scheduler takes the job in (it logs the stop event, then PATCHes the job stopped)
+    // before run_now is set: run_now is then a change to a job it already serves.
+    const log = path.join(work, 'scheduler.log');
+    await waitFor('the scheduler to take the job in', 60000, async () => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes(`JOB ${jobId} event: STOP`));
     const queued = await api.call('POST', `/jobs/${jobId}/runs`, undefined, { 'Idempotency-Key': 'stock-1' });
     assert.equal(queued.status, 202, queued.text);
     const runId = queued.json.run_id as string;

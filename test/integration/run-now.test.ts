@@ -138,7 +138,7 @@ describe('run now and cancel (server + agent polling every 60 s)', function () {
     assert.equal(again.status, 200);
     assert.equal(again.json.run_id, a.json.run_id);
     assert.equal(again.json.status, 'success');
-    await new Promise((r) => setTimeout(r, 1000));
+    await new Promise((r) => setTimeout(r, 1000)); // nothing-happens window: no second execution
     assert.equal(fs.readFileSync(marker, 'utf8'), 'once\n', 'one execution');
     const runs = (await owner.api.get(`/runs?job_id=${id}`)).json.runs as Doc[];
     assert.equal(runs.length, 1);

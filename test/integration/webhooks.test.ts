@@ -122,6 +122,7 @@ describe('webhooks: signed deliveries, retries and the delivery log', function (
     assert.equal(d.attempts.length, 4);
     assert.equal(d.next_attempt_at, null);
     assert.ok(d.attempts.every((t: { status_code: number }) => t.status_code === 500));
+    // Nothing-happens window: a fifth attempt would come within a few backoff delays.
     await new Promise((res) => setTimeout(res, 4 * BASE_DELAY_MS));
     assert.equal(r.received.length, 4, 'no attempt after giving up');
   });
@@ -163,6 +164,7 @@ describe('webhooks: signed deliveries, retries and the delivery log', function (
     const failed = await emitEvent(server().dataDir, { user: 'alice', project: 'pF', type: 'run.failed' });
     const [got] = await failedOnly.waitFor(1);
     assert.equal(JSON.parse(got.body).id, failed);
+    // Nothing-happens window: run.started (emitted first) was already passed over; the other hooks must stay silent.
     await new Promise((res) => setTimeout(res, 800));
     assert.equal(failedOnly.received.length, 1, 'run.started was filtered out');
     assert.equal(disabled.received.length, 0);
@@ -290,7 +292,7 @@ describe('webhooks: a receiver that is down loses nothing, across a server resta
     for (const g of got) verify(g, SECRET);
     const done = await waitDeliveries(Api.v2(server.url, 'pDown', 'alice'), hook, (ds) => ds.every((d) => d.state === 'delivered'));
     for (const d of done) assert.equal(d.attempts[d.attempts.length - 1].status_code, 200);
-    await new Promise((res) => setTimeout(res, 1000));
+    await new Promise((res) => setTimeout(res, 1000)); // nothing-happens window: no second delivery
     assert.equal(r.received.length, 2, 'each delivered once');
   });
 
@@ -304,7 +306,7 @@ describe('webhooks: a receiver that is down loses nothing, across a server resta
       await a.post('/webhooks', { url: rx.url, secret: SECRET });
       for (let i = 0; i < 5; i++) await emitEvent(server.dataDir, { user: 'alice', project: 'pW2', type: 'run.succeeded', data: { i } });
       await rx.waitFor(5);
-      await new Promise((res) => setTimeout(res, 1000));
+      await new Promise((res) => setTimeout(res, 1000)); // nothing-happens window: no delivery by the other worker too
       assert.equal(rx.received.length, 5, 'no delivery twice');
       assert.equal(new Set(rx.received.map((g) => g.headers['x-permafrost-delivery'])).size, 5);
     } finally {
@@ -391,7 +393,7 @@ describe('webhooks and events: who may do what (auth=jwt)', function () {
     try {
       const id = await emitEvent(server().dataDir, { user: alice.userId, project, type: 'run.failed' });
       assert.equal(Number((await aliceStream.waitFor(1))[0].id), id);
-      await new Promise((r) => setTimeout(r, 500));
+      await new Promise((r) => setTimeout(r, 500)); // nothing-happens window: bob's stream stays empty
       assert.equal(bobStream.events.length, 0);
       assert.deepEqual((await bob.api.get('/events')).json.events, []);
     } finally {

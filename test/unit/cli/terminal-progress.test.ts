@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { TerminalProgress } from '../../../src/cli/terminal-progress';
+import { pollUntil } from '../../helpers/processes';
 import type { ProgressSnapshot } from '../../../src/engine';
 
 function fakeTerminal(isTTY: boolean): NodeJS.WriteStream & { text(): string } {
@@ -20,8 +21,8 @@ describe('TerminalProgress (cli/terminal-progress.ts)', () => {
     const term = fakeTerminal(true);
     const bars = new TerminalProgress(term);
     bars.update('job1 ', snapshot(50 << 20, 100 << 20, 50));
-    // cli-progress redraws on a timer (10 times a second by default).
-    await new Promise((r) => setTimeout(r, 250));
+    // cli-progress redraws on a timer (10 times a second by default): wait for the drawing.
+    await pollUntil('the 50% bar to be drawn', 5000, () => /50% \|/.test(term.text()));
     bars.update('job1 ', snapshot(100 << 20, 100 << 20, 0));
     await new Promise((r) => setImmediate(r));
     const text = term.text();

@@ -144,16 +144,20 @@ describe('FreshnessService: job.stale and client.silent once per transition (two
   it('start() sweeps on its timer and stop() ends it', async () => {
     const fast = new FreshnessService({ store: stores[0], validator: createValidator(), clock: () => 0, strictFreezerAction: true, freshness: { sweep_seconds: 1 } });
     let passes = 0;
+    let firstPass = () => {};
+    const swept = new Promise<void>((resolve) => (firstPass = resolve));
     fast.sweepOnce = async () => {
       passes++;
+      firstPass();
       return { stale: [], silent: [] };
     };
+    const started = Date.now();
     fast.start();
-    await new Promise((r) => setTimeout(r, 1300));
+    await swept;
+    assert.ok(Date.now() - started >= 900, 'the first pass waits for sweep_seconds');
     await fast.stop();
-    const after = passes;
+    // A window in which a timer left running would sweep again (it fires every second): nothing may happen.
     await new Promise((r) => setTimeout(r, 1200));
-    assert.equal(after, 1);
     assert.equal(passes, 1);
   });
 });
