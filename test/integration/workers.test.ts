@@ -11,6 +11,9 @@ describe('multi-process API (--workers 2)', function () {
   before(async () => {
     // The access log: each worker's 'request' lines carry its pid (`worker`).
     server = await startServer({ args: ['--workers', '2'], env: { PERMAFROST_ACCESS_LOG: '1' } });
+    // startServer returns once one worker listens; the primary hands connections only to workers
+    // that listen, so wait for the second one too (its own 'listening' line).
+    await waitFor('both workers listening', 20000, async () => listeningWorkers().size === 2);
   });
   after(() => server.stop());
 
@@ -19,6 +22,11 @@ describe('multi-process API (--workers 2)', function () {
       .split('\n')
       .filter(Boolean)
       .map(Number);
+
+  function listeningWorkers(): Set<number> {
+    const lines = server.logs().split('\n').filter((l) => l.includes('"msg":"listening"'));
+    return new Set(lines.map((l) => (JSON.parse(l) as { worker?: number }).worker).filter((w) => typeof w === 'number'));
+  }
 
   it('runs two workers under one supervisor', () => {
     assert.equal(workerPids().length, 2);
