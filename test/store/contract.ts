@@ -87,6 +87,23 @@ export function storeContract(engine: string, makeStore: () => Promise<Store>): 
       assert.equal(await store.repo('jobs').update(alice, 'zz', (d) => d), null, 'missing');
     });
 
+    it('lets an unlimited v1 scope update and delete its user\'s documents of every project', async () => {
+      await put(alice, 'a1');
+      await put(aliceB, 'b1');
+      assert.equal((await store.repo('jobs').update(aliceV1, 'a1', (d) => ({ ...d, description: 'v1 wrote' })))?.description, 'v1 wrote');
+      assert.equal((await store.repo('jobs').get(alice, 'a1'))?.doc.description, 'v1 wrote');
+      assert.equal(await store.repo('jobs').delete(aliceV1, 'b1'), true);
+      assert.equal(await store.repo('jobs').get(aliceB, 'b1'), null);
+    });
+
+    it('lists every document of the scope without a search, whatever its keys', async () => {
+      // Keys named after JavaScript's missing values are ordinary keys: no list may take them for a condition.
+      await put(alice, 'u', job('u', { undefined: null, null: null }));
+      await put(alice, 'v', job('v'));
+      assert.deepEqual(await ids(alice), ['u', 'v']);
+      assert.deepEqual(await ids(aliceV1), ['u', 'v']);
+    });
+
     it('deletes only in scope, and a deleted id can be used again', async () => {
       await put(alice, 'j1');
       assert.equal(await store.repo('jobs').delete(bob, 'j1'), false);
@@ -271,7 +288,13 @@ export function storeContract(engine: string, makeStore: () => Promise<Store>): 
         assert.equal(await store.runs().get(bob, 'a'), null);
         assert.equal(await store.runs().get({ ...alice, clientId: 'host2' }, 'a'), null);
         assert.equal(await store.runs().update(bob, 'a', (d) => ({ ...d, status: 'fail' })), null);
-        await assert.rejects(store.runs().insert({ ...alice, clientId: 'host2' }, run('e', 'j1', 5)));
+        await assert.rejects(store.runs().insert({ ...alice, clientId: 'host2' }, run('e', 'j1', 5)), (e: unknown) => {
+          assert.equal((e as { status?: number }).status, 403);
+          assert.match((e as { description?: string }).description ?? '', /limited to client 'host2': it cannot write runs of another client/);
+          return true;
+        });
+        await store.runs().insert({ ...alice, clientId: 'host1' }, run('e', 'j1', 5));
+        assert.deepEqual(await runIds({ ...alice, clientId: 'host1' }), ['e', 'a'], 'a client-limited token files runs of its own client');
         await assert.rejects(
           store.runs().update({ ...aliceV1, projects: { read: ['projA'], write: [] } }, 'a', (d) => d),
           (e: unknown) => (e as { status?: number }).status === 403,

@@ -38,7 +38,11 @@ const forbidden = (err: unknown) => {
 
 describe('RulePolicy', () => {
   describe('defaults', () => {
-    const policy = new RulePolicy();
+    // Built in each test, not at load time: mutation testing attributes its code to the tests.
+    let policy: RulePolicy;
+    beforeEach(() => {
+      policy = new RulePolicy();
+    });
 
     it('define every API rule', () => {
       for (const rule of API_RULES) assert.equal(typeof DEFAULT_POLICY[rule], 'string', rule);
@@ -138,6 +142,7 @@ describe('RulePolicy', () => {
       const custom = new RulePolicy({ r: 'is_admin:True' });
       assert.equal(custom.allows('r', who(['admin']), scope), false);
       assert.equal(custom.allows('r', cloudAdmin(), scope), true);
+      assert.equal(custom.allows('r', cloudAdmin(['member', 'Admin']), scope), true, 'admin among other roles');
       assert.equal(custom.allows('r', { ...who(['member']), isAdminProject: true }, scope), false);
     });
   });
@@ -219,7 +224,8 @@ describe('RulePolicy', () => {
       const policy = RulePolicy.fromFile(p, log);
       assert.equal(policy.allows('backups:create', who(['member']), scope), false);
       assert.equal(seen.length, 1);
-      assert.deepEqual(seen[0].obj, { file: p, rules: ['membr'] });
+      assert.deepEqual(seen[0], { obj: { file: p, rules: ['membr'] }, msg: 'policy references undefined rules; those checks always deny' });
+      assert.equal(RulePolicy.fromFile(p).allows('backups:create', who(['member']), scope), false, 'and without a log to warn');
     });
 
     const rejects = (p: string, ...needles: RegExp[]) =>
@@ -229,12 +235,15 @@ describe('RulePolicy', () => {
           assert.ok(err instanceof Error);
           assert.ok(err.message.startsWith(`policy file ${p}: `), err.message);
           for (const needle of needles) assert.match(err.message, needle);
+          // What went wrong underneath stays attached, for logs.
+          if (!/must be a string|expected a mapping/.test(err.message)) assert.ok(err.cause instanceof Error, 'cause');
           return true;
         },
       );
 
     it('rejects non-string values, naming the file and rule', () => {
-      rejects(file('number.yaml', 'backups:get: 3\n'), /rule 'backups:get' must be a string expression, got 3/);
+      rejects(file('number.yaml', 'backups:get: 3\n'), /rule 'backups:get' must be a string expression, got 3$/);
+      rejects(file('false.yaml', 'backups:get: false\n'), /rule 'backups:get' must be a string expression, got false$/);
       rejects(file('null.yaml', 'backups:get:\n'), /rule 'backups:get'.*write "" to allow everyone/);
       rejects(file('list.json', '{"backups:get": ["role:a"]}'), /rule 'backups:get'/);
     });
@@ -246,6 +255,7 @@ describe('RulePolicy', () => {
 
     it('rejects a file that is not a mapping, is not YAML, or is missing', () => {
       rejects(file('seq.yaml', '- role:a\n'), /expected a mapping/);
+      rejects(file('scalar.yaml', 'role:a or role:b\n'), /expected a mapping of rule name to expression$/);
       rejects(file('broken.json', '{"a": "@"'));
       rejects(path.join(dir, 'absent.yaml'), /ENOENT/);
     });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import type { SigningKeys } from '../../../src/auth/signing-keys';
-import { type IssueInput, TokenIssuer, TokenVerifier } from '../../../src/auth/tokens';
+import { chainOf, type IssueInput, type TokenClaims, TokenIssuer, TokenVerifier } from '../../../src/auth/tokens';
 import { loadConfig, type JwtSettings } from '../../../src/config/config';
 import { UnauthorizedError } from '../../../src/errors';
 
@@ -106,6 +106,16 @@ describe('tokens', () => {
       const replica: SigningKeys = { ...rs, signKey: null };
       assert.throws(() => new TokenIssuer(replica, settings({ algorithm: 'RS256' })).issue(INPUT), /verify-only replica/);
     });
+
+    it('stamps the issue time in ms from the real clock, so a revocation earlier in the same second does not catch it', () => {
+      for (let i = 0; i < 3; i++) {
+        const before = Date.now();
+        const { claims } = new TokenIssuer(hs, settings()).issue(INPUT);
+        const after = Date.now();
+        assert.ok(claims.iat_ms !== undefined && claims.iat_ms >= before && claims.iat_ms <= after, `${claims.iat_ms} in [${before}, ${after}]`);
+        assert.equal(claims.iat, Math.floor(claims.iat_ms / 1000));
+      }
+    });
   });
 
   describe('TokenVerifier', () => {
@@ -124,7 +134,30 @@ describe('tokens', () => {
     it('works with the real clock by default', () => {
       const { token, claims } = new TokenIssuer(hs, settings()).issue(INPUT);
       assert.ok(Math.abs(claims.iat - Date.now() / 1000) < 5);
-      assert.deepEqual(new TokenVerifier(hs, settings()).verify(token), claims);
+      const verifier = new TokenVerifier(hs, settings());
+      assert.deepEqual(verifier.verify(token), claims);
+      assert.deepEqual(verifier.verify(token), claims, 'and again, from the cache');
+    });
+
+    it('refuses to run with an empty issuer or audience (jsonwebtoken would skip the check)', () => {
+      for (const over of [{ issuer: '' }, { audience: '' }]) {
+        assert.throws(() => new TokenVerifier(hs, settings(over)), { message: 'JWT issuer and audience must not be empty' });
+      }
+    });
+
+    it('takes the verify key as a KeyObject too: a secret for HS256, a public or private RSA key for RS256', () => {
+      const { token, claims } = issueAt(T0);
+      assert.deepEqual(verifierAt(T0, { ...hs, verifyKey: crypto.createSecretKey(secret) }).verify(token), claims);
+      const rsToken = issueAt(T0, rs);
+      assert.deepEqual(verifierAt(T0, { ...rs, verifyKey: crypto.createPrivateKey(rs.signKey as string) }).verify(rsToken.token), rsToken.claims);
+    });
+
+    it('refuses a verify key of the wrong kind at construction', () => {
+      const pub = rs.verifyKey as crypto.KeyObject;
+      assert.throws(() => verifierAt(T0, { ...hs, verifyKey: pub }), { message: 'HS256 needs a secret verify key' });
+      const ec = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey;
+      assert.throws(() => verifierAt(T0, { ...rs, verifyKey: ec }), { message: 'RS256 needs an RSA verify key' });
+      assert.throws(() => verifierAt(T0, { ...rs, verifyKey: ec.export({ type: 'spki', format: 'pem' }) as string }), { message: 'RS256 needs an RSA verify key' });
     });
 
     it('refuses an expired token, tolerating leeway_s of clock skew', () => {
@@ -197,6 +230,17 @@ describe('tokens', () => {
       assert.deepEqual(claims, {
         sub: 'u-1', name: 'alice', project: null, roles: ['member'], methods: ['password'], jti: 'j-1', iat: T0, exp: T0 + TTL,
       });
+      assert.equal(verifierAt(T0).verify(signRaw({ ...validPayload(), project: 'p', project_name: null })).project_name, null, 'a null project_name');
+    });
+
+    it('accepts a token without nbf, from the cache too', () => {
+      const payload: Record<string, unknown> = validPayload();
+      delete payload.nbf;
+      const verifier = verifierAt(T0);
+      const token = signRaw(payload);
+      assert.equal(verifier.verify(token).sub, 'u-1');
+      assert.equal(verifier.verify(token).sub, 'u-1');
+      assert.equal(verifier.cachedCount, 1);
     });
 
     it('refuses properly signed tokens with missing or ill-typed claims', () => {
@@ -208,7 +252,7 @@ describe('tokens', () => {
         { roles: undefined }, { roles: 'admin' }, { roles: ['member', 1] },
         { methods: undefined }, { methods: [null] },
         { jti: undefined }, { jti: '' },
-        { iat: undefined }, { iat: 'yesterday' },
+        { iat: undefined }, { iat: 'yesterday' }, { iat_ms: 'soon' },
         { exp: undefined }, { exp: '2100-01-01' },
         { cid: 5 }, { acid: false }, { ach: 9 }, { ach: '' },
         { iss: undefined }, { aud: undefined },
@@ -235,6 +279,14 @@ describe('tokens', () => {
         claims.sub = 'someone-else';
       }, TypeError);
       assert.deepEqual(verifier.verify(token).roles, INPUT.roles);
+    });
+  });
+
+  describe('chainOf', () => {
+    it("is the token's audit chain, or for a token from before chains its own jti", () => {
+      const claims: TokenClaims = { sub: 'u', name: 'n', project: null, roles: [], methods: ['password'], jti: 'j-2', iat: T0, exp: T0 + 1 };
+      assert.equal(chainOf({ ...claims, ach: 'j-1' }), 'j-1');
+      assert.equal(chainOf(claims), 'j-2');
     });
   });
 

@@ -252,7 +252,12 @@ describe('mongo translate: size', () => {
     assert.equal(storedSize(fits), MAX_BSON_BYTES);
     assert.doesNotThrow(() => assertStorable(fits));
     const over = { ...base, doc: base.doc + ' '.repeat(room + 1) };
-    assert.throws(() => assertStorable(over), PayloadTooLargeError);
+    assert.throws(() => assertStorable(over), (err: unknown) => {
+      assert.ok(err instanceof PayloadTooLargeError);
+      assert.equal(err.status, 413);
+      assert.equal(err.description, `The document is too large to store (${MAX_BSON_BYTES + 1} bytes, at most ${MAX_BSON_BYTES}).`);
+      return true;
+    });
   });
 
   it('counts the terms too, so a document under 16 MiB can still be too large', () => {
