@@ -127,6 +127,12 @@ describe('openssl aes-256-cfb interop (engine/crypto/openssl-cfb.ts)', function 
     }
   });
 
+  it('refuses a fixed salt that is not 8 bytes', () => {
+    for (const len of [0, 7, 9]) {
+      assert.throws(() => opensslEncrypt(pass, Buffer.alloc(len)), { name: 'RangeError', message: 'openssl salt must be 8 bytes' });
+    }
+  });
+
   it('rejects input without the "Salted__" header', async () => {
     const cases = [Buffer.alloc(0), Buffer.from('plain tar data, not encrypted at all'), Buffer.from('Salted__1234567')];
     for (const input of cases) {

@@ -98,21 +98,47 @@ function flip(buf: Buffer, at: number, mask = 0x01): Buffer {
   return copy;
 }
 
-/** Make scrypt observable; restores it afterwards. */
-async function countingScrypt(body: () => Promise<void>): Promise<number> {
+/** Run `body` with crypto.scrypt replaced by `fake` (given the real one); restores it afterwards. */
+async function withScrypt(fake: (real: (...a: unknown[]) => void, args: unknown[]) => void, body: () => Promise<void>): Promise<void> {
   const mod = crypto as unknown as { scrypt: typeof crypto.scrypt };
-  const real = mod.scrypt;
-  let calls = 0;
-  mod.scrypt = ((...args: Parameters<typeof crypto.scrypt>) => {
-    calls += 1;
-    return (real as (...a: unknown[]) => void)(...args);
-  }) as typeof crypto.scrypt;
+  const real = mod.scrypt as (...a: unknown[]) => void;
+  mod.scrypt = ((...args: unknown[]) => fake(real, args)) as typeof crypto.scrypt;
   try {
     await body();
   } finally {
-    mod.scrypt = real;
+    mod.scrypt = real as typeof crypto.scrypt;
   }
+}
+
+/** Make scrypt observable: how many times `body` ran it. */
+async function countingScrypt(body: () => Promise<void>): Promise<number> {
+  let calls = 0;
+  await withScrypt((real, args) => {
+    calls += 1;
+    real(...args);
+  }, body);
   return calls;
+}
+
+/**
+ * Write `writes` (each a separate write) without ending the stream and settle on the first of: `want` bytes out (resolve),
+ * an error (reject), or the deadline (reject). Proves the transform works as data arrives rather
+ * than holding everything until the end; it is destroyed afterwards.
+ */
+function beforeEnd(t: Transform, writes: Buffer[], want: number, deadlineMs = 10000): Promise<Buffer> {
+  const out: Buffer[] = [];
+  let got = 0;
+  return new Promise<Buffer>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${got} of ${want} bytes out, and no error, while the input is open`)), deadlineMs);
+    t.on('data', (c: Buffer) => {
+      out.push(c);
+      got += c.length;
+      if (got >= want) resolve(Buffer.concat(out));
+    });
+    t.on('error', reject);
+    t.on('close', () => clearTimeout(timer));
+    for (const w of writes) t.write(w);
+  }).finally(() => t.destroy());
 }
 
 describe('sealed stream (engine/crypto/sealed-stream.ts)', function () {
@@ -162,6 +188,46 @@ describe('sealed stream (engine/crypto/sealed-stream.ts)', function () {
     assert.ok(isSealed(SEALED_MAGIC));
     assert.ok(!isSealed(a.subarray(0, 7)));
     assert.ok(!isSealed(Buffer.from('Salted__12345678')));
+  });
+
+  it('works as data arrives: full chunks are sealed and opened before the input ends', async () => {
+    // A backup is far larger than memory: neither side may hold the stream until its end.
+    const plain = randomBytes(2 * CHUNK + 1);
+    const sealedPart = await beforeEnd(sealEncrypt(PASS, FAST), [plain], HEADER + 2 * FRAME);
+    assert.equal(sealedPart.length, HEADER + 2 * FRAME, 'two full chunks, the final one held back');
+    assert.ok(isSealed(sealedPart));
+    const sealed = await seal(randomBytes(3 * CHUNK + 5));
+    const head = sealed.subarray(0, HEADER + 2 * FRAME + 1);
+    // In one write (the header and the chunks arrive together), and with the header written alone.
+    for (const writes of [[head], [head.subarray(0, HEADER), head.subarray(HEADER)]]) {
+      const opened = await beforeEnd(sealDecrypt(PASS), writes, 2 * CHUNK);
+      assert.equal(opened.length, 2 * CHUNK, 'the two chunks known not to be the last');
+      assert.deepEqual(opened, referenceOpen(sealed, PASS).subarray(0, 2 * CHUNK));
+    }
+  });
+
+  it('refuses input that is not a sealed stream on its first bytes, before it ends', async () => {
+    await assert.rejects(beforeEnd(sealDecrypt(PASS), [Buffer.from('ustar')], 1), (err: unknown) => {
+      assert.ok(err instanceof EngineError, String(err));
+      assert.equal(err.message, 'not a Permafrost sealed stream (bad magic)');
+      return true;
+    });
+  });
+
+  it('reports a failed key derivation as such, on both sides', async () => {
+    const sealedEmpty = await seal(Buffer.alloc(0));
+    const boom = new Error('out of memory (simulated)');
+    await withScrypt((_real, args) => {
+      const cb = args[args.length - 1] as (err: Error | null) => void;
+      setImmediate(() => cb(boom));
+    }, async () => {
+      for (const t of [sealDecrypt(PASS), sealEncrypt(PASS, FAST)]) {
+        const { error } = await run(t, [sealedEmpty]);
+        assert.ok(error instanceof EngineError, String(error));
+        assert.equal(error.message, 'sealed stream: key derivation (scrypt) failed');
+        assert.equal(error.cause, boom);
+      }
+    });
   });
 
   describe('tampering', () => {
@@ -216,6 +282,18 @@ describe('sealed stream (engine/crypto/sealed-stream.ts)', function () {
       await expectReject(sealed, plain, 0, AUTH, Buffer.from('sealed test passphrasE'));
     });
 
+    it('an authentication failure carries the tag error as its cause; a cut-off header has none', async () => {
+      const { error } = await run(sealDecrypt(PASS), [flip(sealed, frameAt(1), 0x80)]);
+      assert.ok(error instanceof EngineError, String(error));
+      assert.match(error.message, AUTH);
+      assert.ok(error.cause instanceof Error, 'the GCM failure is kept for diagnosis');
+      assert.match(error.cause.message, /authenticate/);
+      const cut = await run(sealDecrypt(PASS), [sealed.subarray(0, 20)]);
+      assert.ok(cut.error instanceof EngineError, String(cut.error));
+      assert.match(cut.error.message, AUTH);
+      assert.ok(!('cause' in cut.error), 'nothing failed below: no cause');
+    });
+
     it('input that is not a sealed stream is called that', async () => {
       await expectReject(Buffer.from('Salted__0123456789abcdef'), plain, 0, /not a Permafrost sealed stream/);
     });
@@ -232,6 +310,12 @@ describe('sealed stream (engine/crypto/sealed-stream.ts)', function () {
       return h;
     }
 
+    function withScryptParams(log2N: number, r: number, p: number): Buffer {
+      const h = Buffer.from(header);
+      h.set([log2N, r, p], 9);
+      return h;
+    }
+
     it('are rejected before scrypt runs', async () => {
       const hostile: [Buffer, RegExp][] = [
         [withField(8, 0), /kdf id 0/], [withField(8, 2), /kdf id 2/],
@@ -239,12 +323,22 @@ describe('sealed stream (engine/crypto/sealed-stream.ts)', function () {
         [withField(10, 0), /r=0/], [withField(10, 17), /r=17/], [withField(11, 0), /p=0/], [withField(11, 5), /p=5/],
         [withField(35, 16 * 1024 - 1, 4), /chunkSize=16383/], [withField(35, 16 * 1024 * 1024 + 1, 4), /chunkSize=16777217/],
         [withField(35, 0, 4), /chunkSize=0/], [withField(35, 0xffffffff, 4), /chunkSize=4294967295/],
-        [Buffer.concat([withField(9, 20).subarray(0, 10), Buffer.from([16, 4]), header.subarray(12)]), /64 MiB/],
-        [withField(9, 16), /64 MiB/],
+        [withScryptParams(20, 16, 4), /64 MiB/], [withField(9, 16), /64 MiB/],
+        // Just over the limit (by 4 KiB and 768 bytes): subtracting scrypt's 128*r*p bytes would let them in.
+        [withScryptParams(16, 8, 2), /log2N=16 r=8 p=2 needs more than 64 MiB/],
+        [withScryptParams(19, 1, 4), /log2N=19 r=1 p=4 needs more than 64 MiB/],
       ];
       for (const [h, message] of hostile) {
         const calls = await countingScrypt(() => expectReject(Buffer.concat([h, randomBytes(64)]), Buffer.alloc(0), 0, message));
         assert.equal(calls, 0, `scrypt ran for ${message}`);
+      }
+    });
+
+    it('a hostile header with nothing after it is called hostile, not cut off', async () => {
+      for (const [h, message] of [[withField(9, 21), /log2N=21 is outside 10..20/], [withField(8, 7), /unknown kdf id 7/]] as const) {
+        const { error } = await run(sealDecrypt(PASS), [h]);
+        assert.ok(error instanceof EngineError, String(error));
+        assert.match(error.message, message);
       }
     });
 
@@ -261,15 +355,17 @@ describe('sealed stream (engine/crypto/sealed-stream.ts)', function () {
       for (const opts of [{ chunkSize: 1000 }, { chunkSize: 32 * 1024 * 1024 }, { log2N: 9 }, { log2N: 16 }, { chunkSize: 16384.5 }]) {
         assert.throws(() => sealEncrypt(PASS, opts), EngineError, JSON.stringify(opts));
       }
-      assert.throws(() => sealEncrypt(Buffer.alloc(0)), EngineError);
-      assert.throws(() => sealDecrypt(Buffer.alloc(0)), EngineError);
+      const empty = { name: 'EngineError', message: 'sealed stream: the passphrase is empty' };
+      assert.throws(() => sealEncrypt(Buffer.alloc(0)), empty);
+      assert.throws(() => sealDecrypt(Buffer.alloc(0)), empty);
     });
   });
 
-  it('builds nonces as prefix || counter || last flag and refuses a counter overflow', () => {
+  it('builds nonces as prefix || counter || last flag and refuses a counter that is not a u32', () => {
     const prefix = Buffer.from('abcdefg');
     assert.deepEqual(chunkNonce(prefix, 0x01020304, true), Buffer.concat([prefix, Buffer.from([1, 2, 3, 4, 1])]));
     assert.deepEqual(chunkNonce(prefix, 0xffffffff, false), Buffer.concat([prefix, Buffer.from([255, 255, 255, 255, 0])]));
-    assert.throws(() => chunkNonce(prefix, 0x100000000, false), EngineError);
+    const overflow = { name: 'EngineError', message: 'sealed stream: too many chunks (32-bit chunk counter overflow)' };
+    for (const counter of [0x100000000, -1, 1.5]) assert.throws(() => chunkNonce(prefix, counter, false), overflow, String(counter));
   });
 });
