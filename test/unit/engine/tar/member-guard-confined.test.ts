@@ -5,10 +5,11 @@ import { MemberGuard } from '../../../../src/engine/tar';
 import { tarArchive, tarDir, tarFile, tarHardLink, tarHeader, tarMember } from '../../../helpers/tar-bytes';
 
 /** Runs `archive` through a guard; resolves to the refusal message, or null when it passed. */
-async function refusal(archive: Buffer, confined: boolean): Promise<string | null> {
+async function refusal(archive: Buffer, confined: boolean | undefined): Promise<string | null> {
   const sink = new Writable({ write: (_c, _e, cb) => cb() });
+  const opts = confined === undefined ? {} : { refuseSetIdAndDevices: confined };
   try {
-    await pipeline(Readable.from([archive]), new MemberGuard({ refuseSetIdAndDevices: confined }), sink);
+    await pipeline(Readable.from([archive]), new MemberGuard(opts), sink);
     return null;
   } catch (err) {
     return (err as Error).message;
@@ -17,10 +18,16 @@ async function refusal(archive: Buffer, confined: boolean): Promise<string | nul
 
 /** A header whose mode field is base-256 (GNU tar reads it; a plain octal parse would not). */
 function base256Mode(name: string, mode: number): Buffer {
+  const field = Buffer.alloc(8);
+  field[0] = 0x80;
+  field.writeUInt32BE(mode, 4);
+  return rawMode(name, field);
+}
+
+/** A header with `field` as its raw 8-byte mode field (checksum recomputed). */
+function rawMode(name: string, field: Buffer): Buffer {
   const block = tarHeader({ name, mode: 0o644 });
-  block.fill(0, 100, 108);
-  block[100] = 0x80;
-  block.writeUInt32BE(mode, 104);
+  field.copy(block, 100);
   block.fill(' ', 148, 156);
   let sum = 0;
   for (const byte of block) sum += byte;
@@ -44,6 +51,9 @@ describe('trust 12: a confined restore refuses setuid/setgid files and device no
   it('refuses a mode it cannot check (base-256, or bits beyond 07777): tar would read it anyway', async () => {
     assert.match(await refusal(tarArchive(base256Mode('odd', 0o4755)), true) ?? '', /"odd" is setuid or setgid \(mode 4755\)/);
     assert.match(await refusal(tarArchive(base256Mode('huge', 0o104755)), true) ?? '', /"huge" has a mode field this restore cannot check/);
+    assert.equal(await refusal(tarArchive(rawMode('garbled', Buffer.from('rwsr-xr\0'))), true), 'Refusing to restore: archive member "garbled" has a mode field this restore cannot check');
+    // 07777 is still a mode (every bit tar knows): refused for its setuid bit, not as unreadable.
+    assert.match(await refusal(tarArchive(tarMember({ name: 'all', mode: 0o7777 })), true) ?? '', /"all" is setuid or setgid \(mode 7777\)/);
   });
 
   it('lets setgid directories, sticky bits, plain files and hard links through when confined', async () => {
@@ -51,7 +61,10 @@ describe('trust 12: a confined restore refuses setuid/setgid files and device no
     assert.equal(await refusal(fine, true), null);
   });
 
-  it('restores all of them unconfined (the operator restoring a whole system)', async () => {
-    for (const archive of [setuid, setgid, charDevice, blockDevice]) assert.equal(await refusal(archive, false), null);
+  it('restores all of them unconfined (the operator restoring a whole system), which is the default', async () => {
+    for (const archive of [setuid, setgid, charDevice, blockDevice]) {
+      assert.equal(await refusal(archive, false), null);
+      assert.equal(await refusal(archive, undefined), null);
+    }
   });
 });

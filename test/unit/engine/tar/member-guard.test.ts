@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import { EngineError } from '../../../../src/engine/engine-error';
-import { MemberGuard, type MemberInfo } from '../../../../src/engine/tar';
+import { LinkTracker, MemberGuard, type MemberGuardOptions, type MemberInfo } from '../../../../src/engine/tar';
 
 const BLOCK = 512;
 const SPLITS = [1, 7, 511, 512, 513, 65536];
@@ -92,9 +92,9 @@ function* pieces(input: Buffer, size: number): Generator<Buffer> {
   for (let i = 0; i < input.length; i += size) yield input.subarray(i, i + size);
 }
 
-function runGuard(input: Buffer, split = 65536, sink?: Writable): Promise<Outcome> {
+function runGuard(input: Buffer, split = 65536, sink?: Writable, opts: MemberGuardOptions = {}): Promise<Outcome> {
   const members: MemberInfo[] = [];
-  const guard = new MemberGuard({ onMember: (m) => members.push(m) });
+  const guard = new MemberGuard({ ...opts, onMember: (m) => members.push(m) });
   const parts: Buffer[] = [];
   return new Promise((resolve) => {
     const done = (error: unknown) => resolve({ out: Buffer.concat(parts), error, members });
@@ -130,6 +130,26 @@ async function assertRefused(input: Buffer, hostileAt: number, message: RegExp, 
     assert.ok(input.subarray(0, r.out.length).equals(r.out), `split ${split}: output is not a prefix of the input`);
   }
 }
+
+/** The whole message, exactly (a message naming the problem is part of the contract). */
+function exactly(message: string): RegExp {
+  return new RegExp(`^${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+}
+
+/** A member header with its checksum recomputed after `edit` changed raw bytes. */
+function rawHeader(spec: HeaderSpec, edit: (b: Buffer) => void): Buffer {
+  const b = header(spec);
+  edit(b);
+  b.fill(' ', 148, 156);
+  let sum = 0;
+  for (const byte of b) sum += byte;
+  b.write(octal(sum, 7), 148);
+  return b;
+}
+
+const pax = (records: [string, string][], type = 'x', name = './PaxHeaders/f'): Buffer => member({ name, type }, paxData(records));
+const rawPax = (data: string): Buffer => member({ name: 'p', type: 'x' }, data);
+const longName = (type: 'L' | 'K', value: string): Buffer => member({ name: '././@LongLink', type }, `${value}\0`);
 
 // ---------------------------------------------------------------------------------------------
 // Real archives made by GNU tar
@@ -258,6 +278,8 @@ describe('tar member guard (engine/tar/member-guard.ts)', () => {
       const posix = tar(['--create', '--format=posix', `--listed-incremental=${path.join(tmp, 'snap-posix')}`, '--file=-', '.'], src);
       assert.ok(posix.includes('GNU.dumpdir=') && posix.includes(` path=./${LONG_DIR}/`) && posix.includes(' linkpath='), 'pax records present');
       const members = await assertPasses(posix, [511, 65536]);
+      // A pax header without a path record leaves the header's own name in force.
+      assert.deepEqual(members.filter((m) => !m.name.startsWith('./')), []);
       assert.ok(members.some((m) => m.name === `./${LONG_DIR}/${LONG_FILE}`));
       assert.ok(members.some((m) => m.name === './renamed/' && m.type === '5'));
     });
@@ -273,16 +295,17 @@ describe('tar member guard (engine/tar/member-guard.ts)', () => {
       const at = bad.indexOf('./new.txt\0', 0, 'latin1');
       assert.ok(at > 0 && at % BLOCK === 0);
       bad[at + 3] ^= 0x01;
-      await assertRefused(bad, at, /not a tar stream or corrupted/);
+      // The offset is the stream's, whether the block arrived whole or split across chunks.
+      await assertRefused(bad, at, exactly(`Refusing to restore: not a tar stream or corrupted (bad header checksum or size at byte ${at})`));
       await assertRefused(crypto.randomBytes(4 * BLOCK), 0, /not a tar stream or corrupted/);
     });
 
     it('refuse a truncated archive', async () => {
       const big = level0.indexOf('./big.bin\0', 0, 'latin1');
-      for (const cut of [big + BLOCK + 1000, big + 100, big]) {
+      for (const [cut, where] of [[big + BLOCK + 1000, 'ends in the middle of a member'], [big + 100, 'ends in the middle of a member'], [big, 'has no end-of-archive marker']] as const) {
         const r = await runGuard(level0.subarray(0, cut), 4096);
         assert.ok(r.error instanceof EngineError, `cut at ${cut}`);
-        assert.match(r.error.message, /truncated archive/);
+        assert.equal(r.error.message, `Refusing to restore: truncated archive (the stream ${where} after ${cut} bytes)`);
       }
     });
 
@@ -297,7 +320,8 @@ describe('tar member guard (engine/tar/member-guard.ts)', () => {
 
   describe('hostile archives', () => {
     it('refuse a name with a .. component', async () => {
-      await assertRefused(archive(OK_FILE, member({ name: 'a/../../evil' }, 'x')), OK_FILE.length, /"a\/\.\.\/\.\.\/evil" has a '\.\.' component/);
+      await assertRefused(archive(OK_FILE, member({ name: 'a/../../evil' }, 'x')), OK_FILE.length,
+        exactly(`Refusing to restore: archive member "a/../../evil" has a '..' component`));
       await assertRefused(archive(member({ name: '..' , type: '5' })), 0, /'\.\.' component/);
     });
 
@@ -343,6 +367,10 @@ describe('tar member guard (engine/tar/member-guard.ts)', () => {
         ['X/tmp\0R./a\0T\0\0', /unsafe dumpdir entry "X\/tmp"/],
         ['Qx\0\0', /unknown dumpdir entry code/],
         ['Ya\0', /unterminated dumpdir/],
+        ['Y.\0\0', /unsafe dumpdir entry "Y\."$/],
+        ['N\0\0', /unsafe dumpdir entry "N"$/],
+        ['X\0\0', /archive member "\.\/" has an empty dumpdir 'X' entry$/],
+        ['Ya\0\0junk', /archive member "\.\/" has data after the end of its dumpdir$/],
       ] as const) {
         const d = member({ name: './', type: 'D' }, entries);
         await assertRefused(archive(OK_FILE, d), OK_FILE.length, why, [1, 512, 65536]);
@@ -404,6 +432,186 @@ describe('tar member guard (engine/tar/member-guard.ts)', () => {
       const noEnd = await runGuard(OK_FILE);
       assert.ok(noEnd.error instanceof EngineError);
       assert.match(noEnd.error.message, /truncated archive/);
+    });
+
+    it('say where a stream that stops after a long name, an empty member or an empty dumpdir ends', async () => {
+      const cases: [Buffer, string][] = [
+        [Buffer.concat([OK_FILE, longName('L', 'name')]), 'Refusing to restore: truncated archive (the stream ends in the middle of a member after 2048 bytes)'],
+        [Buffer.concat([OK_FILE, header({ name: 'e' })]), 'Refusing to restore: truncated archive (the stream has no end-of-archive marker after 1536 bytes)'],
+        [header({ name: './', type: 'D' }), 'Refusing to restore: archive member "./" has an unterminated dumpdir'],
+      ];
+      for (const [input, message] of cases) {
+        const r = await runGuard(input);
+        assert.ok(r.error instanceof EngineError, String(r.error));
+        assert.equal(r.error.message, message);
+      }
+    });
+
+    it('read numeric fields as GNU tar does: leading NUL and blanks, any terminator or none; refuse garbage', async () => {
+      for (const raw of ['\0\t 0000005\r\0\0', '000000000005', '     5 \0\0\0\0\0']) {
+        const input = archive(Buffer.concat([header({ name: 'n', sizeField: Buffer.from(raw, 'latin1') }), padded(Buffer.from('12345'))]));
+        assert.deepEqual((await assertPasses(input, [512])).map((m) => m.size), [5], JSON.stringify(raw));
+      }
+      const corrupt = /^Refusing to restore: not a tar stream or corrupted \(bad header checksum or size at byte 0\)$/;
+      await assertRefused(archive(header({ name: 'n', sizeField: Buffer.from('00000000005x', 'latin1') })), 0, corrupt, [512]);
+      // A checksum field that is not a number is no checksum at all.
+      await assertRefused(archive(rawHeader({ name: 'n' }, () => undefined).fill('x', 148, 155)), 0, corrupt, [512]);
+      // Base-256 sizes beyond 2^53-1 cannot be followed exactly; 2^53-1 itself is read.
+      const b256 = (hi: number) => {
+        const field = Buffer.alloc(12);
+        field[0] = 0x80;
+        field.writeUIntBE(hi, 5, 1);
+        field.writeUIntBE(0xffffffffffff, 6, 6);
+        return header({ name: 'big', sizeField: field });
+      };
+      await assertRefused(b256(0x20), 0, corrupt, [512]);
+      const r = await runGuard(b256(0x1f));
+      assert.ok(r.error instanceof EngineError);
+      assert.match(r.error.message, /truncated archive \(the stream ends in the middle of a member after 512 bytes\)/);
+    });
+
+    it('let names with dots that are not a .. component through', async () => {
+      const names = (await assertPasses(archive(member({ name: 'a..b/...' }, 'x'), member({ name: '..x' }, 'y')), [512])).map((m) => m.name);
+      assert.deepEqual(names, ['a..b/...', '..x']);
+    });
+
+    it('refuse an empty member name', async () => {
+      await assertRefused(archive(OK_FILE, member({ name: '' }, 'x')), OK_FILE.length, exactly('Refusing to restore: archive member with an empty name'));
+    });
+
+    it('check every name tar might use: a GNU long name under a pax path, every pax path, the same for link targets', async () => {
+      const refusals: [Buffer, string][] = [
+        [Buffer.concat([longName('L', '../x'), pax([['path', 'safe']]), member({ name: 'h' }, 'x')]), `"safe" has a '..' component (GNU long name "../x")`],
+        [Buffer.concat([pax([['path', '../x'], ['path', 'safe']]), member({ name: 'h' }, 'x')]), `"safe" has a '..' component (pax path "../x")`],
+        [Buffer.concat([longName('K', '/etc/x'), pax([['linkpath', 'ok']]), member({ name: 'h', type: '1', linkname: 'ok' })]), '"h" is an absolute path (GNU long link "/etc/x")'],
+        [Buffer.concat([pax([['linkpath', '../x'], ['linkpath', 'ok']]), member({ name: 'h', type: '1', linkname: 'ok' })]), `"h" has a '..' component (pax linkpath "../x")`],
+        // 'X' is the old (Solaris) name of a pax extended header: GNU tar applies it like 'x'.
+        [Buffer.concat([pax([['path', '../x']], 'X'), member({ name: 'safe' }, 'x')]), `"../x" has a '..' component`],
+      ];
+      for (const [m, reason] of refusals) {
+        await assertRefused(archive(OK_FILE, m), OK_FILE.length, exactly(`Refusing to restore: archive member ${reason}`), [512, 65536]);
+      }
+    });
+
+    it('take the last non-empty pax path, and the header name when pax names none', async () => {
+      const input = archive(pax([['path', 'a'], ['path', '']]), member({ name: 'h' }, 'x'), pax([['path', '']]), member({ name: 'g' }, 'y'));
+      assert.deepEqual((await assertPasses(input, [512])).map((m) => m.name), ['a', 'g']);
+    });
+
+    it('pass the types tar extracts plainly, reporting an old-style NUL type as a regular file', async () => {
+      const input = archive(
+        member({ name: 'old', type: '\0' }, 'x'), member({ name: 'contig', type: '7' }, 'y'), member({ name: 'fifo', type: '6' }),
+        member({ name: 'dir/', type: '0' }),
+      );
+      assert.deepEqual((await assertPasses(input, [512])).map((m) => m.type), ['0', '7', '6', '0']);
+      await assertRefused(archive(OK_FILE, member({ name: 'fifo', type: '6' }, 'data')), OK_FILE.length,
+        exactly(`Refusing to restore: archive member "fifo" of type '6' carries 4 bytes of data`));
+    });
+
+    it('refuse a second long name, long link or pax header before a member, and a global header amid them', async () => {
+      const name = (n: string) => member({ name: n }, 'x');
+      const cases: [Buffer, string][] = [
+        [Buffer.concat([longName('L', 'a'), longName('L', 'b'), name('f')]), `unexpected 'L' header near "././@LongLink"`],
+        [Buffer.concat([longName('K', 'a'), longName('K', 'b'), name('f')]), `unexpected 'K' header near "././@LongLink"`],
+        [Buffer.concat([pax([['mtime', '1']]), pax([['mtime', '2']], 'x', 'second'), name('f')]), `unexpected 'x' header near "second"`],
+        [Buffer.concat([pax([['mtime', '1']]), pax([['mtime', '2']], 'X', 'second'), name('f')]), `unexpected 'X' header near "second"`],
+        [Buffer.concat([longName('L', 'a'), pax([['comment', 'c']], 'g', 'glob'), name('f')]), 'unexpected global pax header near "glob"'],
+      ];
+      for (const [m, reason] of cases) await assertRefused(archive(OK_FILE, m), OK_FILE.length, exactly(`Refusing to restore: ${reason}`), [512, 65536]);
+      // A long name and a long link (and a pax header) may all describe one member.
+      const both = Buffer.concat([longName('K', 'target'), longName('L', 'linkname'), pax([['mtime', '1']]), member({ name: 'l', type: '2', linkname: 't' })]);
+      assert.deepEqual((await assertPasses(archive(both), [512])).map((m) => m.name), ['linkname']);
+    });
+
+    it('refuse over-long metadata and dumpdirs before buffering them, and accept the limits themselves', async () => {
+      const over: [Buffer, string][] = [
+        [header({ name: 'p', type: 'x', size: (1 << 20) + 1 }), `'x' header of 1048577 bytes (limit 1048576)`],
+        [header({ name: 'g', type: 'g', size: (1 << 20) + 1 }), 'global pax header of 1048577 bytes (limit 1048576)'],
+        [header({ name: './', type: 'D', size: (64 << 20) + 1 }), 'archive member "./" has a 67108865-byte dumpdir (limit 67108864)'],
+      ];
+      for (const [h, reason] of over) await assertRefused(Buffer.concat([OK_FILE, h]), OK_FILE.length, exactly(`Refusing to restore: ${reason}`), [65536]);
+      // At the limit the header is taken: the stream then ends inside the awaited payload.
+      for (const h of [header({ name: 'l', type: 'L', size: 1 << 20 }), header({ name: './', type: 'D', size: 64 << 20 })]) {
+        const r = await runGuard(Buffer.concat([OK_FILE, h]));
+        assert.ok(r.error instanceof EngineError);
+        assert.equal(r.error.message, 'Refusing to restore: truncated archive (the stream ends in the middle of a member after 1536 bytes)');
+      }
+    });
+
+    it('refuse pax records GNU tar would read differently, naming the record', async () => {
+      const malformed = 'Refusing to restore: pax header "p" has a malformed record at offset 0';
+      const cases: [string, string][] = [
+        ['12:path=abc\n', malformed], // no blank after the length
+        ['1: path=abcdefghijk\n', malformed], // a non-digit inside the length
+        ['10 path=xyz\n', malformed], // the length does not end on the newline
+        ['7 abcd\n9 path=x\n', malformed], // no '=' inside the record (only in the next)
+        ['5 =x\n', malformed], // empty keyword
+        ['11 pa\0th=x\n', 'Refusing to restore: pax header "p" has a NUL byte inside a keyword'],
+        ['11 mtime=1\n\0x', 'Refusing to restore: pax header "p" has data after its terminating NUL'],
+      ];
+      for (const [data, message] of cases) {
+        await assertRefused(archive(OK_FILE, rawPax(data), member({ name: 'f' }, 'x')), OK_FILE.length, exactly(message), [512]);
+      }
+      // An empty value, and NUL padding after the last record, are fine.
+      assert.equal((await assertPasses(archive(rawPax('12 comment=\n11 mtime=1\n\0\0'), member({ name: 'f' }, 'x')), [512])).length, 1);
+    });
+
+    it('refuse pax keywords that would change what tar reads: sparse maps, bad sizes, per-member keywords in a global header', async () => {
+      const refusals: [Buffer, string][] = [
+        [pax([['GNU.sparse.size', '10']]), 'pax header "./PaxHeaders/f" describes a sparse file (not supported)'],
+        [pax([['size', '12x']]), 'pax header "./PaxHeaders/f" has a bad size "12x"'],
+        [pax([['size', 'x12']]), 'pax header "./PaxHeaders/f" has a bad size "x12"'],
+        [pax([['size', '']]), 'pax header "./PaxHeaders/f" has a bad size ""'],
+        [pax([['size', '1234567890123456']]), 'pax header "./PaxHeaders/f" has a bad size "1234567890123456"'],
+        ...['path', 'linkpath', 'GNU.dumpdir'].map((k): [Buffer, string] => [pax([[k, 'x']], 'g', 'glob'), `pax header "glob" is global but sets "${k}"`]),
+      ];
+      for (const [h, reason] of refusals) {
+        await assertRefused(archive(OK_FILE, h, member({ name: 'f' }, 'x')), OK_FILE.length, exactly(`Refusing to restore: ${reason}`), [512]);
+      }
+    });
+  });
+
+  describe('with a symlink tracker (restores across levels)', () => {
+    const symlink = (name: string, target = '/etc') => member({ name, type: '2', linkname: target });
+    const below = (name: string, what: string, link: string) =>
+      exactly(`Refusing to restore: archive member "${name}" (${what}) lies below the symlink "${link}", which tar would follow`);
+
+    async function guarded(input: Buffer): Promise<Outcome> {
+      return runGuard(input, 512, undefined, { links: new LinkTracker() });
+    }
+
+    async function refusedWithLinks(input: Buffer, message: RegExp): Promise<void> {
+      const r = await guarded(input);
+      assert.ok(r.error instanceof EngineError, `expected EngineError, got ${String(r.error)}`);
+      assert.match(r.error.message, message);
+    }
+
+    it('refuse a member name or hard link target below a symlink of the archive, also via a pax linkpath', async () => {
+      await refusedWithLinks(archive(symlink('s'), member({ name: 's/x' }, 'x')), below('s/x', 'its name', 's'));
+      await refusedWithLinks(archive(symlink('s'), member({ name: 'h', type: '1', linkname: 's/passwd' })), below('h', 'its hard link target', 's'));
+      const viaPax = Buffer.concat([pax([['linkpath', 's/passwd']]), member({ name: 'h', type: '1', linkname: 'ok' })]);
+      await refusedWithLinks(archive(symlink('s'), viaPax), below('h', 'its hard link target', 's'));
+      assert.equal((await guarded(archive(symlink('s'), member({ name: 'h', type: '1', linkname: 'ok' }), member({ name: 'plain' }, 'x')))).error, null);
+    });
+
+    it('follow dumpdir renames: a symlink moves with its directory (R/T, swapped via X, and in a pax GNU.dumpdir)', async () => {
+      const renames = [
+        member({ name: './', type: 'D' }, 'Da\0R./a\0T./b\0\0'),
+        member({ name: './', type: 'D' }, 'Da\0Db\0X./tmp\0R./a\0T\0R./b\0T./a\0R\0T./b\0\0'),
+        Buffer.concat([pax([['GNU.dumpdir', 'Da\0R./a\0T./b\0\0']]), member({ name: './', type: '5', magic: 'posix' })]),
+      ];
+      for (const rename of renames) {
+        await refusedWithLinks(archive(symlink('a/link'), rename, member({ name: 'b/link/x' }, 'x')), below('b/link/x', 'its name', 'b/link'));
+        assert.equal((await guarded(archive(symlink('a/link'), rename, member({ name: 'a/link/x' }, 'x')))).error, null);
+      }
+      // A T without its R renames nothing.
+      const lone = member({ name: './', type: 'D' }, 'T./b\0\0');
+      await refusedWithLinks(archive(symlink('a/link'), lone, member({ name: 'a/link/x' }, 'x')), below('a/link/x', 'its name', 'a/link'));
+    });
+
+    it('refuse a dumpdir rename through a symlink', async () => {
+      const rename = member({ name: './', type: 'D' }, 'R./s/etc\0T./x\0\0');
+      await refusedWithLinks(archive(symlink('s', '/'), rename), below('./', 'dumpdir entry "R./s/etc"', 's'));
     });
   });
 });
