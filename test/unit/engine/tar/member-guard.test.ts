@@ -382,6 +382,10 @@ describe('tar member guard (engine/tar/member-guard.ts)', () => {
     it('accept the dumpdirs GNU tar writes for swapped renames (X and empty R/T)', async () => {
       const d = member({ name: './', type: 'D' }, 'Da\0Db\0X.\0R./b\0T\0R./a\0T./b\0R\0T./a\0\0');
       assert.equal((await assertPasses(archive(d)))[0].type, 'D');
+      // NUL padding after the end of a dumpdir, and renames in a pax dumpdir when no symlinks are tracked.
+      const padded0 = member({ name: './', type: 'D' }, 'Ya\0\0\0\0');
+      const paxRenames = Buffer.concat([pax([['GNU.dumpdir', 'Da\0R./a\0T./b\0\0']]), member({ name: './', type: '5', magic: 'posix' })]);
+      assert.equal((await assertPasses(archive(padded0, paxRenames), [512])).length, 2);
     });
 
     it('refuse headers it cannot follow exactly as tar does', async () => {
@@ -453,7 +457,18 @@ describe('tar member guard (engine/tar/member-guard.ts)', () => {
         assert.deepEqual((await assertPasses(input, [512])).map((m) => m.size), [5], JSON.stringify(raw));
       }
       const corrupt = /^Refusing to restore: not a tar stream or corrupted \(bad header checksum or size at byte 0\)$/;
-      await assertRefused(archive(header({ name: 'n', sizeField: Buffer.from('00000000005x', 'latin1') })), 0, corrupt, [512]);
+      // Garbage after the digits (a control byte is no blank), or blanks only: GNU tar errors too.
+      for (const raw of ['00000000005x', '00000000005\x01', ' '.repeat(12)]) {
+        await assertRefused(archive(header({ name: 'n', sizeField: Buffer.from(raw, 'latin1') })), 0, corrupt, [512]);
+      }
+      // The checksum is octal only, and only bytes over 127 are negative as signed chars.
+      const setChecksum = (b: Buffer, write: (field: Buffer) => void) => { write(b.subarray(148, 156)); return b; };
+      const unsigned = (b: Buffer) => { let sum = 0; for (const [i, x] of b.entries()) sum += i >= 148 && i < 156 ? 0x20 : x; return sum; };
+      const b256Sum = setChecksum(header({ name: 'n' }), (f) => { f.fill(0); f[0] = 0x80; });
+      b256Sum.writeUInt16BE(unsigned(b256Sum), 154);
+      const del = header({ name: 'n\x7f' });
+      setChecksum(del, (f) => f.write(octal(unsigned(del) - 256, 7)));
+      for (const h of [b256Sum, del]) await assertRefused(archive(h), 0, corrupt, [512]);
       // A checksum field that is not a number is no checksum at all.
       await assertRefused(archive(rawHeader({ name: 'n' }, () => undefined).fill('x', 148, 155)), 0, corrupt, [512]);
       // Base-256 sizes beyond 2^53-1 cannot be followed exactly; 2^53-1 itself is read.
@@ -468,6 +483,13 @@ describe('tar member guard (engine/tar/member-guard.ts)', () => {
       const r = await runGuard(b256(0x1f));
       assert.ok(r.error instanceof EngineError);
       assert.match(r.error.message, /truncated archive \(the stream ends in the middle of a member after 512 bytes\)/);
+    });
+
+    it('read a 100-byte name that has no NUL to its field end, and report names as UTF-8 text', async () => {
+      const full = `${'n'.repeat(97)}/..`;
+      await assertRefused(archive(OK_FILE, member({ name: full }, 'x')), OK_FILE.length, exactly(`Refusing to restore: archive member "${full}" has a '..' component`));
+      const names = (await assertPasses(archive(member({ name: 'f'.repeat(100) }, 'x'), member({ name: Buffer.from('caf\u00e9', 'utf8').toString('latin1') }, 'y')), [512])).map((m) => m.name);
+      assert.deepEqual(names, ['f'.repeat(100), 'caf\u00e9']);
     });
 
     it('let names with dots that are not a .. component through', async () => {
@@ -520,7 +542,8 @@ describe('tar member guard (engine/tar/member-guard.ts)', () => {
       for (const [m, reason] of cases) await assertRefused(archive(OK_FILE, m), OK_FILE.length, exactly(`Refusing to restore: ${reason}`), [512, 65536]);
       // A long name and a long link (and a pax header) may all describe one member.
       const both = Buffer.concat([longName('K', 'target'), longName('L', 'linkname'), pax([['mtime', '1']]), member({ name: 'l', type: '2', linkname: 't' })]);
-      assert.deepEqual((await assertPasses(archive(both), [512])).map((m) => m.name), ['linkname']);
+      const paxFirst = Buffer.concat([pax([['mtime', '1']]), longName('L', 'other'), longName('K', 'target'), member({ name: 'l', type: '2', linkname: 't' })]);
+      assert.deepEqual((await assertPasses(archive(both, paxFirst), [512])).map((m) => m.name), ['linkname', 'other']);
     });
 
     it('refuse over-long metadata and dumpdirs before buffering them, and accept the limits themselves', async () => {
@@ -545,6 +568,7 @@ describe('tar member guard (engine/tar/member-guard.ts)', () => {
         ['1: path=abcdefghijk\n', malformed], // a non-digit inside the length
         ['10 path=xyz\n', malformed], // the length does not end on the newline
         ['7 abcd\n9 path=x\n', malformed], // no '=' inside the record (only in the next)
+        ['7 abcd\n5 =x\n', malformed], // ... nor just past its end
         ['5 =x\n', malformed], // empty keyword
         ['11 pa\0th=x\n', 'Refusing to restore: pax header "p" has a NUL byte inside a keyword'],
         ['11 mtime=1\n\0x', 'Refusing to restore: pax header "p" has data after its terminating NUL'],
@@ -592,6 +616,8 @@ describe('tar member guard (engine/tar/member-guard.ts)', () => {
       const viaPax = Buffer.concat([pax([['linkpath', 's/passwd']]), member({ name: 'h', type: '1', linkname: 'ok' })]);
       await refusedWithLinks(archive(symlink('s'), viaPax), below('h', 'its hard link target', 's'));
       assert.equal((await guarded(archive(symlink('s'), member({ name: 'h', type: '1', linkname: 'ok' }), member({ name: 'plain' }, 'x')))).error, null);
+      // A symlink's target is not a path tar writes to: one pointing below another symlink is fine.
+      assert.equal((await guarded(archive(symlink('s'), symlink('l', 's/x')))).error, null);
     });
 
     it('follow dumpdir renames: a symlink moves with its directory (R/T, swapped via X, and in a pax GNU.dumpdir)', async () => {
