@@ -272,9 +272,16 @@ function checkDumpdirEntry(member: string, code: number, entry: string): void {
 /**
  * NUL-terminated entries, each a code letter and a name, ended by an empty entry. Returns the
  * R/T/X entries in order (the directory renames tar will make).
+ *
+ * The order rules are GNU tar's (dumpdir_ok): each R is followed by its T, at most one X, and an
+ * empty R/T (the temporary directory) needs the X. Tar makes none of a dumpdir's renames when a
+ * rule is broken, while the symlink tracker would follow them: such a dumpdir is refused.
  */
 function checkDumpdir(member: string, data: Buffer): Array<{ letter: string; entry: string }> {
   const renames: Array<{ letter: string; entry: string }> = [];
+  const malformed = (why: string) => refuseMember(member, `has a malformed dumpdir (${why})`);
+  let hasTemp = false;
+  let pendingR: string | null = null;
   let pos = 0;
   for (;;) {
     const nul = data.indexOf(0, pos);
@@ -283,9 +290,21 @@ function checkDumpdir(member: string, data: Buffer): Array<{ letter: string; ent
     const entry = data.toString('latin1', pos + 1, nul);
     checkDumpdirEntry(member, data[pos], entry);
     const letter = String.fromCharCode(data[pos]);
+    if (pendingR !== null && letter !== 'T') throw malformed(`"R${display(pendingR)}" is not followed by a 'T' entry`);
+    if (letter === 'X') {
+      if (hasTemp) throw malformed("a second 'X' entry");
+      hasTemp = true;
+    } else if (letter === 'R' || letter === 'T') {
+      if (letter === 'T' && pendingR === null) throw malformed(`"T${display(entry)}" does not follow an 'R' entry`);
+      if (entry === '' && !hasTemp) throw malformed(`an empty '${letter}' entry with no 'X' entry before it`);
+      // An empty R moves the temporary directory back: tar wants a new X before the next empty name.
+      if (letter === 'R' && entry === '') hasTemp = false;
+      pendingR = letter === 'R' ? entry : null;
+    }
     if (letter === 'R' || letter === 'T' || letter === 'X') renames.push({ letter, entry });
     pos = nul + 1;
   }
+  if (pendingR !== null) throw malformed(`"R${display(pendingR)}" is not followed by a 'T' entry`);
   for (pos++; pos < data.length; pos++) {
     if (data[pos] !== 0) throw refuseMember(member, 'has data after the end of its dumpdir');
   }
@@ -293,21 +312,23 @@ function checkDumpdir(member: string, data: Buffer): Array<{ letter: string; ent
 }
 
 /**
- * Applies a dumpdir's renames to the tracked symlinks: R<from> T<to> pairs, where an empty name
- * stands for the temporary directory named by the last X entry (swapped renames).
+ * Where a swapped rename parks a directory: tar makes a fresh temporary directory under the X
+ * entry's path, so the tracker uses a name no member can have (names never hold a NUL).
+ */
+const SWAP_TEMP = '\0swap';
+
+/**
+ * Applies a dumpdir's renames to the tracked symlinks: R<from> T<to> pairs (checkDumpdir made
+ * sure each R has its T), where an empty name stands for the temporary directory.
  */
 function applyRenames(links: LinkTracker, member: string, renames: Array<{ letter: string; entry: string }>): void {
-  let temp = '';
-  let from: string | null = null;
+  let from = SWAP_TEMP;
   for (const { letter, entry } of renames) {
     // tar renames and creates these paths as they are: none may go through a symlink.
     if (entry !== '') links.check(display(member), entry, `dumpdir entry "${letter}${display(entry)}"`);
-    if (letter === 'X') temp = entry;
-    else if (letter === 'R') from = entry === '' ? temp : entry;
-    else if (from !== null) {
-      links.rename(from, entry === '' ? temp : entry);
-      from = null;
-    }
+    const path = entry === '' ? SWAP_TEMP : entry;
+    if (letter === 'R') from = path;
+    else if (letter === 'T') links.rename(from, path);
   }
 }
 

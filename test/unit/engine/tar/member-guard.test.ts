@@ -300,6 +300,11 @@ describe('tar member guard (engine/tar/member-guard.ts)', () => {
       await assertRefused(crypto.randomBytes(4 * BLOCK), 0, /not a tar stream or corrupted/);
     });
 
+    it('pass an archive of end-of-archive blocks only, and a global pax header followed by the end (nothing to extract)', async () => {
+      assert.deepEqual(await assertPasses(Buffer.alloc(20 * BLOCK)), []);
+      assert.deepEqual(await assertPasses(archive(pax([['comment', 'made by a test']], 'g', 'glob'))), []);
+    });
+
     it('refuse a truncated archive', async () => {
       const big = level0.indexOf('./big.bin\0', 0, 'latin1');
       for (const [cut, where] of [[big + BLOCK + 1000, 'ends in the middle of a member'], [big + 100, 'ends in the middle of a member'], [big, 'has no end-of-archive marker']] as const) {
@@ -332,6 +337,10 @@ describe('tar member guard (engine/tar/member-guard.ts)', () => {
       await assertRefused(archive(OK_FILE, longLink, member({ name: 'h', type: '1', linkname: 'a/a' })), OK_FILE.length, /"h" has a '\.\.' component/);
       const pax = member({ name: './PaxHeaders/h', type: 'x' }, paxData([['linkpath', '../x']]));
       await assertRefused(archive(OK_FILE, pax, member({ name: 'h', type: '1', linkname: 'ok' })), OK_FILE.length, /pax linkpath|hard link target/);
+      // A pax header without a linkpath leaves the header's own link target in force.
+      const mtimeOnly = member({ name: './PaxHeaders/h', type: 'x' }, paxData([['mtime', '1']]));
+      await assertRefused(archive(OK_FILE, mtimeOnly, member({ name: 'h', type: '1', linkname: '../x' })), OK_FILE.length,
+        exactly(`Refusing to restore: archive member "h" has a '..' component (hard link target "../x")`));
     });
 
     it('allow symlinks with absolute or .. targets (GNU tar defends against writing through them)', async () => {
@@ -371,6 +380,15 @@ describe('tar member guard (engine/tar/member-guard.ts)', () => {
         ['N\0\0', /unsafe dumpdir entry "N"$/],
         ['X\0\0', /archive member "\.\/" has an empty dumpdir 'X' entry$/],
         ['Ya\0\0junk', /archive member "\.\/" has data after the end of its dumpdir$/],
+        // Orders GNU tar's dumpdir_ok refuses (it then makes none of the renames).
+        ['R./a\0Yz\0T./b\0\0', /"\.\/" has a malformed dumpdir \("R\.\/a" is not followed by a 'T' entry\)$/],
+        ['Ya\0R./a\0\0', /"\.\/" has a malformed dumpdir \("R\.\/a" is not followed by a 'T' entry\)$/],
+        ['T./b\0\0', /"\.\/" has a malformed dumpdir \("T\.\/b" does not follow an 'R' entry\)$/],
+        ['X.\0R./a\0T./b\0X./c\0\0', /"\.\/" has a malformed dumpdir \(a second 'X' entry\)$/],
+        ['R\0T./a\0\0', /"\.\/" has a malformed dumpdir \(an empty 'R' entry with no 'X' entry before it\)$/],
+        ['R./a\0T\0\0', /"\.\/" has a malformed dumpdir \(an empty 'T' entry with no 'X' entry before it\)$/],
+        // An empty R brings the temporary directory back: the next empty name needs a new X.
+        ['X.\0R./a\0T\0R\0T./b\0R./c\0T\0\0', /malformed dumpdir \(an empty 'T' entry with no 'X' entry before it\)$/],
       ] as const) {
         const d = member({ name: './', type: 'D' }, entries);
         await assertRefused(archive(OK_FILE, d), OK_FILE.length, why, [1, 512, 65536]);
@@ -630,9 +648,10 @@ describe('tar member guard (engine/tar/member-guard.ts)', () => {
         await refusedWithLinks(archive(symlink('a/link'), rename, member({ name: 'b/link/x' }, 'x')), below('b/link/x', 'its name', 'b/link'));
         assert.equal((await guarded(archive(symlink('a/link'), rename, member({ name: 'a/link/x' }, 'x')))).error, null);
       }
-      // A T without its R renames nothing.
-      const lone = member({ name: './', type: 'D' }, 'T./b\0\0');
-      await refusedWithLinks(archive(symlink('a/link'), lone, member({ name: 'a/link/x' }, 'x')), below('a/link/x', 'its name', 'a/link'));
+      // A rename tar does not make (its R and T are apart) must not move the tracked symlink away
+      // from the name a later member writes through: the dumpdir is refused.
+      const apart = member({ name: './', type: 'D' }, 'R./a\0Yz\0T./b\0\0');
+      await refusedWithLinks(archive(symlink('a/link'), apart, member({ name: 'a/link/x' }, 'x')), /malformed dumpdir/);
     });
 
     it('refuse a dumpdir rename through a symlink', async () => {
