@@ -61,6 +61,8 @@ const CASES: Case[] = [
   refuse('dumpdir rename into a symlink', (w) => [[tarDir('a'), tarSymlink('s', w.out('s'))], [tarDumpdir('.', ['Ds', 'R./a', 'T./s/a'])]]),
   refuse('dumpdir rename out of a symlink', (w) => [[tarSymlink('s', w.out('s'))], [tarDumpdir('.', ['Dstolen', 'R./s/dir', 'T./stolen'])]]),
   refuse('dumpdir temporary directory below a symlink', (w) => [[tarDir('a'), tarDir('b'), tarSymlink('s', w.out('s'))], [tarDumpdir('.', ['Da', 'Db', 'X./s/tmp', 'R./a', 'T', 'R./b', 'T./a', 'R', 'T./b'])]]),
+  refuse('dumpdir rename tar fails (the target is not empty), member below the old name', (w) => [[tarDir('a'), tarSymlink('a/l', w.out('a/l')), tarDir('b'), tarFile('b/f')], [tarDumpdir('.', ['Da', 'Db', 'R./a', 'T./b']), tarFile('a/l/v')]]),
+  refuse('dumpdir whose R and T are apart (tar makes no rename), member below the old name', (w) => [[tarDir('a'), tarSymlink('a/l', w.out('a/l'))], [tarDumpdir('.', ['Da', 'R./a', 'Yz', 'T./b']), tarFile('a/l/v')]]),
   refuse('POSIX dumpdir (pax GNU.dumpdir) renaming a symlink, member below it', (w) => [[tarSymlink('a', w.out('a'))], [tarPax([['GNU.dumpdir', 'Nb\0Ra\0Tb\0\0']], tarMember({ name: './', type: '5' })), tarFile('b/v')]]),
   refuse('overwrite target holding a symlink: file below it', () => [[tarFile('s/v')]], (w) => fs.symlinkSync(w.out('s'), path.join(w.target, 's'))),
   refuse('overwrite target holding a symlink: hard link to it, member below', () => [[tarHardLink('h', 's'), tarFile('h/v')]], (w) => fs.symlinkSync(w.out('s'), path.join(w.target, 's'))),

@@ -23,7 +23,11 @@ export function memberPath(name: string): string {
  * - a symlink member ('2');
  * - a hard link member ('1') whose target is a symlink: link(2) links the symlink itself, so the
  *   new name is a second symlink to the same place (also through chains of hard links);
- * - a directory rename recorded in a dumpdir moves the symlinks at and below it;
+ * - a directory rename recorded in a dumpdir carries the symlinks at and below it to the new
+ *   name, and leaves them tracked at the old one too: tar goes on extracting when a rename fails
+ *   (the target is a non-empty directory, or lies inside the source), and then the old names
+ *   still hold the symlinks. A real backup never writes below either name, and a member that
+ *   replaces a name clears it;
  * - already on disk: `fromDisk` reads the target with lstat semantics before each level, the
  *   ground truth of what tar did in the levels before (cheap next to a restore).
  * Any other member type replaces a symlink of its name (tar unlinks it: checked with GNU tar
@@ -59,15 +63,15 @@ export class LinkTracker {
     else this.links.delete(path);
   }
 
-  /** A directory (or symlink) renamed by an incremental level carries the symlinks at and below it along. */
+  /**
+   * A directory (or symlink) renamed by an incremental level carries the symlinks at and below it
+   * to the new name; they stay tracked at the old one in case tar's rename fails (see above).
+   */
   rename(from: string, to: string): void {
     const src = memberPath(from);
     const dst = memberPath(to);
     for (const link of [...this.links]) {
-      if (link === src || link.startsWith(`${src}/`)) {
-        this.links.delete(link);
-        this.links.add(dst + link.slice(src.length));
-      }
+      if (link === src || link.startsWith(`${src}/`)) this.links.add(dst + link.slice(src.length));
     }
   }
 

@@ -29,11 +29,17 @@ describe('LinkTracker (engine/tar/link-tracker.ts)', () => {
     assert.equal(t.size, 0);
   });
 
-  it('moves symlinks along with a renamed directory', () => {
+  it('carries symlinks along with a renamed directory, and keeps them at the old name (tar may fail the rename)', () => {
     const t = new LinkTracker();
     t.record('a/link', '2');
+    t.record('a2/other', '2');
     t.rename('./a', './b');
     assert.throws(() => t.check('b/link/x', 'b/link/x', 'its name'), /below the symlink "b\/link"/);
+    assert.throws(() => t.check('a/link/x', 'a/link/x', 'its name'), /below the symlink "a\/link"/);
+    assert.equal(t.has('b/other'), false);
+    assert.equal(t.size, 3);
+    // A member that replaces the old name clears it.
+    t.record('a/link', '5');
     t.check('a/link/x', 'a/link/x', 'its name');
   });
 

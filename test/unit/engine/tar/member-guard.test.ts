@@ -646,8 +646,15 @@ describe('tar member guard (engine/tar/member-guard.ts)', () => {
       ];
       for (const rename of renames) {
         await refusedWithLinks(archive(symlink('a/link'), rename, member({ name: 'b/link/x' }, 'x')), below('b/link/x', 'its name', 'b/link'));
-        assert.equal((await guarded(archive(symlink('a/link'), rename, member({ name: 'a/link/x' }, 'x')))).error, null);
+        // tar goes on when a rename fails (checked with GNU tar: a non-empty target), so the old
+        // name may still be the symlink: refused too, until a member replaces it.
+        await refusedWithLinks(archive(symlink('a/link'), rename, member({ name: 'a/link/x' }, 'x')), below('a/link/x', 'its name', 'a/link'));
+        const replaced = archive(symlink('a/link'), rename, member({ name: 'a/link', type: '5' }), member({ name: 'a/link/x' }, 'x'));
+        assert.equal((await guarded(replaced)).error, null);
       }
+      // An X entry names where tar makes its temporary directory: it renames nothing.
+      const lateX = member({ name: './', type: 'D' }, 'R./a\0T./b\0X./t\0\0');
+      assert.equal((await guarded(archive(symlink('a/link'), lateX, member({ name: 't/link/x' }, 'x')))).error, null);
       // A rename tar does not make (its R and T are apart) must not move the tracked symlink away
       // from the name a later member writes through: the dumpdir is refused.
       const apart = member({ name: './', type: 'D' }, 'R./a\0Yz\0T./b\0\0');
@@ -657,6 +664,15 @@ describe('tar member guard (engine/tar/member-guard.ts)', () => {
     it('refuse a dumpdir rename through a symlink', async () => {
       const rename = member({ name: './', type: 'D' }, 'R./s/etc\0T./x\0\0');
       await refusedWithLinks(archive(symlink('s', '/'), rename), below('./', 'dumpdir entry "R./s/etc"', 's'));
+      // tar makes its temporary directory under the X path.
+      const temp = member({ name: './', type: 'D' }, 'X./s/tmp\0R./a\0T\0R\0T./b\0\0');
+      await refusedWithLinks(archive(symlink('s', '/'), temp), below('./', 'dumpdir entry "X./s/tmp"', 's'));
+    });
+
+    it('park a swapped rename under a name no member has, not even a symlink named "."', async () => {
+      const swap = member({ name: './', type: 'D' }, 'X.\0R./a\0T\0R\0T./b\0\0');
+      assert.equal((await guarded(archive(symlink('.'), swap, member({ name: 'b/x' }, 'x')))).error, null);
+      await refusedWithLinks(archive(symlink('a'), swap, member({ name: 'b/x' }, 'x')), below('b/x', 'its name', 'b'));
     });
   });
 });
