@@ -35,18 +35,26 @@ cleanup() {
   true
 }
 trap cleanup EXIT
+# Only for the stock reference, whose start script needs a port number: there is a short window in
+# which another process could take the port, and the start then fails loudly. Permafrost binds port 0
+# and reports the port it got.
 free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 
 OURS_WHAT="a running server at $A (not started here: its worker count is unknown)"
 if [[ "$A" == - ]]; then
   [[ -f "$ROOT/dist/src/bin/permafrost.js" ]] || (cd "$ROOT" && npm run build >/dev/null)
   TMP=$(mktemp -d /tmp/permafrost-bench.XXXXXX)
-  PORT=$(free_port)
   WORKERS="${BENCH_WORKERS:-auto}"
-  PERMAFROST_LOG_LEVEL=warn node --max-semi-space-size=32 "$ROOT/dist/src/bin/permafrost.js" serve --auth noauth --workers "$WORKERS" \
-    --bind "127.0.0.1:$PORT" --data-dir "$TMP" >"$TMP/server.log" 2>&1 &
+  # Info level for the 'listening' line, which names the port (the access log stays off).
+  PERMAFROST_LOG_LEVEL=info node --max-semi-space-size=32 "$ROOT/dist/src/bin/permafrost.js" serve --auth noauth --workers "$WORKERS" \
+    --bind "127.0.0.1:0" --data-dir "$TMP" >"$TMP/server.log" 2>&1 &
   PID=$!
-  for _ in $(seq 1 200); do curl -sf "http://127.0.0.1:$PORT/healthcheck" >/dev/null && break; sleep 0.1; done
+  PORT=
+  for _ in $(seq 1 200); do
+    PORT=$(grep -m 1 -o '"bind":"127.0.0.1:[0-9]*"' "$TMP/server.log" | grep -o '[0-9]*"$' | tr -d '"')
+    [[ -n "$PORT" ]] && curl -sf "http://127.0.0.1:$PORT/healthcheck" >/dev/null && break
+    sleep 0.1
+  done
   curl -sf "http://127.0.0.1:$PORT/healthcheck" >/dev/null || { echo "bench: Permafrost did not start:"; cat "$TMP/server.log"; exit 1; }
   A="http://127.0.0.1:$PORT"
   # With --workers N > 1 the primary forks all N workers at once and serves nothing itself; with 1
