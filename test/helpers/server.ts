@@ -157,14 +157,24 @@ async function waitHealthy(url: string, proc: ChildProcess, output: () => string
   throw new Error(`permafrost did not become healthy within 15 s:\n${output()}`);
 }
 
+/** Lines of a server's log printed under a failed test. */
+const LOG_TAIL_LINES = 80;
+
 /**
  * One server for the enclosing describe(): started in before(), stopped in after(). Returns an
- * accessor, since the server only exists once the hook has run.
+ * accessor, since the server only exists once the hook has run. When a test fails, the end of the
+ * server's log is printed under it: a failure in CI is then diagnosable from the CI output alone
+ * (background errors, such as a freshness write that failed, only show there).
  */
 export function useServer(opts: ServerOptions = {}): () => RunningServer {
   let server: RunningServer | null = null;
   before(async () => {
     server = await startServer(opts);
+  });
+  afterEach(function () {
+    if (this.currentTest?.state !== 'failed' || !server) return;
+    const tail = server.logs().trimEnd().split('\n').slice(-LOG_TAIL_LINES).join('\n');
+    process.stderr.write(`\n--- last ${LOG_TAIL_LINES} lines of the server log (${this.currentTest.title}):\n${tail}\n---\n`);
   });
   after(async () => {
     await server?.stop();
