@@ -110,7 +110,11 @@ export function recompute(record: JobFreshness, now: number, rules: FreshnessRul
     const due = expectation.nextAfter(from);
     if (due !== null) staleAt = due.getTime() / 1000 + Math.max(rules.graceSeconds, rules.graceFactor * (interval ?? 0));
   }
-  const stillStale = record.stale && staleAt !== null && staleAt <= now;
+  // A success that ended after the stale period began ends that period, even when it is reported
+  // so late that the job is overdue again: the sweep then marks a new period, and emits job.stale
+  // for it, rather than the record claiming one period across a success.
+  const periodEnded = record.stale_since !== null && record.last_success_at !== null && record.last_success_at >= record.stale_since;
+  const stillStale = record.stale && !periodEnded && staleAt !== null && staleAt <= now;
   return {
     ...record,
     next_expected_at: nextExpected === null ? null : nextExpected.getTime() / 1000,

@@ -49,6 +49,21 @@ describe('freshness rules (pure)', () => {
     assert.deepEqual(ok.last_run, { run_id: 'r2', status: 'success', ended_at: T0 + 3 * HOUR, reason: null });
   });
 
+  it('a success reported so late that the job is overdue again ends the old stale period: the sweep marks a new one', () => {
+    const stale = markedStale(jobRecord(owner, 'j1', hourly, null, T0, rules), T0 + 2 * HOUR)!;
+    assert.equal(stale.stale_since, T0 + HOUR + 60);
+    // Ended at T0 + 2h (after the period began), recorded at T0 + 4h: due again since T0 + 3h + 60 s.
+    const late = withRun(stale, run('r1', 'success', T0 + 2 * HOUR), T0 + 4 * HOUR, rules);
+    assert.equal(late.last_success_at, T0 + 2 * HOUR);
+    assert.equal(late.stale_at, T0 + 3 * HOUR + 60);
+    assert.deepEqual([late.stale, late.stale_since], [false, null]);
+    const again = markedStale(late, T0 + 4 * HOUR)!;
+    assert.deepEqual([again.stale, again.stale_since], [true, T0 + 3 * HOUR + 60]);
+    // A success older than the period (an earlier run reported late) does not end it.
+    const older = withRun(stale, run('r0', 'success', T0 + 30 * 60), T0 + 2 * HOUR, rules);
+    assert.deepEqual([older.stale, older.stale_since], [true, T0 + HOUR + 60]);
+  });
+
   it('a running run is the last run; an older run ending late does not replace a newer one', () => {
     const r = jobRecord(owner, 'j1', hourly, null, T0, rules);
     const running = withRun(r, run('r1', 'running', null), T0 + 5, rules);
