@@ -36,7 +36,7 @@ cleanup() {
 }
 trap cleanup EXIT
 # Only for the stock reference, whose start script needs a port number: there is a short window in
-# which another process could take the port, and the start then fails loudly. Permafrost binds port 0
+# which another process could take the port, and the reference would then not start. Permafrost binds port 0
 # and reports the port it got.
 free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 
