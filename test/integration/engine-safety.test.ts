@@ -219,8 +219,12 @@ describe('engine safety: tampering, hostile archives, dry runs, retention', func
         try {
           const opts = action === 'backup' ? { ...common, path_to_backup: src } : { ...common, restore_abs_path: fresh() };
           const ended = (action === 'backup' ? backup : restore)(opts, engineContext(abort.signal)).then(() => null, (err: Error) => err);
+          // A run that ends before the abort (it cannot succeed: the wrapper waits for its sleep) says why.
+          let endedEarly: { err: Error | null } | null = null;
+          void ended.then((err) => (endedEarly = { err }));
           // Once the real tar has exited all data has flowed, and only the wrapper keeps the run going.
           tools = await pollUntil('the real tar done, its wrapper waiting for its child', 60_000, () => {
+            if (endedEarly) throw new Error(`the ${action} ended before the abort: ${String(endedEarly.err)}`);
             const running = descendantsOf(process.pid);
             return running.some((p) => p.name === 'sleep') && running.filter((p) => p.name === 'tar').length === 1 && running;
           });
