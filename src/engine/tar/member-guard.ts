@@ -280,6 +280,7 @@ function checkDumpdirEntry(member: string, code: number, entry: string): void {
 function checkDumpdir(member: string, data: Buffer): Array<{ letter: string; entry: string }> {
   const renames: Array<{ letter: string; entry: string }> = [];
   const malformed = (why: string) => refuseMember(member, `has a malformed dumpdir (${why})`);
+  const unpairedR = (r: string) => malformed(`"R${display(r)}" is not followed by a 'T' entry`);
   let hasTemp = false;
   let pendingR: string | null = null;
   let pos = 0;
@@ -290,7 +291,7 @@ function checkDumpdir(member: string, data: Buffer): Array<{ letter: string; ent
     const entry = data.toString('latin1', pos + 1, nul);
     checkDumpdirEntry(member, data[pos], entry);
     const letter = String.fromCharCode(data[pos]);
-    if (pendingR !== null && letter !== 'T') throw malformed(`"R${display(pendingR)}" is not followed by a 'T' entry`);
+    if (pendingR !== null && letter !== 'T') throw unpairedR(pendingR);
     if (letter === 'X') {
       if (hasTemp) throw malformed("a second 'X' entry");
       hasTemp = true;
@@ -304,7 +305,7 @@ function checkDumpdir(member: string, data: Buffer): Array<{ letter: string; ent
     if (letter === 'R' || letter === 'T' || letter === 'X') renames.push({ letter, entry });
     pos = nul + 1;
   }
-  if (pendingR !== null) throw malformed(`"R${display(pendingR)}" is not followed by a 'T' entry`);
+  if (pendingR !== null) throw unpairedR(pendingR);
   for (pos++; pos < data.length; pos++) {
     if (data[pos] !== 0) throw refuseMember(member, 'has data after the end of its dumpdir');
   }
